@@ -1,0 +1,1 @@
+"""The CloudStack API: one declaration per command, and what derives from it."""

@@ -1,0 +1,56 @@
+"""Which commands a caller's role may use: dynamic role rules, then the declaration.
+
+As CloudStack's DynamicRoleBasedAPIAccessChecker: the built-in root admin role
+may call everything; otherwise the role's rules are tried in order and the
+first that matches the command name decides; with no match, the command's
+declared roles decide.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cumulo.api.context import Caller
+from cumulo.api.declaration import Command
+from cumulo.api.roles import BUILTIN_ROLE_IDS, RoleType
+from cumulo.db.models.role import RolePermission
+from cumulo.errors import CommandUnavailable
+
+Rules = list[tuple[str, str]]  # (rule, permission) in order
+
+
+@lru_cache(maxsize=1024)
+def rule_pattern(rule: str) -> re.Pattern[str]:
+    return re.compile("^" + ".*".join(re.escape(p) for p in rule.split("*")) + "$", re.IGNORECASE)
+
+
+def role_rules(session: Session, role_id: int | None) -> Rules:
+    if role_id is None:
+        return []
+    rows = session.execute(
+        select(RolePermission.rule, RolePermission.permission)
+        .where(RolePermission.role_id == role_id)
+        .order_by(RolePermission.sort_order, RolePermission.id)
+    )
+    return [(r, p) for r, p in rows]
+
+
+def is_allowed(caller: Caller, command: Command, rules: Rules) -> bool:
+    if caller.role_type == RoleType.ADMIN and caller.role_id == BUILTIN_ROLE_IDS[RoleType.ADMIN]:
+        return True
+    for rule, permission in rules:
+        if rule_pattern(rule).match(command.name):
+            return permission.lower() == "allow"
+    return caller.role_type in command.authorized
+
+
+def check_available(session: Session, caller: Caller, command: Command) -> None:
+    if not is_allowed(caller, command, role_rules(session, caller.role_id)):
+        raise CommandUnavailable(
+            f"The API [{command.name}] does not exist or is not available for the account "
+            f"{caller.account_name}."
+        )

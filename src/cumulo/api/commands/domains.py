@@ -1,0 +1,210 @@
+"""Domain commands (§6.2)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import aliased
+
+from cumulo.api.arguments import Args
+from cumulo.api.context import Call
+from cumulo.api.declaration import Kind, command
+from cumulo.api.paging import fetch_page
+from cumulo.api.params import BOOLEAN, INTEGER, LIST, STRING, UUID, Param
+from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
+from cumulo.api.roles import ADMINS, DOMAIN_ADMINS
+from cumulo.api.scope import check_domain_access
+from cumulo.api.views.domain import domain_view
+from cumulo.db.models.domain import Domain
+from cumulo.jobs.context import JobRun
+from cumulo.services import domains
+
+Parent = aliased(Domain)
+
+
+def _with_parent() -> Select[tuple[Domain, Domain]]:
+    return select(Domain, Parent).outerjoin(Parent, Parent.id == Domain.parent_id)
+
+
+def _view(call: Call, domain: Domain) -> ObjectResult:
+    parent = call.db.get(Domain, domain.parent_id) if domain.parent_id else None
+    return ObjectResult(domain_view(domain, parent))
+
+
+@command(
+    "createDomain",
+    params=[
+        Param("name", STRING, required=True, description="creates domain with this name"),
+        Param(
+            "parentdomainid",
+            UUID,
+            entity="Domain",
+            description="assigns new domain a parent domain by domain ID of the parent",
+        ),
+        Param("networkdomain", STRING, description="Network domain for networks in the domain"),
+        Param(
+            "domainid",
+            STRING,
+            description="Domain UUID, required for adding domain from another Region",
+        ),
+    ],
+    roles=DOMAIN_ADMINS,
+    object_name="domain",
+    response_class="DomainResponse",
+)
+def create_domain(call: Call, args: Args) -> ObjectResult:
+    """Creates a domain"""
+    domain = domains.create(
+        call.db,
+        call.caller,
+        args.name,
+        args.parentdomainid,
+        network_domain=args.networkdomain,
+        uuid=args.domainid,
+    )
+    return _view(call, domain)
+
+
+@command(
+    "updateDomain",
+    params=[
+        Param("id", UUID, required=True, entity="Domain", description="ID of domain to update"),
+        Param("name", STRING, description="updates domain with this name"),
+        Param("networkdomain", STRING, description="Network domain for the domain's networks"),
+    ],
+    roles=DOMAIN_ADMINS,
+    object_name="domain",
+    response_class="DomainResponse",
+)
+def update_domain(call: Call, args: Args) -> ObjectResult:
+    """Updates a domain with a new name"""
+    domain = domains.rename(call.db, call.caller, args.id, args.name, args.networkdomain)
+    return _view(call, domain)
+
+
+@command(
+    "deleteDomain",
+    params=[
+        Param("id", UUID, required=True, entity="Domain", description="ID of domain to delete"),
+        Param(
+            "cleanup",
+            BOOLEAN,
+            description="true if all domain resources (child domains, "
+            "accounts) have to be cleaned up, false otherwise",
+        ),
+    ],
+    kind=Kind.ASYNC,
+    roles=DOMAIN_ADMINS,
+    instance_type="Domain",
+    response_class="SuccessResponse",
+)
+def delete_domain(call: Call, args: Args) -> Enqueue:
+    """Deletes a specified domain"""
+    domain: Domain = args.id
+    domains.check_deletable(call.db, call.caller, domain, bool(args.cleanup))
+    return Enqueue(
+        {"domain_id": domain.id, "cleanup": bool(args.cleanup)}, instance_uuid=domain.uuid
+    )
+
+
+@delete_domain.execute
+def _delete_domain(job: JobRun, payload: dict[str, object]) -> SuccessResult:
+    def work(session):  # type: ignore[no-untyped-def]
+        domain = session.get(Domain, payload["domain_id"])
+        domains.delete(session, job.caller, domain, bool(payload["cleanup"]))
+
+    job.transaction(work)
+    return SuccessResult()
+
+
+@command(
+    "listDomains",
+    params=[
+        Param("id", UUID, entity="Domain", description="List domain by domain ID."),
+        Param("name", STRING, description="List domain by domain name."),
+        Param("level", INTEGER, description="List domains by domain level."),
+        Param(
+            "listall",
+            BOOLEAN,
+            description="If set to false, list only resources belonging to "
+            "the command's caller; if set to true - list "
+            "resources that the caller is authorized to see.",
+        ),
+        Param(
+            "details",
+            LIST,
+            collection=STRING,
+            description="comma separated list of domain details requested",
+        ),
+        Param("showicon", BOOLEAN, description="flag to display the resource icon for domains"),
+        Param("tag", STRING, description="Tag for resource type to return usage", since="4.20.0"),
+    ],
+    roles=ADMINS,
+    is_list=True,
+    object_name="domain",
+    response_class="DomainResponse",
+)
+def list_domains(call: Call, args: Args) -> ListResult:
+    """Lists domains and provides detailed information for listed domains"""
+    caller = call.caller
+    stmt = _with_parent().where(Domain.removed.is_(None))
+    if args.id is not None:
+        check_domain_access(caller, args.id)
+        stmt = stmt.where(Domain.id == args.id.id)
+    elif not args.listall:
+        stmt = stmt.where(Domain.id == caller.domain_id)
+    else:
+        stmt = stmt.where(Domain.path.startswith(caller.domain_path, autoescape=True))
+    if args.name is not None:
+        stmt = stmt.where(Domain.name == args.name)
+    if args.level is not None:
+        stmt = stmt.where(Domain.level == args.level)
+    if args.keyword:
+        stmt = stmt.where(Domain.name.contains(args.keyword, autoescape=True))
+    rows, count = fetch_page(call.db, stmt.order_by(Domain.path, Domain.id), call, args)
+    return ListResult([domain_view(d, p) for d, p in rows], count)
+
+
+@command(
+    "listDomainChildren",
+    params=[
+        Param("id", UUID, entity="Domain", description="list children of this domain"),
+        Param("name", STRING, description="list children domains by name"),
+        Param(
+            "isrecursive",
+            BOOLEAN,
+            description="to return the entire tree, use the value "
+            '"true". To return the first level children, '
+            'use the value "false".',
+        ),
+        Param(
+            "listall",
+            BOOLEAN,
+            description="If set to false, list only resources belonging to the command's caller",
+        ),
+        Param("showicon", BOOLEAN, description="flag to display the resource icon for domains"),
+    ],
+    roles=ADMINS,
+    is_list=True,
+    object_name="domain",
+    response_class="DomainResponse",
+)
+def list_domain_children(call: Call, args: Args) -> ListResult:
+    """Lists all children domains belonging to a specified domain"""
+    parent: Domain | None = args.id
+    if parent is None:
+        parent = call.db.get(Domain, call.caller.domain_id)
+    assert parent is not None
+    check_domain_access(call.caller, parent)
+    stmt = _with_parent().where(Domain.removed.is_(None))
+    if args.isrecursive or args.listall:
+        stmt = stmt.where(
+            Domain.path.startswith(parent.path, autoescape=True), Domain.id != parent.id
+        )
+    else:
+        stmt = stmt.where(Domain.parent_id == parent.id)
+    if args.name is not None:
+        stmt = stmt.where(Domain.name == args.name)
+    if args.keyword:
+        stmt = stmt.where(Domain.name.contains(args.keyword, autoescape=True))
+    rows, count = fetch_page(call.db, stmt.order_by(Domain.path, Domain.id), call, args)
+    return ListResult([domain_view(d, p) for d, p in rows], count)

@@ -1,0 +1,152 @@
+"""queryAsyncJobResult and listAsyncJobs (§4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import aliased
+
+from cumulo.api.arguments import Args
+from cumulo.api.context import Call
+from cumulo.api.declaration import command
+from cumulo.api.paging import fetch_page
+from cumulo.api.params import Param, ParamType
+from cumulo.api.results import InlineResult, ListResult
+from cumulo.api.scope import list_scope
+from cumulo.api.views.domain import pretty_path
+from cumulo.api.views.job import job_view
+from cumulo.db.models.account import Account, User
+from cumulo.db.models.cluster import ManagementServer
+from cumulo.db.models.domain import Domain
+from cumulo.db.models.job import AsyncJob
+from cumulo.errors import InvalidParameter
+
+Owner = aliased(ManagementServer)
+
+
+def _joined() -> Select[Any]:
+    return (
+        select(
+            AsyncJob,
+            Account.name,
+            Account.uuid,
+            Domain.uuid,
+            Domain.path,
+            User.uuid,
+            Owner.uuid,
+            Owner.name,
+        )
+        .join(Account, Account.id == AsyncJob.account_id)
+        .join(Domain, Domain.id == AsyncJob.domain_id)
+        .join(User, User.id == AsyncJob.user_id)
+        .outerjoin(Owner, Owner.msid == AsyncJob.owner_msid)
+    )
+
+
+def _view(row: Any) -> dict[str, Any]:
+    job, acc, acc_uuid, dom_uuid, dom_path, user_uuid, node_uuid, node_name = row
+    return job_view(
+        job,
+        account=acc,
+        account_uuid=acc_uuid,
+        domain_uuid=dom_uuid,
+        domain_path=pretty_path(dom_path),
+        user_uuid=user_uuid,
+        node_uuid=node_uuid,
+        node_name=node_name,
+    )
+
+
+@command(
+    "queryAsyncJobResult",
+    params=[
+        Param(
+            "jobid",
+            ParamType.UUID,
+            required=True,
+            entity="AsyncJob",
+            description="the ID of the asynchronous job",
+        )
+    ],
+    response_class="AsyncJobResponse",
+)
+def query_async_job_result(call: Call, args: Args) -> InlineResult:
+    """Retrieves the current status of asynchronous job."""
+    job: AsyncJob = args.jobid
+    caller = call.caller
+    visible = (
+        caller.is_root_admin
+        or job.account_id == caller.account_id
+        or (caller.is_domain_admin and job.domain_path.startswith(caller.domain_path))
+    )
+    if not visible:
+        # Someone else's job is reported like an unknown one: no information leaks.
+        raise InvalidParameter(
+            f"Invalid parameter jobid value={job.uuid} due to incorrect long value format, "
+            "or entity does not exist or due to incorrect parameter annotation for the field "
+            "in api cmd class."
+        )
+    row = call.db.execute(_joined().where(AsyncJob.id == job.id)).one()
+    return InlineResult(_view(row))
+
+
+@command(
+    "listAsyncJobs",
+    params=[
+        Param(
+            "startdate",
+            ParamType.DATE,
+            description="The start date of the async job "
+            "(use format \"yyyy-MM-dd'T'HH:mm:ss'+'SSSS\")",
+        ),
+        Param(
+            "account",
+            ParamType.STRING,
+            description="list resources by account. Must be used with the domainId parameter.",
+        ),
+        Param(
+            "domainid",
+            ParamType.UUID,
+            entity="Domain",
+            description="list only resources belonging to the domain specified",
+        ),
+        Param(
+            "isrecursive",
+            ParamType.BOOLEAN,
+            description="defaults to false, but if true, "
+            "lists all resources from the "
+            "parent specified by the domainId "
+            "till leaves.",
+        ),
+        Param(
+            "listall",
+            ParamType.BOOLEAN,
+            description="If set to false, list only resources belonging to the command's caller",
+        ),
+        Param(
+            "managementserverid",
+            ParamType.UUID,
+            entity="ManagementServer",
+            since="4.19",
+            description="The id of the management server",
+        ),
+    ],
+    is_list=True,
+    object_name="asyncjobs",
+    response_class="AsyncJobResponse",
+)
+def list_async_jobs(call: Call, args: Args) -> ListResult:
+    """Lists all pending asynchronous jobs for the account."""
+    scope = list_scope(call.db, call.caller, args)
+    stmt = _joined().where(
+        scope.where(AsyncJob.account_id, AsyncJob.domain_id, AsyncJob.domain_path)
+    )
+    if args.startdate is not None:
+        stmt = stmt.where(AsyncJob.created >= args.startdate)
+    if isinstance(args.managementserverid, ManagementServer):
+        stmt = stmt.where(AsyncJob.owner_msid == args.managementserverid.msid)
+    if args.keyword:
+        stmt = stmt.where(AsyncJob.command.contains(args.keyword, autoescape=True))
+    rows, count = fetch_page(call.db, stmt.order_by(AsyncJob.id.desc()), call, args)
+    return ListResult([_view(r) for r in rows], count)

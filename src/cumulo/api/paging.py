@@ -1,0 +1,52 @@
+"""``page`` / ``pagesize`` as CloudStack reads them, and counted pages of a query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from cumulo.api.arguments import Args
+from cumulo.api.context import Call
+from cumulo.errors import InvalidParameter
+
+
+def page_window(call: Call, args: Args) -> tuple[int, int | None]:
+    """(offset, limit); limit None means unlimited (``pagesize=-1``)."""
+    page, size = args.get("page"), args.get("pagesize")
+    maximum = call.runtime.config.get_int("default.page.size")
+    if size is None and page is None:
+        return 0, maximum
+    if size == -1:
+        if page is not None:
+            raise InvalidParameter("Can't specify page parameter when pagesize is -1 (Unlimited)")
+        return 0, None
+    if size is None:
+        raise InvalidParameter('"pagesize" parameter is required when "page" is specified')
+    if page is None:
+        raise InvalidParameter('"page" parameter is required when "pagesize" is specified')
+    if size > maximum:
+        raise InvalidParameter(f"Page size can't exceed max allowed page size value: {maximum}")
+    if size < 1:
+        raise InvalidParameter("Page size must be a positive number, or -1 for unlimited")
+    page = max(page, 1)
+    return (page - 1) * size, size
+
+
+def fetch_page(
+    session: Session,
+    stmt: Select[Any],
+    call: Call,
+    args: Args,
+) -> tuple[list[Any], int]:
+    """Rows of the requested page and the total number of matches."""
+    offset, limit = page_window(call, args)
+    paged = stmt.offset(offset)
+    if limit is not None:
+        paged = paged.limit(limit)
+    rows = list(session.execute(paged))
+    if offset == 0 and (limit is None or len(rows) < limit):
+        return rows, len(rows)  # the page holds everything: no count query needed
+    count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
+    return rows, int(session.execute(count_stmt).scalar_one())

@@ -1,0 +1,88 @@
+"""Who sees what in list commands: ``listall``, ``isrecursive``, ``domainid``, ``account``.
+
+A plain user sees only its own account. Admins see only their own account
+unless they ask for more with ``listall``, ``domainid`` or ``account``; a domain
+admin never beyond its subtree. Ownership is filtered by the owner's stored
+domain path, a prefix match that needs no joins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, select, true
+from sqlalchemy.orm import Session
+
+from cumulo.api.arguments import Args
+from cumulo.api.context import Caller
+from cumulo.db.models.account import Account
+from cumulo.db.models.domain import Domain
+from cumulo.errors import InvalidParameter, PermissionDenied
+
+
+@dataclass(frozen=True)
+class ListScope:
+    """A filter on owner: account ids, or a domain (exactly or with its subtree)."""
+
+    account_ids: tuple[int, ...] | None = None
+    domain_id: int | None = None
+    domain_path: str | None = None  # prefix: the subtree
+
+    def where(
+        self,
+        account_col: ColumnElement[int],
+        domain_id_col: ColumnElement[int],
+        domain_path_col: ColumnElement[str],
+    ) -> ColumnElement[bool]:
+        clauses: list[ColumnElement[bool]] = []
+        if self.account_ids is not None:
+            clauses.append(account_col.in_(self.account_ids))
+        if self.domain_id is not None:
+            clauses.append(domain_id_col == self.domain_id)
+        if self.domain_path is not None and self.domain_path != "/":
+            clauses.append(domain_path_col.startswith(self.domain_path, autoescape=True))
+        return and_(*clauses) if clauses else true()
+
+
+def check_domain_access(caller: Caller, domain: Domain) -> None:
+    if not caller.can_see_domain_path(domain.path):
+        raise PermissionDenied(
+            f"Account {caller.account_name} does not have permission to access domain {domain.uuid}"
+        )
+
+
+def find_account(session: Session, name: str, domain_id: int) -> Account:
+    account = session.execute(
+        select(Account).where(
+            Account.name == name, Account.domain_id == domain_id, Account.removed.is_(None)
+        )
+    ).scalar()
+    if account is None:
+        raise InvalidParameter(f"Unable to find account {name} in the given domain")
+    return account
+
+
+def list_scope(session: Session, caller: Caller, args: Args) -> ListScope:
+    domain = args.get("domainid")
+    account_name = args.get("account")
+    listall = bool(args.get("listall"))
+    recursive = bool(args.get("isrecursive"))
+    if isinstance(domain, Domain):
+        check_domain_access(caller, domain)
+    if not caller.is_admin:
+        if account_name and account_name != caller.account_name:
+            raise PermissionDenied(
+                f"Account {caller.account_name} may not list resources of account {account_name}"
+            )
+        return ListScope(account_ids=(caller.account_id,))
+    if account_name:
+        domain_id = domain.id if isinstance(domain, Domain) else caller.domain_id
+        account = find_account(session, account_name, domain_id)
+        return ListScope(account_ids=(account.id,))
+    if isinstance(domain, Domain):
+        if recursive:
+            return ListScope(domain_path=domain.path)
+        return ListScope(domain_id=domain.id)
+    if listall:
+        return ListScope(domain_path=None if caller.is_root_admin else caller.domain_path)
+    return ListScope(account_ids=(caller.account_id,))

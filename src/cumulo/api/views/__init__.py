@@ -1,0 +1,1 @@
+"""Wire views: models rendered with CloudStack\x27s field names."""

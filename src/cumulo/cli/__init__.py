@@ -1,0 +1,1 @@
+"""The `cumulo` command line."""

@@ -1,0 +1,29 @@
+"""Entry point: ``cumulo <command>``."""
+
+from __future__ import annotations
+
+import click
+
+from cumulo import __version__
+from cumulo.cli.admin import admin
+from cumulo.cli.db import db
+from cumulo.cli.serve import serve
+
+
+@click.group()
+@click.version_option(__version__, prog_name="cumulo")
+def cli() -> None:
+    """cumulo: a highly available cloud management platform (CloudStack API)."""
+
+
+cli.add_command(serve)
+cli.add_command(db)
+cli.add_command(admin)
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

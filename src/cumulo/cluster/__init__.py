@@ -1,0 +1,1 @@
+"""Management-server membership: heartbeats, failure detection, fencing."""

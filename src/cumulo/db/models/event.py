@@ -1,0 +1,34 @@
+"""Events: the audit trail of every action (``listEvents``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from cumulo.db.base import Entity
+
+
+class Event(Entity):
+    __tablename__ = "event"
+    __table_args__ = (
+        Index("ix_event_account_created", "account_id", "created"),
+        Index("ix_event_domain_path_created", "domain_path", "created"),
+    )
+
+    type: Mapped[str] = mapped_column(String(64), index=True)
+    # Created | Scheduled | Started | Completed
+    state: Mapped[str] = mapped_column(String(16), default="Completed")
+    # INFO | WARN | ERROR
+    level: Mapped[str] = mapped_column(String(8), default="INFO")
+    description: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    account_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    domain_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The owner's domain path, so visibility is a prefix match without joins.
+    domain_path: Mapped[str] = mapped_column(String(1024), default="/")
+    project_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    resource_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    resource_uuid: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    start_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    display: Mapped[bool] = mapped_column(Boolean, default=True)

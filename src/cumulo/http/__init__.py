@@ -1,0 +1,1 @@
+"""The wire: CloudStack's HTTP conventions, authentication and envelopes."""

@@ -1,0 +1,111 @@
+"""The ASGI application, assembled in one place from its routes."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from cumulo.api.declaration import load_commands
+from cumulo.http.api import ApiHandler, ApiRequest
+from cumulo.http.params import MAX_BODY_BYTES, RequestTooLarge, merge_params
+from cumulo.http.reply import Reply, plain
+from cumulo.runtime import Runtime
+from cumulo.settings import get_settings
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def create_app(rt: Runtime) -> Starlette:
+    load_commands()
+    handler = ApiHandler(rt)
+
+    async def api(request: Request) -> Response:
+        body: str | None = None
+        if request.method == "POST":
+            ctype = request.headers.get("content-type", "")
+            if ctype.startswith(FORM) or not ctype:
+                raw = await request.body()
+                if len(raw) > MAX_BODY_BYTES:
+                    return _send(plain(413, "Request body too large"))
+                body = raw.decode("utf-8", "replace")
+        try:
+            params = merge_params(request.url.query, body)
+        except RequestTooLarge as exc:
+            return _send(plain(413, str(exc)))
+        req = ApiRequest(
+            method=request.method,
+            params=params,
+            cookies=dict(request.cookies),
+            client_ip=request.client.host if request.client else "",
+            secure=request.url.scheme == "https",
+        )
+        return _send(await run_in_threadpool(handler.handle, req))
+
+    async def healthz(_: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def readyz(_: Request) -> Response:
+        """For HAProxy's httpchk: 200 only when this node should get traffic."""
+        problems = []
+        if not rt.accepting_jobs:
+            problems.append("draining or fenced")
+        try:
+            await run_in_threadpool(_ping_db, rt)
+        except Exception as exc:
+            problems.append(f"database unreachable: {exc.__class__.__name__}")
+        if problems:
+            return JSONResponse({"ready": False, "problems": problems}, status_code=503)
+        return JSONResponse({"ready": True, "node": rt.node_name})
+
+    async def root(_: Request) -> Response:
+        return RedirectResponse("/client", status_code=301)
+
+    routes = [
+        Route("/client/api", api, methods=["GET", "POST"]),
+        Route("/client/api/{rest:path}", api, methods=["GET", "POST"]),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/", root),
+    ]
+    return Starlette(routes=routes)
+
+
+def _ping_db(rt: Runtime) -> None:
+    with rt.db.engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+
+
+def _send(reply: Reply) -> Response:
+    response = Response(
+        reply.body, status_code=reply.status, media_type=reply.content_type, headers=reply.headers
+    )
+    for cookie in reply.cookies:
+        response.headers.append("set-cookie", cookie)
+    return response
+
+
+def worker_app() -> Starlette:
+    """Factory for uvicorn worker processes: each opens its own runtime."""
+    rt = Runtime.open(get_settings())
+    rt.node_uuid, rt.msid = _node_of(rt)
+    return create_app(rt)
+
+
+def _node_of(rt: Runtime) -> tuple[str | None, int | None]:
+    from sqlalchemy import select
+
+    from cumulo.db.models.cluster import ManagementServer
+
+    row = rt.db.run(
+        lambda s: s.execute(
+            select(ManagementServer.uuid, ManagementServer.msid).where(
+                ManagementServer.name == rt.settings.node_name, ManagementServer.removed.is_(None)
+            )
+        ).first(),
+        write=False,
+    )
+    return (row[0], row[1]) if row else (None, None)

@@ -1,0 +1,1 @@
+"""The async job runtime: queueing, leases, execution, adoption."""

@@ -1,0 +1,70 @@
+"""The per-process runtime: settings, database, secrets and node identity.
+
+Built once per process (server worker, CLI command, test) and handed down
+explicitly; nothing below reaches for globals.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from cumulo import __version__
+from cumulo.db.database import Database
+from cumulo.db.models.system import SystemProperty
+from cumulo.services.configuration import ConfigStore
+from cumulo.services.secrets import ClusterKeyError, SecretBox, read_key_file
+from cumulo.settings import Settings
+
+FINGERPRINT_PROPERTY = "cluster.key.fingerprint"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    secrets: SecretBox
+    config: ConfigStore
+    version: str = __version__
+    # The management server row this process belongs to (set by the node agent).
+    msid: int | None = None
+    node_uuid: str | None = None
+    node_name: str = ""
+    # False while draining or fenced: async commands are refused with 503.
+    accepting_jobs: bool = True
+    job_wakeup: threading.Event = field(default_factory=threading.Event)
+
+    @classmethod
+    def open(cls, settings: Settings) -> Runtime:
+        db = Database(settings.effective_database_url, pool_size=settings.database_pool_size)
+        key = read_key_file(settings.effective_cluster_key_file)
+        secrets = SecretBox(key)
+        rt = cls(
+            settings=settings,
+            db=db,
+            secrets=secrets,
+            config=ConfigStore(db),
+            node_name=settings.node_name,
+        )
+        rt.check_cluster_key()
+        return rt
+
+    def check_cluster_key(self) -> None:
+        """Refuse to run with a key other than the one the database was set up with."""
+        stored = self.db.run(
+            lambda s: s.execute(
+                select(SystemProperty.value).where(SystemProperty.name == FINGERPRINT_PROPERTY)
+            ).scalar_one_or_none(),
+            write=False,
+        )
+        if stored is not None and stored != self.secrets.fingerprint:
+            raise ClusterKeyError(
+                f"the cluster key in {self.settings.effective_cluster_key_file} "
+                f"({self.secrets.fingerprint}) is not the key this database was set up with "
+                f"({stored}); copy the key file from a working management node"
+            )
+
+    def close(self) -> None:
+        self.db.dispose()

@@ -1,0 +1,104 @@
+"""The node's typed settings: a TOML file plus CUMULO_* environment overrides.
+
+Global settings that CloudStack keeps in the database (``listConfigurations``)
+are not here; these are the few things a node needs before it can reach the
+database, and per-node tuning.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG_FILE = Path("/etc/cumulo/cumulo.toml")
+
+
+def default_data_dir() -> Path:
+    if os.geteuid() == 0:
+        return Path("/var/lib/cumulo")
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "cumulo"
+
+
+def config_file() -> Path | None:
+    """The TOML file in force: $CUMULO_CONFIG, else /etc/cumulo/cumulo.toml if present."""
+    explicit = os.environ.get("CUMULO_CONFIG")
+    if explicit:
+        return Path(explicit)
+    return DEFAULT_CONFIG_FILE if DEFAULT_CONFIG_FILE.exists() else None
+
+
+class Settings(BaseSettings):
+    """Everything a management node reads at start-up."""
+
+    model_config = SettingsConfigDict(env_prefix="CUMULO_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    # Empty means the embedded default: a SQLite file in data_dir.
+    database_url: str = ""
+    # Extra database endpoints tried in order when the first is unreachable
+    # (CloudStack's db.cloud.replicas); the first entry is preferred.
+    database_replicas: list[str] = Field(default_factory=list)
+    database_pool_size: int = 10
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    node_name: str = Field(default_factory=socket.gethostname)
+    # Address other nodes and operators see for this node (listManagementServers).
+    service_ip: str = "127.0.0.1"
+
+    cluster_key_file: Path | None = None
+    # Argon2id cost; lower it only for tests and throw-away demos.
+    password_hash_memory_kib: int = 65536
+    password_hash_time_cost: int = 3
+    dev: bool = False
+    log_level: str = "info"
+
+    # Cluster membership timers (seconds).
+    heartbeat_interval: float = 1.0
+    heartbeat_threshold: float = 5.0
+    # Async job runtime.
+    job_threads: int = 8
+    job_lease_seconds: float = 10.0
+    job_poll_interval: float = 0.5
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'cumulo.db'}"
+
+    @property
+    def effective_cluster_key_file(self) -> Path:
+        return self.cluster_key_file or self.data_dir / "cluster.key"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

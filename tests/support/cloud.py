@@ -1,0 +1,56 @@
+"""An in-process cloud for tests: a fresh database, a running node, a signed admin client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from starlette.testclient import TestClient
+
+from cumulo.cli.context import deploy_schema
+from cumulo.cluster.node import NodeAgent
+from cumulo.http.app import create_app
+from cumulo.runtime import Runtime
+from cumulo.services.bootstrap import AdminCredentials
+from cumulo.settings import Settings
+from tests.support.client import ApiClient
+
+
+@dataclass
+class Cloud:
+    settings: Settings
+    rt: Runtime
+    agent: NodeAgent
+    http: httpx.Client
+    admin: ApiClient
+    creds: AdminCredentials
+
+    def client(self, apikey: str, secretkey: str) -> ApiClient:
+        return ApiClient(self.http, apikey, secretkey)
+
+
+def test_settings(data_dir: Path, database_url: str = "", **extra: object) -> Settings:
+    return Settings(data_dir=data_dir, database_url=database_url, node_name="test-node",
+                    password_hash_memory_kib=1024, password_hash_time_cost=1,
+                    job_poll_interval=0.05, **extra)  # type: ignore[arg-type]
+
+
+@contextmanager
+def running_cloud(settings: Settings) -> Iterator[Cloud]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    _rev, creds = deploy_schema(settings)
+    assert creds is not None, "expected an empty database"
+    rt = Runtime.open(settings)
+    agent = NodeAgent(rt)
+    agent.start()
+    http = TestClient(create_app(rt), base_url="http://testserver")
+    try:
+        yield Cloud(settings, rt, agent, http, ApiClient(http, creds.apikey, creds.secretkey),
+                    creds)
+    finally:
+        http.close()
+        agent.stop()
+        rt.close()
