@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from cumulo.api.params import Param, ParamType
-from cumulo.api.roles import ALL_ROLES, RoleType
+from cumulo.api.roles import ADMIN_ONLY, RoleType
 
 if TYPE_CHECKING:
     from cumulo.api.arguments import Args
@@ -49,7 +49,7 @@ class Command:
     handler: Handler
     params: tuple[Param, ...]
     kind: Kind = Kind.SYNC
-    authorized: frozenset[RoleType] = ALL_ROLES
+    authorized: frozenset[RoleType] = ADMIN_ONLY
     object_name: str | None = None
     response_name: str | None = None
     description: str = ""
@@ -90,7 +90,7 @@ def command(
     *,
     params: Iterable[Param] = (),
     kind: Kind = Kind.SYNC,
-    roles: Iterable[RoleType] = ALL_ROLES,
+    roles: Iterable[RoleType] = ADMIN_ONLY,
     object_name: str | None = None,
     response_name: str | None = None,
     description: str = "",
@@ -102,6 +102,10 @@ def command(
     read_only: bool | None = None,
 ) -> Callable[[Handler], Command]:
     """Declare an API command; the decorated function is its (synchronous) handler.
+
+    ``roles`` are the role types allowed by default (CloudStack's default role
+    permissions); root admin only unless said otherwise, so a forgotten
+    ``roles=`` closes a command rather than opening it.
 
     For async commands the handler validates, reserves and returns an
     ``Enqueue``; the job body is attached with ``@<command>.execute``.

@@ -12,6 +12,7 @@ from cumulo.api.declaration import REGISTRY, Command, command
 from cumulo.api.params import Param, ParamType
 from cumulo.api.responses import response_fields
 from cumulo.api.results import ListResult, ObjectResult
+from cumulo.api.roles import ALL_ROLES
 from cumulo.errors import OperationFailed
 
 
@@ -47,6 +48,7 @@ def api_view(cmd: Command) -> dict[str, Any]:
 
 @command(
     "listApis",
+    roles=ALL_ROLES,
     params=[Param("name", ParamType.STRING, description="API name")],
     object_name="api",
     response_class="ApiDiscoveryResponse",
@@ -70,6 +72,7 @@ def list_apis(call: Call, args: Args) -> ListResult:
 
 @command(
     "listCapabilities",
+    roles=ALL_ROLES,
     object_name="capability",
     response_class="CapabilitiesResponse",
 )

@@ -13,6 +13,7 @@ from cumulo.api.declaration import command
 from cumulo.api.paging import fetch_page
 from cumulo.api.params import Param, ParamType
 from cumulo.api.results import InlineResult, ListResult
+from cumulo.api.roles import ALL_ROLES
 from cumulo.api.scope import list_scope
 from cumulo.api.views.domain import pretty_path
 from cumulo.api.views.job import job_view
@@ -60,6 +61,7 @@ def _view(row: Any) -> dict[str, Any]:
 
 @command(
     "queryAsyncJobResult",
+    roles=ALL_ROLES,
     params=[
         Param(
             "jobid",
@@ -93,6 +95,7 @@ def query_async_job_result(call: Call, args: Args) -> InlineResult:
 
 @command(
     "listAsyncJobs",
+    roles=ALL_ROLES,
     params=[
         Param(
             "startdate",

@@ -9,6 +9,7 @@ from cumulo.api.context import Call, Caller
 from cumulo.api.declaration import command
 from cumulo.api.params import Param, ParamType
 from cumulo.api.results import ObjectResult
+from cumulo.api.roles import ALL_ROLES
 from cumulo.api.views.user import user_view
 from cumulo.db.models.account import Account, User
 from cumulo.db.models.domain import Domain
@@ -39,6 +40,7 @@ def check_user_access(call: Call, user: User) -> tuple[Account, Domain]:
 
 @command(
     "getUser",
+    roles=ALL_ROLES,
     params=[
         Param("userapikey", ParamType.STRING, required=True, description="API key of the user")
     ],
@@ -59,6 +61,7 @@ def get_user(call: Call, args: Args) -> ObjectResult:
 
 @command(
     "registerUserKeys",
+    roles=ALL_ROLES,
     params=[Param("id", ParamType.UUID, required=True, entity="User", description="User id")],
     object_name="userkeys",
     response_class="RegisterUserKeyResponse",
@@ -74,6 +77,7 @@ def register_user_keys(call: Call, args: Args) -> ObjectResult:
 
 @command(
     "getUserKeys",
+    roles=ALL_ROLES,
     params=[
         Param(
             "id",
