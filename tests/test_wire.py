@@ -12,8 +12,14 @@ from tests.support.cloud import Cloud
 
 
 def test_string_to_sign_matches_java_rules() -> None:
-    params = {"apiKey": "AbC", "command": "listZones", "expires": "2025-01-01T10:00:00+0000",
-              "response": "json", "signatureVersion": "3", "signature": "ignored"}
+    params = {
+        "apiKey": "AbC",
+        "command": "listZones",
+        "expires": "2025-01-01T10:00:00+0000",
+        "response": "json",
+        "signatureVersion": "3",
+        "signature": "ignored",
+    }
     assert string_to_sign(params) == (
         "apikey=abc&command=listzones&expires=2025-01-01t10%3a00%3a00%2b0000"
         "&response=json&signatureversion=3"
@@ -36,8 +42,7 @@ def test_empty_list_is_an_empty_object(cloud: Cloud) -> None:
 def test_xml_is_the_default(cloud: Cloud) -> None:
     p = cloud.admin.signed_params("listDomains", {"listall": "true"})
     del p["response"]
-    p["signature"] = sign({k: v for k, v in p.items() if k != "signature"},
-                          cloud.admin.secretkey)
+    p["signature"] = sign({k: v for k, v in p.items() if k != "signature"}, cloud.admin.secretkey)
     resp = cloud.http.get("/client/api", params=p)
     assert resp.status_code == 200
     assert resp.headers["content-type"].startswith("text/xml")
@@ -54,8 +59,13 @@ def test_bad_signature_is_401(cloud: Cloud) -> None:
 
 
 def test_expired_v3_signature_is_401(cloud: Cloud) -> None:
-    p = {"command": "listDomains", "response": "json", "apiKey": cloud.admin.apikey,
-         "signatureVersion": "3", "expires": "2020-01-01T00:00:00+0000"}
+    p = {
+        "command": "listDomains",
+        "response": "json",
+        "apiKey": cloud.admin.apikey,
+        "signatureVersion": "3",
+        "expires": "2020-01-01T00:00:00+0000",
+    }
     p["signature"] = sign(p, cloud.admin.secretkey)
     assert cloud.http.get("/client/api", params=p).status_code == 401
 
@@ -104,27 +114,37 @@ def test_post_and_tilde_encoding(cloud: Cloud) -> None:
 
 def test_login_session_requires_cookie_and_parameter(cloud: Cloud) -> None:
     assert cloud.http.get("/client/api", params={"command": "login"}).status_code == 405
-    resp = cloud.http.post("/client/api", data={"command": "login", "username": "admin",
-                                                "password": cloud.creds.password,
-                                                "response": "json"})
+    resp = cloud.http.post(
+        "/client/api",
+        data={
+            "command": "login",
+            "username": "admin",
+            "password": cloud.creds.password,
+            "response": "json",
+        },
+    )
     assert resp.status_code == 200, resp.text
     login = resp.json()["loginresponse"]
     assert login["timeout"] == 1800 and login["type"] == "1"
     key = login["sessionkey"]
     assert cloud.http.cookies.get("sessionkey") == key
-    ok = cloud.http.get("/client/api", params={"command": "listDomains", "response": "json",
-                                               "sessionkey": key})
+    ok = cloud.http.get(
+        "/client/api", params={"command": "listDomains", "response": "json", "sessionkey": key}
+    )
     assert ok.status_code == 200
     cloud.http.cookies.delete("sessionkey")
     # Cookie missing: CookieAndParameter fails, and the session is invalidated.
-    bad = cloud.http.get("/client/api", params={"command": "listDomains", "response": "json",
-                                                "sessionkey": key})
+    bad = cloud.http.get(
+        "/client/api", params={"command": "listDomains", "response": "json", "sessionkey": key}
+    )
     assert bad.status_code == 401
 
 
 def test_bad_login_is_531(cloud: Cloud) -> None:
-    resp = cloud.http.post("/client/api", data={"command": "login", "username": "admin",
-                                                "password": "wrong", "response": "json"})
+    resp = cloud.http.post(
+        "/client/api",
+        data={"command": "login", "username": "admin", "password": "wrong", "response": "json"},
+    )
     assert resp.status_code == 531
     assert resp.json()["loginresponse"]["errorcode"] == 531
 

@@ -26,14 +26,16 @@ class ApiClient:
         self.apikey = apikey
         self.secretkey = secretkey
 
-    def signed_params(self, command: str, params: dict[str, Any], *, v3: bool = True
-                      ) -> dict[str, str]:
+    def signed_params(
+        self, command: str, params: dict[str, Any], *, v3: bool = True
+    ) -> dict[str, str]:
         p = {k: _wire(v) for k, v in params.items() if v is not None}
         p.update({"command": command, "response": "json", "apiKey": self.apikey})
         if v3:
             p["signatureVersion"] = "3"
             p["expires"] = (datetime.now(UTC) + timedelta(minutes=10)).strftime(
-                "%Y-%m-%dT%H:%M:%S+0000")
+                "%Y-%m-%dT%H:%M:%S+0000"
+            )
         p["signature"] = sign(p, self.secretkey)
         return p
 
@@ -47,7 +49,7 @@ class ApiClient:
     def call(self, command: str, method: str = "GET", **params: Any) -> dict[str, Any]:
         resp = self.raw(command, method, **params)
         body = resp.json()
-        (wrapper, inner), = body.items()
+        ((_wrapper, inner),) = body.items()
         if resp.status_code != 200:
             raise ApiError(resp.status_code, inner)
         return inner  # type: ignore[no-any-return]

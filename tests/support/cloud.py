@@ -33,9 +33,15 @@ class Cloud:
 
 
 def test_settings(data_dir: Path, database_url: str = "", **extra: object) -> Settings:
-    return Settings(data_dir=data_dir, database_url=database_url, node_name="test-node",
-                    password_hash_memory_kib=1024, password_hash_time_cost=1,
-                    job_poll_interval=0.05, **extra)  # type: ignore[arg-type]
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        node_name="test-node",
+        password_hash_memory_kib=1024,
+        password_hash_time_cost=1,
+        job_poll_interval=0.05,
+        **extra,
+    )  # type: ignore[arg-type]
 
 
 @contextmanager
@@ -48,8 +54,9 @@ def running_cloud(settings: Settings) -> Iterator[Cloud]:
     agent.start()
     http = TestClient(create_app(rt), base_url="http://testserver")
     try:
-        yield Cloud(settings, rt, agent, http, ApiClient(http, creds.apikey, creds.secretkey),
-                    creds)
+        yield Cloud(
+            settings, rt, agent, http, ApiClient(http, creds.apikey, creds.secretkey), creds
+        )
     finally:
         http.close()
         agent.stop()
