@@ -54,9 +54,10 @@ def test_list_shows_cloudstack_fields(cloud: Cloud) -> None:
 def test_list_filters(cloud: Cloud) -> None:
     everything = cloud.admin.call("listConfigurations", pagesize=-1)
     assert everything["count"] == len(CATALOG) == len(everything["configuration"])
-    names = {c["name"] for c in cloud.admin.call("listConfigurations", name="throttling")[
-        "configuration"
-    ]}
+    names = {
+        c["name"]
+        for c in cloud.admin.call("listConfigurations", name="throttling")["configuration"]
+    }
     assert names == {
         "api.throttling.enabled",
         "api.throttling.interval",
@@ -89,15 +90,22 @@ def test_catalogue_groups_are_cloudstack_groups() -> None:
         assert group is not None, setting.name
         assert setting.subgroup in group.subgroups, setting.name
         assert setting.type in {
-            "Integer", "Long", "Float", "Boolean", "String", "CSV", "Select", "Range"
+            "Integer",
+            "Long",
+            "Float",
+            "Boolean",
+            "String",
+            "CSV",
+            "Select",
+            "Range",
         }, setting.name
 
 
 def test_update_changes_value_and_the_node_sees_it_at_once(cloud: Cloud) -> None:
     assert cloud.rt.config.get_int("default.page.size") == 500  # warm the node's cache
-    cfg = cloud.admin.call(
-        "updateConfiguration", name="default.page.size", value="3"
-    )["configuration"]
+    cfg = cloud.admin.call("updateConfiguration", name="default.page.size", value="3")[
+        "configuration"
+    ]
     assert cfg["value"] == "3" and cfg["defaultvalue"] == "500" and cfg["isdynamic"] is True
     assert cloud.rt.config.get_int("default.page.size") == 3
     assert _one(cloud, "default.page.size")["value"] == "3"
@@ -169,9 +177,9 @@ def test_unknown_setting_and_absent_value(cloud: Cloud) -> None:
 
 
 def test_non_dynamic_setting_says_restart_needed(cloud: Cloud) -> None:
-    cfg = cloud.admin.call(
-        "updateConfiguration", name="api.throttling.cachesize", value="1000"
-    )["configuration"]
+    cfg = cloud.admin.call("updateConfiguration", name="api.throttling.cachesize", value="1000")[
+        "configuration"
+    ]
     assert cfg["isdynamic"] is False and cfg["value"] == "1000"
 
 
@@ -201,9 +209,9 @@ def test_account_and_domain_scopes(cloud: Cloud) -> None:
     scoped = cloud.admin.call("listConfigurations", accountid=user.account_uuid, pagesize=-1)
     names = {c["name"] for c in scoped["configuration"]}
     assert "allow.user.expunge.recover.vm" in names and "api.throttling.max" not in names
-    assert all(c["scope"] == "account" and c["id"] == user.account_uuid for c in scoped[
-        "configuration"
-    ])
+    assert all(
+        c["scope"] == "account" and c["id"] == user.account_uuid for c in scoped["configuration"]
+    )
     cloud.admin.call(
         "updateConfiguration", name="api.key.access", value="false", domainid=domain["id"]
     )

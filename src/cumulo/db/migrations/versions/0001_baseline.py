@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 03:00:48.246635
+Create Date: 2026-11-22 03:16:56.199393
 """
 
 from collections.abc import Sequence
@@ -131,6 +131,15 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_management_server')),
     sa.UniqueConstraint('msid', name=op.f('uq_management_server_msid')),
     sa.UniqueConstraint('uuid', name=op.f('uq_management_server_uuid'))
+    )
+    op.create_table('region',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('endpoint', sa.String(length=255), nullable=False),
+    sa.Column('gslb_service_enabled', sa.Boolean(), nullable=False),
+    sa.Column('portableip_service_enabled', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_region')),
+    sa.UniqueConstraint('name', name=op.f('uq_region_name'))
     )
     op.create_table('role',
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -266,6 +275,7 @@ def downgrade() -> None:
     op.drop_table('account')
     op.drop_table('system_property')
     op.drop_table('role')
+    op.drop_table('region')
     op.drop_table('management_server')
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_event_type'))
