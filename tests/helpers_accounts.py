@@ -18,7 +18,7 @@ from tests.support.cloud import Cloud
 
 
 @dataclass
-class TestUser:
+class ApiUser:
     client: ApiClient
     account_id: int
     account_uuid: str
@@ -33,7 +33,7 @@ def make_user(
     role: RoleType = RoleType.USER,
     domain_id: int = Domain.ROOT_ID,
     password: str = "secret-pw",
-) -> TestUser:
+) -> ApiUser:
     def work(session):  # type: ignore[no-untyped-def]
         account = Account(
             name=name,
@@ -55,7 +55,7 @@ def make_user(
         return account.id, account.uuid, user.id, apikey, secret
 
     account_id, account_uuid, user_id, apikey, secret = cloud.rt.db.run(work)
-    return TestUser(
+    return ApiUser(
         cloud.client(apikey, secret), account_id, account_uuid, name, user_id, domain_id
     )
 
