@@ -113,12 +113,14 @@ class ApiHandler:
             raise BadRequest(f"State changing command {name} needs to be sent using POST request")
 
     def _throttle(self, account_id: int, root_admin: bool) -> None:
-        if not self.rt.config.get_bool("api.throttling.enabled"):
+        # As CloudStack's ApiRateLimitServiceImpl: root admins are never limited.
+        if root_admin or not self.rt.config.get_bool("api.throttling.enabled"):
             return
         limit = self.rt.config.get_int("api.throttling.max")
         interval = self.rt.config.get_int("api.throttling.interval")
         if not self.limiter.allow(account_id, limit, interval):
+            wait = self.limiter.retry_after_ms(account_id, interval)
             raise TooManyRequests(
                 f"The given user has reached his/her account api limit, please retry after "
-                f"{interval} seconds."
+                f"[{wait}] ms."
             )
