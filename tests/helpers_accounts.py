@@ -55,9 +55,7 @@ def make_user(
         return account.id, account.uuid, user.id, apikey, secret
 
     account_id, account_uuid, user_id, apikey, secret = cloud.rt.db.run(work)
-    return ApiUser(
-        cloud.client(apikey, secret), account_id, account_uuid, name, user_id, domain_id
-    )
+    return ApiUser(cloud.client(apikey, secret), account_id, account_uuid, name, user_id, domain_id)
 
 
 def make_domain(cloud: Cloud, name: str) -> dict[str, str]:

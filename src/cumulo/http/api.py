@@ -33,7 +33,19 @@ from cumulo.runtime import Runtime
 
 log = logging.getLogger(__name__)
 GET_ALLOWED = re.compile(r"^(get|list|query|find)\w+$")
-GET_ALLOWLIST = frozenset({"isaccountallowedtocreateofferingswithtags", "readyforshutdown"})
+GET_ALLOWLIST = frozenset(
+    {
+        "isaccountallowedtocreateofferingswithtags",
+        "readyforshutdown",
+        "cloudianisenabled",
+        "quotabalance",
+        "quotasummary",
+        "quotatarifflist",
+        "quotaisenabled",
+        "quotastatement",
+        "verifyoauthcodeandgetuser",
+    }
+)
 
 
 @dataclass
