@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import aliased
 
 from cumulo.api.arguments import Args
 from cumulo.api.context import Call
@@ -24,18 +23,35 @@ from cumulo.services import events
 from cumulo.services.config_scopes import find_model
 from cumulo.services.event_types import EVENT_TYPES
 
-Parent = aliased(Event)
 STATES = ("Created", "Scheduled", "Started", "Completed")
 
 
-def _joined() -> Select[Any]:
-    return (
-        select(Event, User.username, Account.name, Domain.uuid, Domain.name, Parent.uuid)
-        .outerjoin(User, User.id == Event.user_id)
-        .outerjoin(Account, Account.id == Event.account_id)
-        .outerjoin(Domain, Domain.id == Event.domain_id)
-        .outerjoin(Parent, Parent.id == Event.start_id)
-    )
+def _names(call: Call, page: list[Event]) -> list[tuple[Any, ...]]:
+    """The names each event shows, fetched for the page only: one query per kind, no joins
+    on the (large) filtered and counted query."""
+
+    def lookup(columns: Any, key: Any, ids: set[int | None]) -> dict[int, Any]:
+        wanted = [i for i in ids if i is not None]
+        if not wanted:
+            return {}
+        return {
+            row[0]: row[1:] for row in call.db.execute(select(key, *columns).where(key.in_(wanted)))
+        }
+
+    users = lookup((User.username,), User.id, {e.user_id for e in page})
+    accounts = lookup((Account.name,), Account.id, {e.account_id for e in page})
+    domains = lookup((Domain.uuid, Domain.name), Domain.id, {e.domain_id for e in page})
+    parents = lookup((Event.uuid,), Event.id, {e.start_id for e in page})
+    return [
+        (
+            e,
+            users.get(e.user_id, (None,))[0],
+            accounts.get(e.account_id, (None,))[0],
+            *domains.get(e.domain_id, (None, None)),
+            parents.get(e.start_id, (None,))[0],
+        )
+        for e in page
+    ]
 
 
 def _owner_filter(call: Call, args: Args, stmt: Select[Any]) -> Select[Any]:
@@ -180,12 +196,12 @@ def list_events(call: Call, args: Args) -> ListResult:
     if args.duration is not None and args.entrytime is not None:
         # CloudStack's pending-event search is disabled and answers nothing; so do we.
         return ListResult([], 0)
-    stmt = _filters(args, _owner_filter(call, args, _joined()))
+    stmt = _filters(args, _owner_filter(call, args, select(Event)))
     if not call.caller.is_root_admin:
         stmt = stmt.where(Event.display.is_(True))
     stmt = stmt.order_by(Event.created.desc(), Event.id.desc())
     rows, count = fetch_page(call.db, stmt, call, args)
-    return ListResult([event_view(*row) for row in rows], count)
+    return ListResult([event_view(*row) for row in _names(call, [r for (r,) in rows])], count)
 
 
 @command(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 03:16:56.199393
+Create Date: 2026-11-22 03:27:13.365131
 """
 
 from collections.abc import Sequence
@@ -107,8 +107,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.create_index('ix_event_account_created', ['account_id', 'created'], unique=False)
+        batch_op.create_index('ix_event_created', ['created'], unique=False)
         batch_op.create_index('ix_event_domain_path_created', ['domain_path', 'created'], unique=False)
-        batch_op.create_index(batch_op.f('ix_event_type'), ['type'], unique=False)
+        batch_op.create_index('ix_event_type_created', ['type', 'created'], unique=False)
 
     op.create_table('management_server',
     sa.Column('msid', sa.BigInteger(), nullable=False),
@@ -278,8 +279,9 @@ def downgrade() -> None:
     op.drop_table('region')
     op.drop_table('management_server')
     with op.batch_alter_table('event', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_event_type'))
+        batch_op.drop_index('ix_event_type_created')
         batch_op.drop_index('ix_event_domain_path_created')
+        batch_op.drop_index('ix_event_created')
         batch_op.drop_index('ix_event_account_created')
 
     op.drop_table('event')
