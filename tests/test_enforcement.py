@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from cumulo.db.models.system import UserSession
 from cumulo.http.signing import sign
+from tests.helpers_accounts import domain_internal_id, make_domain, make_user
 from tests.support.client import ApiError
 from tests.support.cloud import Cloud
 
@@ -145,3 +146,38 @@ def test_default_page_size_caps_lists(cloud: Cloud) -> None:
     assert err.value.status == 431
     assert "max allowed page size value: 3" in err.value.body["errortext"]
     assert len(cloud.admin.call("listDomains", listall=True, pagesize=-1)["domain"]) == 5
+
+
+def _user_login(cloud: Cloud, username: str, password: str) -> int:
+    resp = cloud.http.post(
+        "/client/api",
+        data={"command": "login", "username": username, "password": password, "response": "json"},
+    )
+    cloud.http.cookies.clear()
+    return resp.status_code
+
+
+def test_incorrect_login_attempts_allowed(cloud: Cloud) -> None:
+    _set(cloud, "incorrect.login.attempts.allowed", "2")
+    make_user(cloud, "forgetful", password="right-pw")
+    assert _user_login(cloud, "forgetful", "wrong") == 531
+    assert _user_login(cloud, "forgetful", "right-pw") == 200  # one miss is forgiven
+    assert _user_login(cloud, "forgetful", "wrong") == 531
+    assert _user_login(cloud, "forgetful", "wrong") == 531
+    # Two misses in a row: the user is disabled, the right password no longer works.
+    assert _user_login(cloud, "forgetful", "right-pw") == 531
+
+
+def test_api_key_access_per_domain(cloud: Cloud) -> None:
+    sub = make_domain(cloud, "keyless")
+    user = make_user(cloud, "inside", domain_id=domain_internal_id(cloud, sub["id"]))
+    outside = make_user(cloud, "outside")
+    assert user.client.raw("listRegions").status_code == 200
+    cloud.admin.call(
+        "updateConfiguration", name="api.key.access", value="false", domainid=sub["id"]
+    )
+    # The domain's value says no: its users lose key access at once, others keep it.
+    assert user.client.raw("listRegions").status_code == 401
+    assert outside.client.raw("listRegions").status_code == 200
+    cloud.admin.call("resetConfiguration", name="api.key.access", domainid=sub["id"])
+    assert user.client.raw("listRegions").status_code == 200
