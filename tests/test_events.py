@@ -22,6 +22,7 @@ def _record(
     description: str,
     *,
     created: datetime | None = None,
+    project_id: int | None = None,
     **extra: object,
 ) -> str:
     """An event recorded as the given user would cause it; returns its uuid."""
@@ -32,6 +33,7 @@ def _record(
         event = events.record(session, found[0], type, description, **extra)  # type: ignore[arg-type]
         if created is not None:
             event.created = created
+        event.project_id = project_id
         session.flush()
         return event.uuid
 
@@ -224,3 +226,14 @@ def test_admin_archives_within_its_domain(cloud: Cloud) -> None:
     dadmin.client.call("deleteEvents", ids=c)
     assert carol.client.call("listEvents") == {}
     assert cloud.rt.db.run(lambda s: s.query(Event).filter(Event.uuid == c).count()) == 0
+
+
+def test_project_filter(cloud: Cloud) -> None:
+    alice = make_user(cloud, "alice")
+    _record(cloud, alice.user_id, "VM.CREATE", "not in a project")
+    in_project = _record(cloud, alice.user_id, "VM.CREATE", "in a project", project_id=42)
+    assert _ids(alice.client.call("listEvents", projectid="-1")) == {in_project}
+    assert _ids(cloud.admin.call("listEvents", projectid="-1")) == {in_project}
+    assert len(_ids(alice.client.call("listEvents"))) == 2
+    err = _error(alice.client.call, "listEvents", projectid="3f1b0c2e-4a5d-4e6f-8a9b-0c1d2e3f4a5b")
+    assert err.status == 431 and "project" in err.body["errortext"]

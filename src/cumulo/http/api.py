@@ -60,7 +60,8 @@ class ApiRequest:
 class ApiHandler:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self.limiter = RateLimiter()
+        # api.throttling.cachesize is not dynamic: read once, at start.
+        self.limiter = RateLimiter(rt.config.get_int("api.throttling.cachesize"))
 
     def handle(self, req: ApiRequest) -> Reply:
         low = lowered(req.params)

@@ -55,22 +55,32 @@ def _names(call: Call, page: list[Event]) -> list[tuple[Any, ...]]:
 
 
 def _owner_filter(call: Call, args: Args, stmt: Select[Any]) -> Select[Any]:
-    """Visibility: the project's events, or the list scope of account/domain/listall."""
-    if args.projectid is not None:
-        model = find_model("Project")
-        project = None
-        if model is not None:
-            project = call.db.execute(
-                select(model).where(model.uuid == args.projectid)
-            ).scalar_one_or_none()
-        if project is None:
-            raise InvalidParameter(f"Unable to find project by id {args.projectid}")
-        stmt = stmt.where(Event.project_id == project.id)
-        if not call.caller.is_root_admin:
-            stmt = stmt.where(Event.domain_path.startswith(call.caller.domain_path))
-        return stmt
-    scope = list_scope(call.db, call.caller, args)
-    return stmt.where(scope.where(Event.account_id, Event.domain_id, Event.domain_path))
+    """Visibility: project events (``projectid``), or the account/domain/listall scope."""
+    caller = call.caller
+    if args.projectid is None:
+        scope = list_scope(call.db, caller, args)
+        return stmt.where(scope.where(Event.account_id, Event.domain_id, Event.domain_path))
+    if args.projectid == "-1":  # every project the caller can see
+        stmt = stmt.where(Event.project_id.is_not(None))
+    else:
+        stmt = stmt.where(Event.project_id == _project_id(call, args.projectid))
+    if not caller.is_admin:
+        # Project membership lives with projects; until then a user sees its own only.
+        return stmt.where(Event.account_id == caller.account_id)
+    if not caller.is_root_admin:
+        stmt = stmt.where(Event.domain_path.startswith(caller.domain_path, autoescape=True))
+    return stmt
+
+
+def _project_id(call: Call, uuid: str) -> int:
+    """Projects are another area: found by model name once they exist."""
+    model = find_model("Project")
+    project = None
+    if model is not None:
+        project = call.db.execute(select(model).where(model.uuid == uuid)).scalar_one_or_none()
+    if project is None:
+        raise InvalidParameter(f"Unable to find project by id {uuid}")
+    return int(project.id)
 
 
 def _filters(args: Args, stmt: Select[Any]) -> Select[Any]:
