@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
@@ -177,8 +178,13 @@ def _write(session: Session, name: str, scope: ScopeRef | None, value: str | Non
         return
     row = session.execute(select(ConfigValue).where(*match)).scalar_one_or_none()
     if row is None:
-        session.add(ConfigValue(name=name, scope=kind, scope_id=scope_id, value=value))
-    else:
-        row.value = value
-        row.updated = utcnow()
+        try:
+            with session.begin_nested():
+                session.add(ConfigValue(name=name, scope=kind, scope_id=scope_id, value=value))
+            return
+        except IntegrityError:
+            # Another node set it first (unique name/scope/scope_id): last writer wins.
+            row = session.execute(select(ConfigValue).where(*match)).scalar_one()
+    row.value = value
+    row.updated = utcnow()
     session.flush()
