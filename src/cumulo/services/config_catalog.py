@@ -250,7 +250,64 @@ def _all() -> list[Setting]:
             category="Project Defaults",
             group="Project",
         ),
+        *_limit_defaults(),
     ]
+
+
+# (setting suffix, what, account default, domain default); project defaults
+# equal the account ones, as in CloudStack.
+_LIMITS = (
+    ("user.vms", "number of user VMs", "20", "40"),
+    ("public.ips", "number of public IPs", "20", "40"),
+    ("volumes", "number of volumes", "20", "40"),
+    ("snapshots", "number of snapshots", "20", "40"),
+    ("templates", "number of templates", "20", "40"),
+    ("projects", "number of projects", "20", "50"),
+    ("networks", "number of networks", "20", "20"),
+    ("vpcs", "number of vpcs", "20", "20"),
+    ("cpus", "number of cpu cores", "40", "80"),
+    ("memory", "memory (in MiB)", "40960", "81920"),
+    ("primary.storage", "primary storage space (in GiB)", "200", "400"),
+    ("secondary.storage", "secondary storage space (in GiB)", "400", "800"),
+)
+
+
+def _limit_defaults() -> list[Setting]:
+    """Default resource limits not listed above: max.account.projects, max.domain.*,
+    max.project.* (user.vms of projects is above)."""
+    out = [
+        Setting(
+            "max.account.projects",
+            "20",
+            "The default maximum number of projects that can be created for an account",
+            type="Long",
+            category="Account Defaults",
+            group="Account",
+        )
+    ]
+    for suffix, what, account_default, domain_default in _LIMITS:
+        out.append(
+            Setting(
+                f"max.domain.{suffix}",
+                domain_default,
+                f"The default maximum {what} that can be used for a domain",
+                type="Long",
+                category="Domain Defaults",
+                group="Domain",
+            )
+        )
+        if suffix not in ("user.vms", "projects"):
+            out.append(
+                Setting(
+                    f"max.project.{suffix}",
+                    account_default,
+                    f"The default maximum {what} that can be used for a project",
+                    type="Long",
+                    category="Project Defaults",
+                    group="Project",
+                )
+            )
+    return out
 
 
 CATALOG: dict[str, Setting] = {s.name: s for s in _all()}
