@@ -114,6 +114,7 @@ def create(
 
 def update(
     session: Session,
+    config: ConfigStore,
     caller: Caller,
     project: Project,
     *,
@@ -137,16 +138,23 @@ def update(
     if display_text is not None:
         project.display_text = display_text
     if new_owner is not None:
-        _set_owner(session, project, new_owner)
+        _set_owner(session, config, project, new_owner)
     session.flush()
     _event(session, caller, "PROJECT.UPDATE", f"Project {project.name} updated", project)
     return project
 
 
-def _set_owner(session: Session, project: Project, new_owner: Account) -> None:
+def _set_owner(session: Session, config: ConfigStore, project: Project, new_owner: Account) -> None:
+    """Make ``new_owner`` the project's admin; the project counts against it from now."""
     ownership.live(new_owner)
     if new_owner.domain_id != project.domain_id:
         raise InvalidParameter("The new owner must be an account of the project's domain")
+    old = owner_of(session, project)
+    if old is not None and old.id == new_owner.id:
+        return
+    limits.consume(session, config, new_owner.id, limits.ResourceType.PROJECT)
+    if old is not None:
+        limits.release(session, old.id, limits.ResourceType.PROJECT)
     for member in session.execute(
         select(ProjectMember).where(ProjectMember.project_id == project.id)
     ).scalars():

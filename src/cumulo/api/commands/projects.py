@@ -120,6 +120,7 @@ def _update_project(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
         owner = session.get(Account, payload["owner_id"]) if payload["owner_id"] else None
         projects.update(
             session,
+            job.runtime.config,
             job.caller,
             project,
             name=payload["name"],
