@@ -164,9 +164,10 @@ def _delete_project(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
     return SuccessResult()
 
 
-def _state_command(name: str, state: str, doc: str) -> None:
+def _state_command(name: str, state: str, doc: str, wrapper: str | None = None) -> None:
     @command(
         name,
+        response_name=wrapper,
         params=[
             Param("id", UUID, required=True, entity="Project", description="ID of the project")
         ],
@@ -185,7 +186,8 @@ def _state_command(name: str, state: str, doc: str) -> None:
         return _project_job(job, payload, lambda s, p: projects.set_state(s, job.caller, p, state))
 
 
-_state_command("activateProject", "Active", "Activates a project")
+# CloudStack's envelope for activateProject really is spelled "activaterojectresponse".
+_state_command("activateProject", "Active", "Activates a project", "activaterojectresponse")
 _state_command("suspendProject", "Suspended", "Suspends a project")
 
 
@@ -339,7 +341,9 @@ def _delete_account(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
     roles=ALL_ROLES,
     is_list=True,
     object_name="projectaccount",
-    response_class="ProjectAccountResponse",
+    # CloudStack's annotation names ProjectResponse (listApis shows it); the items
+    # are ProjectAccountResponse.
+    response_class="ProjectResponse",
     since="3.0.0",
 )
 def list_project_accounts(call: Call, args: Args) -> ListResult:
