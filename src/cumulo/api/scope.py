@@ -51,7 +51,9 @@ class ListScope:
 
 
 def check_domain_access(caller: Caller, domain: Domain) -> None:
-    if not caller.can_see_domain_path(domain.path):
+    # A plain user reaches only its own domain, not the subtree below it.
+    foreign = not caller.is_admin and domain.id != caller.domain_id
+    if foreign or not caller.can_see_domain_path(domain.path):
         raise PermissionDenied(
             f"Account {caller.account_name} does not have permission to access domain {domain.uuid}"
         )
