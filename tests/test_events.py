@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from cumulo.api.roles import RoleType
 from cumulo.db.models.event import Event
+from cumulo.db.models.project import Project
 from cumulo.services import events
 from cumulo.services.callers import caller_for_user
 from tests.helpers_accounts import ApiUser, domain_internal_id, make_domain, make_user
@@ -22,7 +24,6 @@ def _record(
     description: str,
     *,
     created: datetime | None = None,
-    project_id: int | None = None,
     **extra: object,
 ) -> str:
     """An event recorded as the given user would cause it; returns its uuid."""
@@ -33,7 +34,6 @@ def _record(
         event = events.record(session, found[0], type, description, **extra)  # type: ignore[arg-type]
         if created is not None:
             event.created = created
-        event.project_id = project_id
         session.flush()
         return event.uuid
 
@@ -230,10 +230,23 @@ def test_admin_archives_within_its_domain(cloud: Cloud) -> None:
 
 def test_project_filter(cloud: Cloud) -> None:
     alice = make_user(cloud, "alice")
-    _record(cloud, alice.user_id, "VM.CREATE", "not in a project")
-    in_project = _record(cloud, alice.user_id, "VM.CREATE", "in a project", project_id=42)
-    assert _ids(alice.client.call("listEvents", projectid="-1")) == {in_project}
-    assert _ids(cloud.admin.call("listEvents", projectid="-1")) == {in_project}
-    assert len(_ids(alice.client.call("listEvents"))) == 2
+    bob = make_user(cloud, "bob")
+    accepted = alice.client.call("createProject", name="apollo", displaytext="Apollo")
+    assert alice.client.wait_job(accepted["jobid"])["jobstatus"] == 1
+    project_account = cloud.rt.db.run(
+        lambda s: s.execute(select(Project.account_id).where(Project.uuid == accepted["id"]))
+    ).scalar_one()
+    mine = _record(cloud, alice.user_id, "VM.CREATE", "not in a project")
+    in_project = _record(
+        cloud, alice.user_id, "VM.CREATE", "in a project", account_id=project_account
+    )
+    # Project events show only when asked for with projectid.
+    assert _ids(alice.client.call("listEvents", type="VM.CREATE")) == {mine}
+    vm = {"type": "VM.CREATE"}
+    assert _ids(alice.client.call("listEvents", projectid=accepted["id"], **vm)) == {in_project}
+    assert _ids(alice.client.call("listEvents", projectid="-1", **vm)) == {in_project}
+    assert _ids(cloud.admin.call("listEvents", projectid="-1", listall=True)) >= {in_project}
+    err = _error(bob.client.call, "listEvents", projectid=accepted["id"])
+    assert err.status == 531
     err = _error(alice.client.call, "listEvents", projectid="3f1b0c2e-4a5d-4e6f-8a9b-0c1d2e3f4a5b")
-    assert err.status == 431 and "project" in err.body["errortext"]
+    assert err.status == 431

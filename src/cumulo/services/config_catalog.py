@@ -277,42 +277,6 @@ def _all() -> list[Setting]:
             group="Access",
             subgroup="Project",
         ),
-        # Resource limits: the rest of max.account.*, max.domain.*, max.project.*.
-        *_limits("account", "Account Defaults", {"projects": "10"}),
-        *_limits(
-            "domain",
-            "Domain Defaults",
-            {
-                "user.vms": "40",
-                "public.ips": "40",
-                "templates": "40",
-                "snapshots": "40",
-                "volumes": "40",
-                "networks": "40",
-                "vpcs": "40",
-                "cpus": "80",
-                "memory": "81920",
-                "primary.storage": "400",
-                "secondary.storage": "800",
-                "projects": "50",
-            },
-        ),
-        *_limits(
-            "project",
-            "Project Defaults",
-            {
-                "public.ips": "20",
-                "templates": "20",
-                "snapshots": "20",
-                "volumes": "20",
-                "networks": "20",
-                "vpcs": "20",
-                "cpus": "40",
-                "memory": "40960",
-                "primary.storage": "200",
-                "secondary.storage": "400",
-            },
-        ),
         Setting(
             "incorrect.login.attempts.allowed",
             "5",
@@ -602,29 +566,7 @@ def _all() -> list[Setting]:
             group="Management Server",
             subgroup="Cluster",
         ),
-    ]
-
-
-def _limits(owner: str, category: str, defaults: dict[str, str]) -> list[Setting]:
-    """max.<owner>.<resource> settings; -1 means unlimited, as in CloudStack."""
-    units = {
-        "memory": " (in MiB)",
-        "primary.storage": " (in GiB)",
-        "secondary.storage": " (in GiB)",
-    }
-    return [
-        Setting(
-            f"max.{owner}.{resource}",
-            default,
-            f"The default maximum {resource.replace('.', ' ')}{units.get(resource, '')} "
-            f"that can be used by a {owner}",
-            type="Long",
-            bounds=(-1, 2**63 - 1),
-            category=category,
-            group="Access",
-            subgroup=owner.capitalize(),
-        )
-        for resource, default in defaults.items()
+        *_limit_defaults(),
     ]
 
 
@@ -695,6 +637,68 @@ def _thresholds() -> list[Setting]:
                 subgroup="Alerts",
             )
         )
+    return out
+
+
+# (setting suffix, what, account default, domain default); project defaults
+# equal the account ones, as in CloudStack.
+_LIMITS = (
+    ("user.vms", "number of user VMs", "20", "40"),
+    ("public.ips", "number of public IPs", "20", "40"),
+    ("volumes", "number of volumes", "20", "40"),
+    ("snapshots", "number of snapshots", "20", "40"),
+    ("templates", "number of templates", "20", "40"),
+    ("projects", "number of projects", "20", "50"),
+    ("networks", "number of networks", "20", "20"),
+    ("vpcs", "number of vpcs", "20", "20"),
+    ("cpus", "number of cpu cores", "40", "80"),
+    ("memory", "memory (in MiB)", "40960", "81920"),
+    ("primary.storage", "primary storage space (in GiB)", "200", "400"),
+    ("secondary.storage", "secondary storage space (in GiB)", "400", "800"),
+)
+
+
+def _limit_defaults() -> list[Setting]:
+    """Default resource limits not listed above: max.account.projects, max.domain.*,
+    max.project.* (user.vms of projects is above)."""
+    out = [
+        Setting(
+            "max.account.projects",
+            "20",
+            "The default maximum number of projects that can be created for an account",
+            type="Long",
+            bounds=(-1, 2**63 - 1),
+            category="Account Defaults",
+            group="Access",
+            subgroup="Account",
+        )
+    ]
+    for suffix, what, account_default, domain_default in _LIMITS:
+        out.append(
+            Setting(
+                f"max.domain.{suffix}",
+                domain_default,
+                f"The default maximum {what} that can be used for a domain",
+                type="Long",
+                bounds=(-1, 2**63 - 1),
+                category="Domain Defaults",
+                group="Access",
+                subgroup="Domain",
+            )
+        )
+        if suffix not in ("user.vms", "projects"):
+            out.append(
+                Setting(
+                    f"max.project.{suffix}",
+                    account_default,
+                    f"The default maximum {what} that can be used for a project",
+                    type="Long",
+                    bounds=(-1, 2**63 - 1),
+                    category="Project Defaults",
+                    group="Access",
+                    subgroup="Project",
+                )
+            )
     return out
 
 

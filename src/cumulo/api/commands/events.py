@@ -20,7 +20,6 @@ from cumulo.db.models.domain import Domain
 from cumulo.db.models.event import Event
 from cumulo.errors import InvalidParameter
 from cumulo.services import events
-from cumulo.services.config_scopes import find_model
 from cumulo.services.event_types import EVENT_TYPES
 
 STATES = ("Created", "Scheduled", "Started", "Completed")
@@ -55,32 +54,9 @@ def _names(call: Call, page: list[Event]) -> list[tuple[Any, ...]]:
 
 
 def _owner_filter(call: Call, args: Args, stmt: Select[Any]) -> Select[Any]:
-    """Visibility: project events (``projectid``), or the account/domain/listall scope."""
-    caller = call.caller
-    if args.projectid is None:
-        scope = list_scope(call.db, caller, args)
-        return stmt.where(scope.where(Event.account_id, Event.domain_id, Event.domain_path))
-    if args.projectid == "-1":  # every project the caller can see
-        stmt = stmt.where(Event.project_id.is_not(None))
-    else:
-        stmt = stmt.where(Event.project_id == _project_id(call, args.projectid))
-    if not caller.is_admin:
-        # Project membership lives with projects; until then a user sees its own only.
-        return stmt.where(Event.account_id == caller.account_id)
-    if not caller.is_root_admin:
-        stmt = stmt.where(Event.domain_path.startswith(caller.domain_path, autoescape=True))
-    return stmt
-
-
-def _project_id(call: Call, uuid: str) -> int:
-    """Projects are another area: found by model name once they exist."""
-    model = find_model("Project")
-    project = None
-    if model is not None:
-        project = call.db.execute(select(model).where(model.uuid == uuid)).scalar_one_or_none()
-    if project is None:
-        raise InvalidParameter(f"Unable to find project by id {uuid}")
-    return int(project.id)
+    """Visibility: account/domain/listall/projectid, as every list command (api.scope)."""
+    scope = list_scope(call.db, call.caller, args)
+    return stmt.where(scope.where(Event.account_id, Event.domain_id, Event.domain_path))
 
 
 def _filters(args: Args, stmt: Select[Any]) -> Select[Any]:
@@ -165,7 +141,10 @@ def _filters(args: Args, stmt: Select[Any]) -> Select[Any]:
             "authorized to see. Default value is false",
         ),
         Param(
-            "projectid", UUID, description="list objects by project; if projectid=-1 lists All VMs"
+            "projectid",
+            UUID,
+            entity="Project",
+            description="list objects by project; if projectid=-1 lists All VMs",
         ),
         Param(
             "resourceid",

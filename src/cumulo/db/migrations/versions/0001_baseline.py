@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 03:27:13.365131
+Create Date: 2026-11-22 03:37:49.642059
 """
 
 from collections.abc import Sequence
@@ -142,6 +142,27 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_region')),
     sa.UniqueConstraint('name', name=op.f('uq_region_name'))
     )
+    op.create_table('resource_count',
+    sa.Column('owner_type', sa.String(length=8), nullable=False),
+    sa.Column('owner_id', sa.BigInteger(), nullable=False),
+    sa.Column('resource_type', sa.Integer(), nullable=False),
+    sa.Column('count', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_resource_count')),
+    sa.UniqueConstraint('owner_type', 'owner_id', 'resource_type', name=op.f('uq_resource_count_owner_type_owner_id_resource_type'))
+    )
+    op.create_table('resource_limit',
+    sa.Column('owner_type', sa.String(length=8), nullable=False),
+    sa.Column('owner_id', sa.BigInteger(), nullable=False),
+    sa.Column('resource_type', sa.Integer(), nullable=False),
+    sa.Column('max', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_resource_limit')),
+    sa.UniqueConstraint('owner_type', 'owner_id', 'resource_type', name=op.f('uq_resource_limit_owner_type_owner_id_resource_type')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_resource_limit_uuid'))
+    )
     op.create_table('role',
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('role_type', sa.String(length=32), nullable=False),
@@ -203,6 +224,42 @@ def upgrade() -> None:
     with op.batch_alter_table('role_permission', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_role_permission_role_id'), ['role_id'], unique=False)
 
+    op.create_table('account_detail',
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.String(length=4096), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_account_detail_account_id_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_account_detail')),
+    sa.UniqueConstraint('account_id', 'name', name=op.f('uq_account_detail_account_id_name')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_account_detail_uuid'))
+    )
+    with op.batch_alter_table('account_detail', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_account_detail_account_id'), ['account_id'], unique=False)
+
+    op.create_table('project',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('display_text', sa.String(length=255), nullable=True),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_project_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_project_domain_id_domain')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project')),
+    sa.UniqueConstraint('account_id', name=op.f('uq_project_account_id')),
+    sa.UniqueConstraint('domain_id', 'name', 'tombstone', name=op.f('uq_project_domain_id_name_tombstone')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_project_uuid'))
+    )
+    with op.batch_alter_table('project', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_domain_id'), ['domain_id'], unique=False)
+
     op.create_table('user',
     sa.Column('username', sa.String(length=255), nullable=False),
     sa.Column('password', sa.String(length=255), nullable=False),
@@ -235,6 +292,23 @@ def upgrade() -> None:
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_account_id'), ['account_id'], unique=False)
 
+    op.create_table('project_account',
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_project_account_account_id_account')),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_project_account_project_id_project')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_account')),
+    sa.UniqueConstraint('project_id', 'account_id', name=op.f('uq_project_account_project_id_account_id')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_project_account_uuid'))
+    )
+    with op.batch_alter_table('project_account', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_account_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_account_project_id'), ['project_id'], unique=False)
+
     op.create_table('user_session',
     sa.Column('session_id', sa.String(length=64), nullable=False),
     sa.Column('session_key', sa.String(length=64), nullable=False),
@@ -262,10 +336,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_user_session_expires'))
 
     op.drop_table('user_session')
+    with op.batch_alter_table('project_account', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_account_project_id'))
+        batch_op.drop_index(batch_op.f('ix_project_account_account_id'))
+
+    op.drop_table('project_account')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_account_id'))
 
     op.drop_table('user')
+    with op.batch_alter_table('project', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_domain_id'))
+
+    op.drop_table('project')
+    with op.batch_alter_table('account_detail', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_account_detail_account_id'))
+
+    op.drop_table('account_detail')
     with op.batch_alter_table('role_permission', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_role_permission_role_id'))
 
@@ -276,6 +363,8 @@ def downgrade() -> None:
     op.drop_table('account')
     op.drop_table('system_property')
     op.drop_table('role')
+    op.drop_table('resource_limit')
+    op.drop_table('resource_count')
     op.drop_table('region')
     op.drop_table('management_server')
     with op.batch_alter_table('event', schema=None) as batch_op:
