@@ -93,3 +93,47 @@ def test_cli_get_and_post(live: LiveServer) -> None:
         check=True,
     )
     assert json.loads(deleted.stdout) == {"success": True}  # the CLI polls async jobs
+
+
+def test_accounts_users_and_keys_with_cs(live: LiveServer) -> None:
+    cs = client(live, "post")
+    dom = cs.createDomain(name=f"cs-{uuid.uuid4().hex[:6]}")["domain"]
+    acct = cs.createAccount(
+        accounttype=0,
+        domainid=dom["id"],
+        username="carol",
+        password="Carol-pw-1",
+        email="c@example.com",
+        firstname="Carol",
+        lastname="Danvers",
+        account="carol-acct",
+    )["account"]
+    assert acct["name"] == "carol-acct" and acct["user"][0]["username"] == "carol"
+    user_id = acct["user"][0]["id"]
+    keys = cs.registerUserKeys(id=user_id)["userkeys"]
+    carol = CloudStack(endpoint=live.url, key=keys["apikey"], secret=keys["secretkey"])
+    me = carol.getUser(userapikey=keys["apikey"])["user"]
+    assert me["account"] == "carol-acct" and me["domainid"] == dom["id"]
+    # A plain user sees only its own account, whatever it asks for.
+    seen = carol.listAccounts(listall=True)["account"]
+    assert [a["name"] for a in seen] == ["carol-acct"]
+    with pytest.raises(CloudStackApiException) as err:
+        carol.createDomain(name="nope")
+    assert err.value.error["errorcode"] == 432
+    for i in range(3):
+        cs.createUser(
+            account="carol-acct",
+            domainid=dom["id"],
+            username=f"u{i}",
+            password="x-Pw-1234",
+            email=f"u{i}@example.com",
+            firstname="U",
+            lastname=str(i),
+        )
+    users = cs.listUsers(domainid=dom["id"], listall=True, fetch_list=True)
+    assert sorted(u["username"] for u in users) == ["carol", "u0", "u1", "u2"]
+    cs.disableAccount(id=acct["id"], lock=False, fetch_result=True)
+    with pytest.raises(CloudStackApiException) as err:
+        carol.listAccounts()
+    assert err.value.error["errorcode"] == 401
+    cs.deleteDomain(id=dom["id"], cleanup=True, fetch_result=True)

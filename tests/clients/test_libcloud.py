@@ -43,3 +43,13 @@ def test_libcloud_reports_errors(live: LiveServer) -> None:
     with pytest.raises(ProviderError) as err:
         d._sync_request("updateDomain", params={"id": str(uuid.uuid4())})
     assert err.value.http_code == 431
+
+
+def test_libcloud_projects(live: LiveServer) -> None:
+    d = driver(live)
+    name = f"lc-proj-{uuid.uuid4().hex[:6]}"
+    d._async_request("createProject", params={"name": name, "displaytext": "libcloud"})
+    projects = {p.name: p for p in d.ex_list_projects()}
+    assert projects[name].display_text == "libcloud"
+    d._async_request("deleteProject", params={"id": projects[name].id})
+    assert name not in {p.name for p in d.ex_list_projects()}
