@@ -6,7 +6,6 @@ import threading
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from cumulo.db.models.account import Account
 from cumulo.db.models.domain import Domain
@@ -40,7 +39,7 @@ def count_of(cloud: Cloud, owner_type: str, owner_id: int, rtype: int) -> int:
 
 def test_defaults_and_updates_through_the_api(cloud: Cloud) -> None:
     sub = make_domain(cloud, "lim")
-    acct, user = account_client(cloud, "quota", domainid=sub["id"])
+    _acct, user = account_client(cloud, "quota", domainid=sub["id"])
     mine = by_type(user.call("listResourceLimits"))
     assert len(mine) == 12
     assert mine["user_vm"] == 20 and mine["cpu"] == 40 and mine["memory"] == 40960
@@ -94,7 +93,7 @@ def test_consume_and_release_walk_the_domain_chain(cloud: Cloud) -> None:
     )
     consume(cloud, acct, ResourceType.USER_VM)
     consume(cloud, acct, ResourceType.USER_VM)
-    with pytest.raises(ResourceLimitExceeded, match="user_vm.*account worker"):
+    with pytest.raises(ResourceLimitExceeded, match=r"user_vm.*account worker"):
         consume(cloud, acct, ResourceType.USER_VM)
     ids = cloud.rt.db.run(
         lambda s: {d.name: d.id for d in s.execute(select(Domain)).scalars()}, write=False
