@@ -205,3 +205,16 @@ def test_who_may_read_and_change_limits(cloud: Cloud) -> None:
     )
     assert error_of(dadmin.call, "listResourceLimits", domainid="1") == 531
     assert by_type(user.call("listResourceLimits"))["user_vm"] == 3
+
+
+def test_domains_show_their_limits_and_usage(cloud: Cloud) -> None:
+    sub = make_domain(cloud, "shown")
+    assert sub["vmlimit"] == "40" and sub["vmtotal"] == 0
+    _acct, owner = account_client(cloud, "shower", domainid=sub["id"])
+    owner.wait_job(owner.call("createProject", name="p")["jobid"])
+    cloud.admin.call("updateResourceLimit", resourcetype=5, max=3, domainid=sub["id"])
+    listed = cloud.admin.call("listDomains", id=sub["id"])["domain"][0]
+    assert listed["projectlimit"] == "3" and listed["projecttotal"] == 1
+    assert listed["projectavailable"] == "2"
+    root = cloud.admin.call("listDomains")["domain"][0]
+    assert root["vmlimit"] == "Unlimited" and root["projecttotal"] == 1
