@@ -248,6 +248,29 @@ def remove_member(session: Session, caller: Caller, project: Project, account: A
     _event(session, caller, "PROJECT.ACCOUNT.REMOVE", f"Account {account.name} removed", project)
 
 
+def solely_managed(session: Session, account: Account) -> list[str]:
+    """Names of live projects whose only admin is this account."""
+    mine = session.execute(
+        select(Project)
+        .join(ProjectMember, ProjectMember.project_id == Project.id)
+        .where(
+            ProjectMember.account_id == account.id,
+            ProjectMember.role == ADMIN,
+            Project.removed.is_(None),
+        )
+    ).scalars()
+    out = []
+    for project in mine:
+        admins = session.execute(
+            select(func.count())
+            .select_from(ProjectMember)
+            .where(ProjectMember.project_id == project.id, ProjectMember.role == ADMIN)
+        ).scalar_one()
+        if admins == 1:
+            out.append(project.name)
+    return out
+
+
 def forget_member(session: Session, caller: Caller, account: Account) -> None:
     """When an account goes, drop its memberships (projects it solely owns stay for admins)."""
     session.query(ProjectMember).filter(ProjectMember.account_id == account.id).delete()
