@@ -218,3 +218,20 @@ def test_domains_show_their_limits_and_usage(cloud: Cloud) -> None:
     assert listed["projectavailable"] == "2"
     root = cloud.admin.call("listDomains")["domain"][0]
     assert root["vmlimit"] == "Unlimited" and root["projecttotal"] == 1
+
+
+def test_project_limits(cloud: Cloud) -> None:
+    _acct, owner = account_client(cloud, "pm")
+    _b, outsider = account_client(cloud, "nosy")
+    accepted = owner.call("createProject", name="limited-project")
+    owner.wait_job(accepted["jobid"])
+    pid = accepted["id"]
+    defaults = owner.call("listResourceLimits", projectid=pid)["resourcelimit"]
+    assert {r["resourcetypename"]: r["max"] for r in defaults}["project"] == -1
+    assert defaults[0]["projectid"] == pid and defaults[0]["project"] == "limited-project"
+    assert "account" not in defaults[0]
+    changed = cloud.admin.call("updateResourceLimit", resourcetype=2, max=3, projectid=pid)
+    assert changed["resourcelimit"]["max"] == 3 and changed["resourcelimit"]["projectid"] == pid
+    shown = owner.call("listProjects", id=pid)["project"][0]
+    assert shown["volumelimit"] == "3" and "projectlimit" not in shown
+    assert error_of(outsider.call, "listResourceLimits", projectid=pid) == 531
