@@ -188,3 +188,25 @@ def test_list_accounts_filters_and_details(cloud: Cloud) -> None:
     assert full["user"][0]["username"] == "u1" and full["domain"] == "ROOT"
     page = call("listAccounts", listall=True, page=1, pagesize=2)
     assert len(page["account"]) == 2 and page["count"] >= 5
+
+
+def test_domain_cleanup_removes_accounts_users_and_projects(cloud: Cloud) -> None:
+    doomed = make_domain(cloud, "doomed")
+    acct, client = account_client(cloud, "tenant", domainid=doomed["id"])
+    accepted = client.call("createProject", name="proj")
+    assert client.wait_job(accepted["jobid"])["jobstatus"] == 1
+    assert (
+        cloud.admin.call("listDomains", listall=True, name="ROOT")["domain"][0]["projecttotal"] == 1
+    )
+    assert cloud.admin.run("deleteDomain", id=doomed["id"], cleanup=True) == {"success": True}
+    assert cloud.admin.call("listAccounts", listall=True, name="tenant") == {}
+    assert cloud.admin.call("listUsers", listall=True, username="tenant") == {}
+    assert cloud.admin.call("listProjects", listall=True) == {}
+    assert error_of(client.call, "listAccounts") == 401
+    # Usage left with the accounts.
+    assert (
+        cloud.admin.call("listDomains", listall=True, name="ROOT")["domain"][0]["projecttotal"] == 0
+    )
+    assert acct["id"] not in {
+        a["id"] for a in cloud.admin.call("listAccounts", listall=True)["account"]
+    }

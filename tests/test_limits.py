@@ -205,3 +205,33 @@ def test_who_may_read_and_change_limits(cloud: Cloud) -> None:
     )
     assert error_of(dadmin.call, "listResourceLimits", domainid="1") == 531
     assert by_type(user.call("listResourceLimits"))["user_vm"] == 3
+
+
+def test_domains_show_their_limits_and_usage(cloud: Cloud) -> None:
+    sub = make_domain(cloud, "shown")
+    assert sub["vmlimit"] == "40" and sub["vmtotal"] == 0
+    _acct, owner = account_client(cloud, "shower", domainid=sub["id"])
+    owner.wait_job(owner.call("createProject", name="p")["jobid"])
+    cloud.admin.call("updateResourceLimit", resourcetype=5, max=3, domainid=sub["id"])
+    listed = cloud.admin.call("listDomains", id=sub["id"])["domain"][0]
+    assert listed["projectlimit"] == "3" and listed["projecttotal"] == 1
+    assert listed["projectavailable"] == "2"
+    root = cloud.admin.call("listDomains")["domain"][0]
+    assert root["vmlimit"] == "Unlimited" and root["projecttotal"] == 1
+
+
+def test_project_limits(cloud: Cloud) -> None:
+    _acct, owner = account_client(cloud, "pm")
+    _b, outsider = account_client(cloud, "nosy")
+    accepted = owner.call("createProject", name="limited-project")
+    owner.wait_job(accepted["jobid"])
+    pid = accepted["id"]
+    defaults = owner.call("listResourceLimits", projectid=pid)["resourcelimit"]
+    assert {r["resourcetypename"]: r["max"] for r in defaults}["project"] == -1
+    assert defaults[0]["projectid"] == pid and defaults[0]["project"] == "limited-project"
+    assert "account" not in defaults[0]
+    changed = cloud.admin.call("updateResourceLimit", resourcetype=2, max=3, projectid=pid)
+    assert changed["resourcelimit"]["max"] == 3 and changed["resourcelimit"]["projectid"] == pid
+    shown = owner.call("listProjects", id=pid)["project"][0]
+    assert shown["volumelimit"] == "3" and "projectlimit" not in shown
+    assert error_of(outsider.call, "listResourceLimits", projectid=pid) == 531

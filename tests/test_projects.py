@@ -92,6 +92,9 @@ def test_update_suspend_activate_delete(cloud: Cloud) -> None:
     updated = owner.run("updateProject", id=pid, displaytext="Morning star", name="venus2")
     assert updated["project"]["displaytext"] == "Morning star"
     assert updated["project"]["name"] == "venus2"
+    boss = owner.call("listAccounts")["account"][0]
+    # The only admin of a project cannot be deleted out from under it.
+    assert error_of(cloud.admin.call, "deleteAccount", id=boss["id"]) == 431
     assert owner.run("suspendProject", id=pid)["project"]["state"] == "Suspended"
     assert owner.call("listProjects", state="Suspended")["count"] == 1
     assert owner.run("activateProject", id=pid)["project"]["state"] == "Active"

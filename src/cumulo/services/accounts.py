@@ -222,6 +222,8 @@ def remove(session: Session, caller: Caller, account: Account) -> None:
     for hook in CLEANUP_HOOKS:
         hook(session, caller, account)
     projects.forget_member(session, caller, account)
+    if account.type == AccountType.PROJECT:
+        projects.retire(session, account)
     for user in session.execute(
         select(User).where(User.account_id == account.id, User.removed.is_(None))
     ).scalars():

@@ -10,7 +10,7 @@ from cumulo.db.base import new_uuid
 from cumulo.db.models.account import Account, AccountType
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.project import Project, ProjectMember
-from cumulo.errors import InvalidParameter, PermissionDenied
+from cumulo.errors import InvalidParameter, PermissionDenied, ResourceInUse
 from cumulo.services import events, limits, ownership
 from cumulo.services.configuration import ConfigStore
 
@@ -183,28 +183,35 @@ def set_state(session: Session, caller: Caller, project: Project, state: str) ->
 
 
 def delete(session: Session, caller: Caller, project: Project, cleanup: bool) -> None:
-    """Remove the project, its account (with the account's resources) and memberships."""
+    """Remove the project with its account (and that account's resources)."""
     from cumulo.services import accounts
 
     check_manage(session, caller, project)
-    owner = owner_of(session, project)
     project_account = session.get(Account, project.account_id)
     assert project_account is not None
     if not cleanup:
         used = sum(limits.counts(session, limits.ACCOUNT, project_account.id).values())
         if used:
-            from cumulo.errors import ResourceInUse
-
             raise ResourceInUse(
                 f"Project {project.name} still has resources; delete them or pass cleanup=true"
             )
-    session.query(ProjectMember).filter(ProjectMember.project_id == project.id).delete()
-    accounts.remove(session, caller, project_account)
+    accounts.remove(session, caller, project_account)  # retires the project too
+    _event(session, caller, "PROJECT.DELETE", f"Project {project.name} deleted", project)
+
+
+def retire(session: Session, project_account: Account) -> None:
+    """The project's account is going (project or domain deletion): end the project."""
+    project = session.execute(
+        select(Project).where(Project.account_id == project_account.id, Project.removed.is_(None))
+    ).scalar()
+    if project is None:
+        return
+    owner = owner_of(session, project)
     if owner is not None:
         limits.release(session, owner.id, limits.ResourceType.PROJECT)
+    session.query(ProjectMember).filter(ProjectMember.project_id == project.id).delete()
     project.mark_removed()
     project.state = "Disabled"
-    _event(session, caller, "PROJECT.DELETE", f"Project {project.name} deleted", project)
 
 
 def add_member(session: Session, caller: Caller, project: Project, account: Account) -> None:
@@ -239,6 +246,29 @@ def remove_member(session: Session, caller: Caller, project: Project, account: A
         ProjectMember.project_id == project.id, ProjectMember.account_id == account.id
     ).delete()
     _event(session, caller, "PROJECT.ACCOUNT.REMOVE", f"Account {account.name} removed", project)
+
+
+def solely_managed(session: Session, account: Account) -> list[str]:
+    """Names of live projects whose only admin is this account."""
+    mine = session.execute(
+        select(Project)
+        .join(ProjectMember, ProjectMember.project_id == Project.id)
+        .where(
+            ProjectMember.account_id == account.id,
+            ProjectMember.role == ADMIN,
+            Project.removed.is_(None),
+        )
+    ).scalars()
+    out = []
+    for project in mine:
+        admins = session.execute(
+            select(func.count())
+            .select_from(ProjectMember)
+            .where(ProjectMember.project_id == project.id, ProjectMember.role == ADMIN)
+        ).scalar_one()
+        if admins == 1:
+            out.append(project.name)
+    return out
 
 
 def forget_member(session: Session, caller: Caller, account: Account) -> None:

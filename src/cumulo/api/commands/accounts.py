@@ -20,7 +20,7 @@ from cumulo.db.models.account import Account, AccountType
 from cumulo.db.models.domain import Domain
 from cumulo.errors import InvalidParameter
 from cumulo.jobs.context import JobRun
-from cumulo.services import accounts, ownership, users
+from cumulo.services import accounts, ownership, projects, users
 
 ACCOUNT_FIELDS = dict(object_name="account", response_class="AccountResponse")
 DETAILS_MIN = {"min"}
@@ -154,6 +154,12 @@ def delete_account(call: Call, args: Args) -> Enqueue:
     account: Account = args.id
     ownership.check_manage(call.db, call.caller, account)
     accounts.check_changeable(call.caller, account)
+    managed = projects.solely_managed(call.db, account)
+    if managed:
+        raise InvalidParameter(
+            f"Account {account.name} is the only admin of project(s) {', '.join(managed)}; "
+            "delete them or make another account their owner first"
+        )
     return Enqueue({"account_id": account.id}, instance_uuid=account.uuid)
 
 

@@ -16,10 +16,10 @@ from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
 from cumulo.api.roles import ADMINS, ALL_ROLES
 from cumulo.api.scope import find_account, list_scope
 from cumulo.api.views.user import user_view
-from cumulo.db.models.account import Account, User
+from cumulo.db.models.account import Account, AccountType, User
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.role import Role
-from cumulo.errors import PermissionDenied
+from cumulo.errors import InvalidParameter, PermissionDenied
 from cumulo.jobs.context import JobRun
 from cumulo.services import ownership, users
 
@@ -54,6 +54,8 @@ def create_user(call: Call, args: Args) -> ObjectResult:
     """Creates a user for an account that already exists"""
     domain: Domain | None = args.domainid
     account = find_account(call.db, args.account, domain.id if domain else call.caller.domain_id)
+    if account.type == AccountType.PROJECT:
+        raise InvalidParameter("A project's account has no users; add accounts to the project")
     ownership.check_read(call.db, call.caller, account)
     if not call.caller.is_root_admin and account.id != call.caller.account_id:
         ownership.check_manage(call.db, call.caller, account)
