@@ -51,8 +51,14 @@ def _service_offerings(session: Session) -> None:
     for name, cpu, speed, memory, ha, vm_type in SERVICE_OFFERINGS:
         session.add(
             ServiceOffering(
-                name=name, display_text=name, cpu_number=cpu, cpu_speed=speed, memory=memory,
-                offer_ha=ha, is_system=vm_type is not None, system_vm_type=vm_type,
+                name=name,
+                display_text=name,
+                cpu_number=cpu,
+                cpu_speed=speed,
+                memory=memory,
+                offer_ha=ha,
+                is_system=vm_type is not None,
+                system_vm_type=vm_type,
                 default_use=vm_type is not None,
             )
         )
@@ -74,11 +80,19 @@ def _services(spec: DefaultOffering) -> ServiceSet:
 def _network_offerings(session: Session) -> None:
     for spec in NETWORK_OFFERINGS:
         row = NetworkOffering(
-            name=spec.name, unique_name=spec.name, display_text=spec.display_text,
-            guest_ip_type=spec.guest_ip_type, traffic_type="Guest", is_default=True,
-            specify_vlan=spec.specify_vlan, specify_ip_ranges=spec.specify_ip_ranges,
-            availability=spec.availability, conserve_mode=spec.conserve_mode,
-            for_vpc=spec.for_vpc, state=spec.state, egress_default_policy=False,
+            name=spec.name,
+            unique_name=spec.name,
+            display_text=spec.display_text,
+            guest_ip_type=spec.guest_ip_type,
+            traffic_type="Guest",
+            is_default=True,
+            specify_vlan=spec.specify_vlan,
+            specify_ip_ranges=spec.specify_ip_ranges,
+            availability=spec.availability,
+            conserve_mode=spec.conserve_mode,
+            for_vpc=spec.for_vpc,
+            state=spec.state,
+            egress_default_policy=False,
             capabilities=json.dumps(spec.capabilities, sort_keys=True),
         )
         session.add(row)
@@ -86,8 +100,11 @@ def _network_offerings(session: Session) -> None:
         network_offerings.store_services(session, row.id, _services(spec))
     for spec in VPC_OFFERINGS:
         vpc = VpcOffering(
-            name=spec.name, unique_name=spec.name, display_text=spec.display_text,
-            state=spec.state, is_default=True,
+            name=spec.name,
+            unique_name=spec.name,
+            display_text=spec.display_text,
+            state=spec.state,
+            is_default=True,
             capabilities=json.dumps(spec.capabilities, sort_keys=True),
         )
         session.add(vpc)

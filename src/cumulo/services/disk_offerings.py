@@ -80,14 +80,20 @@ def create(session: Session, caller: Caller, values: dict[str, Any]) -> DiskOffe
     session.flush()
     offering_scope.set_domains(session, KIND, offering.id, domains)
     offering_scope.set_zones(session, KIND, offering.id, zones)
-    events.record(session, caller, "DISK.OFFERING.CREATE",
-                  f"Successfully created disk offering {name}",
-                  resource_type="DiskOffering", resource_uuid=offering.uuid)
+    events.record(
+        session,
+        caller,
+        "DISK.OFFERING.CREATE",
+        f"Successfully created disk offering {name}",
+        resource_type="DiskOffering",
+        resource_uuid=offering.uuid,
+    )
     return offering
 
 
-def update(session: Session, caller: Caller, offering: DiskOffering,
-           values: dict[str, Any]) -> DiskOffering:
+def update(
+    session: Session, caller: Caller, offering: DiskOffering, values: dict[str, Any]
+) -> DiskOffering:
     live(offering)
     if values.get("name") is not None:
         if not values["name"].strip():
@@ -110,9 +116,14 @@ def update(session: Session, caller: Caller, offering: DiskOffering,
     if values.get("zoneid") is not None:
         zones = offering_scope.resolve_zones(session, values["zoneid"])
         offering_scope.set_zones(session, KIND, offering.id, zones)
-    events.record(session, caller, "DISK.OFFERING.EDIT",
-                  f"Successfully updated disk offering {offering.name}",
-                  resource_type="DiskOffering", resource_uuid=offering.uuid)
+    events.record(
+        session,
+        caller,
+        "DISK.OFFERING.EDIT",
+        f"Successfully updated disk offering {offering.name}",
+        resource_type="DiskOffering",
+        resource_uuid=offering.uuid,
+    )
     return offering
 
 
@@ -139,9 +150,14 @@ def delete(session: Session, caller: Caller, offering: DiskOffering) -> None:
     check_not_in_use(session, offering)
     offering.mark_removed()
     offering.state = "Inactive"
-    events.record(session, caller, "DISK.OFFERING.DELETE",
-                  f"Successfully deleted disk offering {offering.name}",
-                  resource_type="DiskOffering", resource_uuid=offering.uuid)
+    events.record(
+        session,
+        caller,
+        "DISK.OFFERING.DELETE",
+        f"Successfully deleted disk offering {offering.name}",
+        resource_type="DiskOffering",
+        resource_uuid=offering.uuid,
+    )
 
 
 @register_usage_check

@@ -49,9 +49,7 @@ def choice(value: str | None, allowed: tuple[str, ...], param: str, default: str
         return default
     v = value.strip().lower()
     if v not in allowed:
-        raise InvalidParameter(
-            f"Invalid {param} {value!r}; valid values are: {', '.join(allowed)}"
-        )
+        raise InvalidParameter(f"Invalid {param} {value!r}; valid values are: {', '.join(allowed)}")
     return v
 
 
@@ -84,7 +82,7 @@ def check_iops(values: dict[str, Any]) -> None:
     lo, hi = values.get("miniops"), values.get("maxiops")
     if values.get("customizediops") and (lo is not None or hi is not None):
         raise InvalidParameter("miniops and maxiops must not be given when customizediops is true")
-    if lo is not None and lo < 0 or hi is not None and hi < 0:
+    if (lo is not None and lo < 0) or (hi is not None and hi < 0):
         raise InvalidParameter("miniops and maxiops must be zero or positive")
     if lo is not None and hi is not None and lo > hi:
         raise InvalidParameter(f"miniops ({lo}) must be less than or equal to maxiops ({hi})")

@@ -47,8 +47,14 @@ def add(session: Session, caller: Caller, values: dict[str, Any]) -> GuestOs:
     )
     session.add(os)
     session.flush()
-    events.record(session, caller, "GUEST.OS.ADD", f"Added guest OS {display_name}",
-                  resource_type="GuestOs", resource_uuid=os.uuid)
+    events.record(
+        session,
+        caller,
+        "GUEST.OS.ADD",
+        f"Added guest OS {display_name}",
+        resource_type="GuestOs",
+        resource_uuid=os.uuid,
+    )
     return os
 
 
@@ -76,13 +82,25 @@ def update(session: Session, caller: Caller, os: GuestOs, values: dict[str, Any]
         os.for_display = values["fordisplay"]
     if values.get("details") is not None:
         os.details = _details(values["details"])
-    events.record(session, caller, "GUEST.OS.UPDATE", f"Updated guest OS {os.display_name}",
-                  resource_type="GuestOs", resource_uuid=os.uuid)
+    events.record(
+        session,
+        caller,
+        "GUEST.OS.UPDATE",
+        f"Updated guest OS {os.display_name}",
+        resource_type="GuestOs",
+        resource_uuid=os.uuid,
+    )
     return os
 
 
 def remove(session: Session, caller: Caller, os: GuestOs) -> None:
     _user_defined(os, "remove")
     os.mark_removed()
-    events.record(session, caller, "GUEST.OS.REMOVE", f"Removed guest OS {os.display_name}",
-                  resource_type="GuestOs", resource_uuid=os.uuid)
+    events.record(
+        session,
+        caller,
+        "GUEST.OS.REMOVE",
+        f"Removed guest OS {os.display_name}",
+        resource_type="GuestOs",
+        resource_uuid=os.uuid,
+    )

@@ -65,7 +65,9 @@ def _check_combination(guest: str, services: ServiceSet, values: dict[str, Any])
             + ", ".join(sorted(names - {"UserData"}))
         )
     if values.get("forvpc") and guest != "Isolated":
-        raise InvalidParameter("A VPC network offering (forvpc=true) must have guestiptype Isolated")
+        raise InvalidParameter(
+            "A VPC network offering (forvpc=true) must have guestiptype Isolated"
+        )
     if "SourceNat" in names and guest != "Isolated":
         raise InvalidParameter("SourceNat service is supported only for Isolated network offerings")
     availability = values.get("availability")
@@ -104,13 +106,20 @@ def create(session: Session, caller: Caller, values: dict[str, Any]) -> NetworkO
     store_services(session, offering.id, services)
     offering_scope.set_domains(session, KIND, offering.id, domains)
     offering_scope.set_zones(session, KIND, offering.id, zones)
-    events.record(session, caller, "NETWORK.OFFERING.CREATE",
-                  f"Successfully created network offering {name}",
-                  resource_type="NetworkOffering", resource_uuid=offering.uuid)
+    events.record(
+        session,
+        caller,
+        "NETWORK.OFFERING.CREATE",
+        f"Successfully created network offering {name}",
+        resource_type="NetworkOffering",
+        resource_uuid=offering.uuid,
+    )
     return offering
 
 
-def _new_row(name: str, guest: str, values: dict[str, Any], services: ServiceSet) -> NetworkOffering:
+def _new_row(
+    name: str, guest: str, values: dict[str, Any], services: ServiceSet
+) -> NetworkOffering:
     details = {
         r["key"]: r.get("value", "") for r in (values.get("details") or {}).values() if "key" in r
     }
@@ -141,8 +150,9 @@ def _new_row(name: str, guest: str, values: dict[str, Any], services: ServiceSet
     )
 
 
-def update(session: Session, caller: Caller, offering: NetworkOffering,
-           values: dict[str, Any]) -> NetworkOffering:
+def update(
+    session: Session, caller: Caller, offering: NetworkOffering, values: dict[str, Any]
+) -> NetworkOffering:
     live(offering)
     if offering.system_only:
         raise InvalidParameter(f"Cannot update system network offering {offering.name}")
@@ -158,8 +168,11 @@ def update(session: Session, caller: Caller, offering: NetworkOffering,
         offering.state = canonical(values["state"], STATES, "state")
     if values.get("availability") is not None:
         availability = canonical(values["availability"], AVAILABILITIES, "availability")
-        _check_combination(offering.guest_ip_type or "", services_of(session, offering),
-                           {"availability": availability, "forvpc": offering.for_vpc})
+        _check_combination(
+            offering.guest_ip_type or "",
+            services_of(session, offering),
+            {"availability": availability, "forvpc": offering.for_vpc},
+        )
         offering.availability = availability
     if values.get("tags") is not None:
         offering.tags = normalise_tags(values["tags"])
@@ -173,9 +186,14 @@ def update(session: Session, caller: Caller, offering: NetworkOffering,
     if values.get("zoneid") is not None:
         zones = offering_scope.resolve_zones(session, values["zoneid"])
         offering_scope.set_zones(session, KIND, offering.id, zones)
-    events.record(session, caller, "NETWORK.OFFERING.EDIT",
-                  f"Successfully updated network offering {offering.name}",
-                  resource_type="NetworkOffering", resource_uuid=offering.uuid)
+    events.record(
+        session,
+        caller,
+        "NETWORK.OFFERING.EDIT",
+        f"Successfully updated network offering {offering.name}",
+        resource_type="NetworkOffering",
+        resource_uuid=offering.uuid,
+    )
     return offering
 
 
@@ -196,6 +214,11 @@ def delete(session: Session, caller: Caller, offering: NetworkOffering) -> None:
             )
     offering.mark_removed()
     offering.state = "Disabled"
-    events.record(session, caller, "NETWORK.OFFERING.DELETE",
-                  f"Successfully deleted network offering {offering.name}",
-                  resource_type="NetworkOffering", resource_uuid=offering.uuid)
+    events.record(
+        session,
+        caller,
+        "NETWORK.OFFERING.DELETE",
+        f"Successfully deleted network offering {offering.name}",
+        resource_type="NetworkOffering",
+        resource_uuid=offering.uuid,
+    )

@@ -10,13 +10,39 @@ from cumulo.errors import InvalidParameter
 
 # CloudStack's Network.Service names, in its canonical order.
 SERVICES = (
-    "Vpn", "Dhcp", "Dns", "SourceNat", "PortForwarding", "Lb", "UserData", "StaticNat",
-    "NetworkACL", "Firewall", "Gateway", "SecurityGroup", "Connectivity", "BaremetalPxeService",
+    "Vpn",
+    "Dhcp",
+    "Dns",
+    "SourceNat",
+    "PortForwarding",
+    "Lb",
+    "UserData",
+    "StaticNat",
+    "NetworkACL",
+    "Firewall",
+    "Gateway",
+    "SecurityGroup",
+    "Connectivity",
+    "BaremetalPxeService",
 )
 PROVIDERS = (
-    "VirtualRouter", "VpcVirtualRouter", "InternalLbVm", "SecurityGroupProvider", "ConfigDrive",
-    "Netscaler", "F5BigIp", "JuniperSRX", "PaloAlto", "NiciraNvp", "Ovs", "BigSwitchBcf",
-    "BaremetalDhcpProvider", "BaremetalPxeProvider", "Tungsten", "Nsx", "Netris",
+    "VirtualRouter",
+    "VpcVirtualRouter",
+    "InternalLbVm",
+    "SecurityGroupProvider",
+    "ConfigDrive",
+    "Netscaler",
+    "F5BigIp",
+    "JuniperSRX",
+    "PaloAlto",
+    "NiciraNvp",
+    "Ovs",
+    "BigSwitchBcf",
+    "BaremetalDhcpProvider",
+    "BaremetalPxeProvider",
+    "Tungsten",
+    "Nsx",
+    "Netris",
 )
 # Capabilities an offering may set, per service, with their accepted values.
 CAPABILITIES: dict[str, dict[str, tuple[str, ...]]] = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, literal, not_, or_, select
+from sqlalchemy import ColumnElement, and_, delete, exists, func, literal, not_, or_, select, true
 from sqlalchemy.orm import Session
 
 from cumulo.api.arguments import model_class, resolve_entity
@@ -68,7 +68,9 @@ def set_domains(session: Session, kind: str, offering_id: int, domains: list[Dom
 
 def set_zones(session: Session, kind: str, offering_id: int, zones: list[Any]) -> None:
     session.execute(
-        delete(OfferingZone).where(OfferingZone.kind == kind, OfferingZone.offering_id == offering_id)
+        delete(OfferingZone).where(
+            OfferingZone.kind == kind, OfferingZone.offering_id == offering_id
+        )
     )
     for zone_id in {z.id for z in zones}:
         session.add(OfferingZone(kind=kind, offering_id=offering_id, zone_id=zone_id))
@@ -117,7 +119,7 @@ def visible_to(caller: Caller, kind: str, id_col: ColumnElement[int]) -> ColumnE
     """
     restricted = exists().where(OfferingDomain.kind == kind, OfferingDomain.offering_id == id_col)
     if caller.is_root_admin:
-        return literal(True) == literal(True)
+        return true()
     mine = literal(caller.domain_path)
     ancestor = func.substr(mine, 1, func.length(Domain.path)) == Domain.path
     reach = or_(ancestor, Domain.path.startswith(caller.domain_path, autoescape=True))

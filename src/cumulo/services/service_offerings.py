@@ -103,8 +103,12 @@ def _constraints(values: dict[str, Any], bounds: list[int | None], speed: int | 
         )
     if speed is None:
         raise InvalidParameter("A constrained custom offering needs a fixed cpuspeed")
-    return {"min_cpu_number": lo_cpu, "max_cpu_number": hi_cpu, "min_memory": lo_mem,
-            "max_memory": hi_mem}
+    return {
+        "min_cpu_number": lo_cpu,
+        "max_cpu_number": hi_cpu,
+        "min_memory": lo_mem,
+        "max_memory": hi_mem,
+    }
 
 
 def _system(values: dict[str, Any]) -> tuple[bool, str | None]:
@@ -134,8 +138,12 @@ def _details(values: dict[str, Any], compute: dict[str, Any]) -> dict[str, str]:
     for key in ("leaseduration", "leaseexpiryaction"):
         if values.get(key) is not None:
             details[key] = str(values[key])
-    for column, key in (("min_cpu_number", "mincpunumber"), ("max_cpu_number", "maxcpunumber"),
-                        ("min_memory", "minmemory"), ("max_memory", "maxmemory")):
+    for column, key in (
+        ("min_cpu_number", "mincpunumber"),
+        ("max_cpu_number", "maxcpunumber"),
+        ("min_memory", "minmemory"),
+        ("max_memory", "maxmemory"),
+    ):
         if column in compute:
             details[key] = str(compute[column])
     return details
@@ -186,14 +194,20 @@ def create(session: Session, caller: Caller, values: dict[str, Any]) -> ServiceO
     session.flush()
     offering_scope.set_domains(session, KIND, offering.id, domains)
     offering_scope.set_zones(session, KIND, offering.id, zones)
-    events.record(session, caller, "SERVICE.OFFERING.CREATE",
-                  f"Successfully created service offering {name}",
-                  resource_type="ServiceOffering", resource_uuid=offering.uuid)
+    events.record(
+        session,
+        caller,
+        "SERVICE.OFFERING.CREATE",
+        f"Successfully created service offering {name}",
+        resource_type="ServiceOffering",
+        resource_uuid=offering.uuid,
+    )
     return offering
 
 
-def update(session: Session, caller: Caller, offering: ServiceOffering,
-           values: dict[str, Any]) -> ServiceOffering:
+def update(
+    session: Session, caller: Caller, offering: ServiceOffering, values: dict[str, Any]
+) -> ServiceOffering:
     live(offering)
     if values.get("name") is not None:
         if not values["name"].strip():
@@ -219,9 +233,14 @@ def update(session: Session, caller: Caller, offering: ServiceOffering,
     if values.get("zoneid") is not None:
         zones = offering_scope.resolve_zones(session, values["zoneid"])
         offering_scope.set_zones(session, KIND, offering.id, zones)
-    events.record(session, caller, "SERVICE.OFFERING.EDIT",
-                  f"Successfully updated service offering {offering.name}",
-                  resource_type="ServiceOffering", resource_uuid=offering.uuid)
+    events.record(
+        session,
+        caller,
+        "SERVICE.OFFERING.EDIT",
+        f"Successfully updated service offering {offering.name}",
+        resource_type="ServiceOffering",
+        resource_uuid=offering.uuid,
+    )
     return offering
 
 
@@ -246,6 +265,11 @@ def delete(session: Session, caller: Caller, offering: ServiceOffering) -> None:
     check_not_in_use(session, offering)
     offering.mark_removed()
     offering.state = "Inactive"
-    events.record(session, caller, "SERVICE.OFFERING.DELETE",
-                  f"Successfully deleted service offering {offering.name}",
-                  resource_type="ServiceOffering", resource_uuid=offering.uuid)
+    events.record(
+        session,
+        caller,
+        "SERVICE.OFFERING.DELETE",
+        f"Successfully deleted service offering {offering.name}",
+        resource_type="ServiceOffering",
+        resource_uuid=offering.uuid,
+    )

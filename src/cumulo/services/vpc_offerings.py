@@ -17,8 +17,17 @@ from cumulo.services.network_services import ServiceSet, canonical
 
 KIND = "vpc"
 VPC_SERVICES = (
-    "Dhcp", "Dns", "SourceNat", "PortForwarding", "Lb", "UserData", "StaticNat", "NetworkACL",
-    "Vpn", "Gateway", "Connectivity",
+    "Dhcp",
+    "Dns",
+    "SourceNat",
+    "PortForwarding",
+    "Lb",
+    "UserData",
+    "StaticNat",
+    "NetworkACL",
+    "Vpn",
+    "Gateway",
+    "Connectivity",
 )
 REQUIRED = ("SourceNat", "Gateway")
 
@@ -43,8 +52,9 @@ def store_services(session: Session, offering_id: int, services: ServiceSet) -> 
     )
     for service in services.names():
         for provider in services.providers[service] or [""]:
-            session.add(VpcOfferingService(offering_id=offering_id, service=service,
-                                           provider=provider))
+            session.add(
+                VpcOfferingService(offering_id=offering_id, service=service, provider=provider)
+            )
 
 
 def create(session: Session, caller: Caller, values: dict[str, Any]) -> VpcOffering:
@@ -52,8 +62,10 @@ def create(session: Session, caller: Caller, values: dict[str, Any]) -> VpcOffer
     if not name:
         raise InvalidParameter("VPC offering name must not be empty")
     services = network_services.parse(
-        values.get("supportedservices"), values.get("serviceproviderlist"),
-        values.get("servicecapabilitylist"), "VpcVirtualRouter",
+        values.get("supportedservices"),
+        values.get("serviceproviderlist"),
+        values.get("servicecapabilitylist"),
+        "VpcVirtualRouter",
     )
     names = set(services.names())
     unsupported = sorted(names - set(VPC_SERVICES))
@@ -66,13 +78,16 @@ def create(session: Session, caller: Caller, values: dict[str, Any]) -> VpcOffer
     zones = offering_scope.resolve_zones(session, values.get("zoneid"))
     connectivity = services.capabilities.get("Connectivity", {})
     offering = VpcOffering(
-        name=name, unique_name=name, display_text=values.get("displaytext") or name,
+        name=name,
+        unique_name=name,
+        display_text=values.get("displaytext") or name,
         state="Enabled" if values.get("enable") else "Disabled",
         distributed_router=connectivity.get("DistributedRouter") == "true",
         region_level_vpc=connectivity.get("RegionLevelVpc") == "true",
         internet_protocol=values.get("internetprotocol"),
         service_offering_id=values["serviceofferingid"].id
-        if values.get("serviceofferingid") is not None else None,
+        if values.get("serviceofferingid") is not None
+        else None,
         capabilities=network_services.dump_capabilities(services),
     )
     session.add(offering)
@@ -80,13 +95,20 @@ def create(session: Session, caller: Caller, values: dict[str, Any]) -> VpcOffer
     store_services(session, offering.id, services)
     offering_scope.set_domains(session, KIND, offering.id, domains)
     offering_scope.set_zones(session, KIND, offering.id, zones)
-    events.record(session, caller, "VPC.OFFERING.CREATE", f"Created VPC offering {name}",
-                  resource_type="VpcOffering", resource_uuid=offering.uuid)
+    events.record(
+        session,
+        caller,
+        "VPC.OFFERING.CREATE",
+        f"Created VPC offering {name}",
+        resource_type="VpcOffering",
+        resource_uuid=offering.uuid,
+    )
     return offering
 
 
-def update(session: Session, caller: Caller, offering: VpcOffering,
-           values: dict[str, Any]) -> VpcOffering:
+def update(
+    session: Session, caller: Caller, offering: VpcOffering, values: dict[str, Any]
+) -> VpcOffering:
     live(offering)
     if values.get("name") is not None:
         if not values["name"].strip():
@@ -99,13 +121,21 @@ def update(session: Session, caller: Caller, offering: VpcOffering,
     if values.get("state") is not None:
         offering.state = canonical(values["state"], ("Enabled", "Disabled"), "state")
     if values.get("domainid") is not None:
-        offering_scope.set_domains(session, KIND, offering.id,
-                                   offering_scope.resolve_domains(session, values["domainid"]))
+        offering_scope.set_domains(
+            session, KIND, offering.id, offering_scope.resolve_domains(session, values["domainid"])
+        )
     if values.get("zoneid") is not None:
-        offering_scope.set_zones(session, KIND, offering.id,
-                                 offering_scope.resolve_zones(session, values["zoneid"]))
-    events.record(session, caller, "VPC.OFFERING.UPDATE", f"Updated VPC offering {offering.name}",
-                  resource_type="VpcOffering", resource_uuid=offering.uuid)
+        offering_scope.set_zones(
+            session, KIND, offering.id, offering_scope.resolve_zones(session, values["zoneid"])
+        )
+    events.record(
+        session,
+        caller,
+        "VPC.OFFERING.UPDATE",
+        f"Updated VPC offering {offering.name}",
+        resource_type="VpcOffering",
+        resource_uuid=offering.uuid,
+    )
     return offering
 
 
@@ -120,5 +150,11 @@ def delete(session: Session, caller: Caller, offering: VpcOffering) -> None:
         raise InvalidParameter(f"Default VPC offering {offering.name} can't be deleted")
     offering.mark_removed()
     offering.state = "Disabled"
-    events.record(session, caller, "VPC.OFFERING.DELETE", f"Deleted VPC offering {offering.name}",
-                  resource_type="VpcOffering", resource_uuid=offering.uuid)
+    events.record(
+        session,
+        caller,
+        "VPC.OFFERING.DELETE",
+        f"Deleted VPC offering {offering.name}",
+        resource_type="VpcOffering",
+        resource_uuid=offering.uuid,
+    )

@@ -44,11 +44,15 @@ def _os_result(session: Session, os_id: object) -> ObjectResult:
     "listOsTypes",
     params=[
         Param("id", UUID, entity="GuestOs", description="list by Os type Id"),
-        Param("oscategoryid", UUID, entity="GuestOsCategory", description="list by Os Category "
-              "id"),
+        Param("oscategoryid", UUID, entity="GuestOsCategory", description="list by Os Category id"),
         Param("description", STRING, since="3.0.1", description="list os by description"),
-        Param("fordisplay", BOOLEAN, since="4.18.1", description="list resources by display "
-              "flag; only ROOT admin is eligible to pass this parameter"),
+        Param(
+            "fordisplay",
+            BOOLEAN,
+            since="4.18.1",
+            description="list resources by display "
+            "flag; only ROOT admin is eligible to pass this parameter",
+        ),
     ],
     roles=ALL_ROLES,
     is_list=True,
@@ -82,18 +86,39 @@ def list_os_types(call: Call, args: Args) -> ListResult:
     params=[
         Param("id", UUID, entity="GuestOsCategory", description="list Os category by id"),
         Param("name", STRING, since="3.0.1", description="list os category by name"),
-        Param("isfeatured", BOOLEAN, since="4.21.0", description="List available OS categories "
-              "by featured or not"),
-        Param("isiso", BOOLEAN, since="4.21.0", description="List OS category types available "
-              "for given ISO or template"),
-        Param("isvnf", BOOLEAN, since="4.21.0", description="List OS category types for VNF "
-              "templates"),
-        Param("zoneid", UUID, since="4.21.0", description="List available OS categories types "
-              "for the zone"),
-        Param("arch", STRING, since="4.21.0", description="List OS categories for which an "
-              "image is available with this architecture"),
-        Param("showicon", BOOLEAN, since="4.21.0", description="flag to display the resource "
-              "image for the OS category"),
+        Param(
+            "isfeatured",
+            BOOLEAN,
+            since="4.21.0",
+            description="List available OS categories by featured or not",
+        ),
+        Param(
+            "isiso",
+            BOOLEAN,
+            since="4.21.0",
+            description="List OS category types available for given ISO or template",
+        ),
+        Param(
+            "isvnf", BOOLEAN, since="4.21.0", description="List OS category types for VNF templates"
+        ),
+        Param(
+            "zoneid",
+            UUID,
+            since="4.21.0",
+            description="List available OS categories types for the zone",
+        ),
+        Param(
+            "arch",
+            STRING,
+            since="4.21.0",
+            description="List OS categories for which an image is available with this architecture",
+        ),
+        Param(
+            "showicon",
+            BOOLEAN,
+            since="4.21.0",
+            description="flag to display the resource image for the OS category",
+        ),
     ],
     roles=ALL_ROLES,
     is_list=True,
@@ -102,7 +127,7 @@ def list_os_types(call: Call, args: Args) -> ListResult:
 )
 def list_os_categories(call: Call, args: Args) -> ListResult:
     """Lists all supported OS categories for this cloud."""
-    C = GuestOsCategory  # noqa: N806
+    C = GuestOsCategory
     stmt = select(C)
     if args.id is not None:
         stmt = stmt.where(C.id == args.id.id)
@@ -123,14 +148,21 @@ def list_os_categories(call: Call, args: Args) -> ListResult:
 @command(
     "addGuestOs",
     params=[
-        Param("oscategoryid", UUID, required=True, entity="GuestOsCategory",
-              description="ID of Guest OS category"),
-        Param("osdisplayname", STRING, required=True, description="Unique display name for "
-              "Guest OS"),
+        Param(
+            "oscategoryid",
+            UUID,
+            required=True,
+            entity="GuestOsCategory",
+            description="ID of Guest OS category",
+        ),
+        Param(
+            "osdisplayname", STRING, required=True, description="Unique display name for Guest OS"
+        ),
         Param("name", STRING, description="Optional name for Guest OS"),
         Param("details", MAP, description="Map of (key/value pairs)"),
-        Param("forDisplay", BOOLEAN, description="whether this guest OS is available for end "
-              "users"),
+        Param(
+            "forDisplay", BOOLEAN, description="whether this guest OS is available for end users"
+        ),
     ],
     kind=Kind.ASYNC_CREATE,
     roles=ADMIN_ONLY,
@@ -154,11 +186,17 @@ def _add_guest_os(job: JobRun, payload: dict[str, object]) -> ObjectResult:
     params=[
         Param("id", UUID, required=True, entity="GuestOs", description="UUID of the Guest OS"),
         Param("osdisplayname", STRING, description="Unique display name for Guest OS"),
-        Param("oscategoryid", UUID, entity="GuestOsCategory", since="4.21.0",
-              description="the ID of the OS category"),
+        Param(
+            "oscategoryid",
+            UUID,
+            entity="GuestOsCategory",
+            since="4.21.0",
+            description="the ID of the OS category",
+        ),
         Param("details", MAP, description="Map of (key/value pairs)"),
-        Param("forDisplay", BOOLEAN, description="whether this guest OS is available for end "
-              "users"),
+        Param(
+            "forDisplay", BOOLEAN, description="whether this guest OS is available for end users"
+        ),
     ],
     kind=Kind.ASYNC,
     roles=ADMIN_ONLY,
@@ -168,11 +206,15 @@ def _add_guest_os(job: JobRun, payload: dict[str, object]) -> ObjectResult:
 )
 def update_guest_os(call: Call, args: Args) -> Enqueue:
     """Updates the information about Guest OS"""
-    if args.osdisplayname is None and args.details is None and args.fordisplay is None and (
-        args.oscategoryid is None
+    if (
+        args.osdisplayname is None
+        and args.details is None
+        and args.fordisplay is None
+        and (args.oscategoryid is None)
     ):
-        raise InvalidParameter("Give at least one of osdisplayname, oscategoryid, details, "
-                               "forDisplay to update")
+        raise InvalidParameter(
+            "Give at least one of osdisplayname, oscategoryid, details, forDisplay to update"
+        )
     os = guest_os.update(call.db, call.caller, args.id, args.as_dict())
     return Enqueue({"os_id": os.id}, instance_uuid=os.uuid)
 

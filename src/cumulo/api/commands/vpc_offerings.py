@@ -34,34 +34,85 @@ def _load(session: Session, offering_id: object) -> VpcOffering:
     params=[
         _p("name", STRING, "the name of the vpc offering", required=True),
         _p("displaytext", STRING, "the display text of the vpc offering, defaults to the 'name'"),
-        _p("supportedservices", LIST, "services supported by the vpc offering",
-           collection=STRING),
-        _p("serviceproviderlist", MAP, "provider to service mapping. If not specified, the "
-           "provider for the service will be mapped to the default provider on the physical "
-           "network"),
-        _p("servicecapabilitylist", MAP, "desired service capabilities as part of vpc offering",
-           since="4.4"),
-        _p("serviceofferingid", UUID, "the ID of the service offering for the VPC router "
-           "appliance", entity="ServiceOffering"),
-        _p("domainid", LIST, "the ID of the containing domain(s), null for public offerings",
-           collection=UUID, entity="Domain"),
-        _p("zoneid", LIST, "the ID of the containing zone(s), null for public offerings",
-           collection=UUID, since="4.13"),
-        _p("enable", BOOLEAN, "set to true if the offering is to be enabled during creation. "
-           "Default is false", since="4.16"),
-        _p("internetprotocol", STRING, "The internet protocol of the offering. Options are ipv4 "
-           "and dualstack. Default is ipv4.", since="4.17.0"),
-        _p("fornsx", BOOLEAN, "true if network offering is meant to be used for NSX, false "
-           "otherwise.", since="4.20.0"),
+        _p("supportedservices", LIST, "services supported by the vpc offering", collection=STRING),
+        _p(
+            "serviceproviderlist",
+            MAP,
+            "provider to service mapping. If not specified, the "
+            "provider for the service will be mapped to the default provider on the physical "
+            "network",
+        ),
+        _p(
+            "servicecapabilitylist",
+            MAP,
+            "desired service capabilities as part of vpc offering",
+            since="4.4",
+        ),
+        _p(
+            "serviceofferingid",
+            UUID,
+            "the ID of the service offering for the VPC router appliance",
+            entity="ServiceOffering",
+        ),
+        _p(
+            "domainid",
+            LIST,
+            "the ID of the containing domain(s), null for public offerings",
+            collection=UUID,
+            entity="Domain",
+        ),
+        _p(
+            "zoneid",
+            LIST,
+            "the ID of the containing zone(s), null for public offerings",
+            collection=UUID,
+            since="4.13",
+        ),
+        _p(
+            "enable",
+            BOOLEAN,
+            "set to true if the offering is to be enabled during creation. Default is false",
+            since="4.16",
+        ),
+        _p(
+            "internetprotocol",
+            STRING,
+            "The internet protocol of the offering. Options are ipv4 "
+            "and dualstack. Default is ipv4.",
+            since="4.17.0",
+        ),
+        _p(
+            "fornsx",
+            BOOLEAN,
+            "true if network offering is meant to be used for NSX, false otherwise.",
+            since="4.20.0",
+        ),
         _p("provider", STRING, "Name of the provider providing the service", since="4.21.0"),
-        _p("networkmode", STRING, "Indicates the mode with which the network will operate. "
-           "Valid option: NATTED or ROUTED", since="4.20.0"),
-        _p("nsxsupportlb", BOOLEAN, "true if network offering for NSX VPC offering supports "
-           "Load balancer service.", since="4.20.0"),
-        _p("routingmode", STRING, "the routing mode for the VPC offering. Supported types are: "
-           "Static or Dynamic.", since="4.20.0"),
-        _p("specifyasnumber", BOOLEAN, "true if the VPC offering supports choosing AS number",
-           since="4.20.0"),
+        _p(
+            "networkmode",
+            STRING,
+            "Indicates the mode with which the network will operate. "
+            "Valid option: NATTED or ROUTED",
+            since="4.20.0",
+        ),
+        _p(
+            "nsxsupportlb",
+            BOOLEAN,
+            "true if network offering for NSX VPC offering supports Load balancer service.",
+            since="4.20.0",
+        ),
+        _p(
+            "routingmode",
+            STRING,
+            "the routing mode for the VPC offering. Supported types are: Static or Dynamic.",
+            since="4.20.0",
+        ),
+        _p(
+            "specifyasnumber",
+            BOOLEAN,
+            "true if the VPC offering supports choosing AS number",
+            since="4.20.0",
+        ),
     ],
     kind=Kind.ASYNC_CREATE,
     roles=ADMIN_ONLY,
@@ -100,13 +151,24 @@ def _create_vpc_offering(job: JobRun, payload: dict[str, object]) -> ObjectResul
         _p("id", UUID, "the id of the VPC offering", required=True, entity="VpcOffering"),
         _p("name", STRING, "the name of the VPC offering"),
         _p("displaytext", STRING, "the display text of the VPC offering"),
-        _p("state", STRING, "update state for the VPC offering; supported states - Enabled/"
-           "Disabled"),
+        _p(
+            "state",
+            STRING,
+            "update state for the VPC offering; supported states - Enabled/Disabled",
+        ),
         _p("sortkey", INTEGER, "sort key of the VPC offering, integer"),
-        _p("domainid", STRING, "the ID of the containing domain(s), json list of ids, "
-           "\"public\" for public offerings", length=4096),
-        _p("zoneid", STRING, "the ID of the containing zone(s), json list of ids, \"all\" for "
-           "all zones", since="4.13"),
+        _p(
+            "domainid",
+            STRING,
+            'the ID of the containing domain(s), json list of ids, "public" for public offerings',
+            length=4096,
+        ),
+        _p(
+            "zoneid",
+            STRING,
+            'the ID of the containing zone(s), json list of ids, "all" for all zones',
+            since="4.13",
+        ),
     ],
     kind=Kind.ASYNC,
     roles=ADMIN_ONLY,
@@ -155,13 +217,25 @@ def _delete_vpc_offering(job: JobRun, payload: dict[str, object]) -> SuccessResu
         _p("id", UUID, "list VPC offerings by id", entity="VpcOffering"),
         _p("name", STRING, "list VPC offerings by name"),
         _p("displaytext", STRING, "list VPC offerings by display text"),
-        _p("isdefault", BOOLEAN, "true if need to list only default VPC offerings. Default "
-           "value is false"),
-        _p("supportedservices", LIST, "list VPC offerings supporting certain services",
-           collection=STRING),
+        _p(
+            "isdefault",
+            BOOLEAN,
+            "true if need to list only default VPC offerings. Default value is false",
+        ),
+        _p(
+            "supportedservices",
+            LIST,
+            "list VPC offerings supporting certain services",
+            collection=STRING,
+        ),
         _p("state", STRING, "list VPC offerings by state"),
-        _p("domainid", UUID, "list VPC offerings available for VPC creation in specific domain",
-           entity="Domain", since="4.18"),
+        _p(
+            "domainid",
+            UUID,
+            "list VPC offerings available for VPC creation in specific domain",
+            entity="Domain",
+            since="4.18",
+        ),
         _p("zoneid", UUID, "id of zone VPC offering is associated with", since="4.13"),
     ],
     roles=ALL_ROLES,
@@ -171,28 +245,35 @@ def _delete_vpc_offering(job: JobRun, payload: dict[str, object]) -> SuccessResu
 )
 def list_vpc_offerings(call: Call, args: Args) -> ListResult:
     """Lists VPC offerings"""
-    O = VpcOffering  # noqa: N806
-    stmt = select(O).where(O.removed.is_(None))
-    stmt = stmt.where(offering_scope.visible_to(call.caller, "vpc", O.id))
+    Off = VpcOffering
+    stmt = select(Off).where(Off.removed.is_(None))
+    stmt = stmt.where(offering_scope.visible_to(call.caller, "vpc", Off.id))
     if args.id is not None:
-        stmt = stmt.where(O.id == args.id.id)
-    for value, column in ((args.name, O.name), (args.displaytext, O.display_text),
-                          (args.isdefault, O.is_default)):
+        stmt = stmt.where(Off.id == args.id.id)
+    for value, column in (
+        (args.name, Off.name),
+        (args.displaytext, Off.display_text),
+        (args.isdefault, Off.is_default),
+    ):
         if value is not None:
             stmt = stmt.where(column == value)
     if args.state is not None:
-        stmt = stmt.where(O.state == network_services.canonical(
-            args.state, ("Enabled", "Disabled"), "state"))
+        stmt = stmt.where(
+            Off.state == network_services.canonical(args.state, ("Enabled", "Disabled"), "state")
+        )
     if args.keyword:
-        stmt = stmt.where(O.name.contains(args.keyword, autoescape=True))
+        stmt = stmt.where(Off.name.contains(args.keyword, autoescape=True))
     for service in args.supportedservices or []:
         name = network_services.canonical(service, network_services.SERVICES, "service")
-        stmt = stmt.where(exists().where(VpcOfferingService.offering_id == O.id,
-                                         VpcOfferingService.service == name))
+        stmt = stmt.where(
+            exists().where(
+                VpcOfferingService.offering_id == Off.id, VpcOfferingService.service == name
+            )
+        )
     if args.domainid is not None:
-        stmt = stmt.where(offering_scope.in_domain(args.domainid, "vpc", O.id))
+        stmt = stmt.where(offering_scope.in_domain(args.domainid, "vpc", Off.id))
     if args.zoneid is not None:
         zone = offering_scope.find_zone(call.db, args.zoneid)
-        stmt = stmt.where(offering_scope.in_zone(zone.id, "vpc", O.id))
-    rows, count = fetch_page(call.db, stmt.order_by(O.sort_key, O.id), call, args)
+        stmt = stmt.where(offering_scope.in_zone(zone.id, "vpc", Off.id))
+    rows, count = fetch_page(call.db, stmt.order_by(Off.sort_key, Off.id), call, args)
     return ListResult([vpc_offering_view(call.db, r[0]) for r in rows], count)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 03:25:50.776502
+Create Date: 2026-11-22 03:29:15.943296
 """
 
 from collections.abc import Sequence
