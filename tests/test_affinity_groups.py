@@ -18,8 +18,12 @@ def test_types(cloud: Cloud) -> None:
 
 
 def test_async_create_answers_id_and_job(cloud: Cloud) -> None:
-    accepted = cloud.admin.call("createAffinityGroup", name="web", type="host anti-affinity",
-                                description="spread web servers")
+    accepted = cloud.admin.call(
+        "createAffinityGroup",
+        name="web",
+        type="host anti-affinity",
+        description="spread web servers",
+    )
     assert accepted["id"] and accepted["jobid"]
     job = cloud.admin.wait_job(accepted["jobid"])
     group = job["jobresult"]["affinitygroup"]
@@ -69,8 +73,9 @@ def test_ownership_visibility_and_delete(cloud: Cloud) -> None:
 
 
 def test_group_with_members_is_in_use(cloud: Cloud) -> None:
-    gid = cloud.admin.run("createAffinityGroup", name="busy-ag",
-                          type="host anti-affinity")["affinitygroup"]["id"]
+    gid = cloud.admin.run("createAffinityGroup", name="busy-ag", type="host anti-affinity")[
+        "affinitygroup"
+    ]["id"]
     check = affinity_groups.register_usage_check(
         lambda session, g: "VM db-1" if g.name == "busy-ag" else None
     )

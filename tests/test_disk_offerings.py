@@ -26,17 +26,26 @@ def test_defaults_are_seeded(cloud: Cloud) -> None:
 
 def test_create_fixed_and_custom(cloud: Cloud) -> None:
     fixed = cloud.admin.call(
-        "createDiskOffering", name="gold", disksize=50, tags="ssd,fast", storagetype="local",
-        provisioningtype="sparse", miniops=100, maxiops=1000, iopsreadrate=300,
-        byteswriterate=1000000, cachemode="writethrough",
+        "createDiskOffering",
+        name="gold",
+        disksize=50,
+        tags="ssd,fast",
+        storagetype="local",
+        provisioningtype="sparse",
+        miniops=100,
+        maxiops=1000,
+        iopsreadrate=300,
+        byteswriterate=1000000,
+        cachemode="writethrough",
     )["diskoffering"]
     assert fixed["disksize"] == 50 and fixed["tags"] == "ssd,fast"
     assert fixed["storagetype"] == "local" and fixed["provisioningtype"] == "sparse"
     assert (fixed["miniops"], fixed["maxiops"]) == (100, 1000)
     assert fixed["diskIopsReadRate"] == 300 and fixed["diskBytesWriteRate"] == 1000000
     assert fixed["cacheMode"] == "writethrough"
-    custom = cloud.admin.call("createDiskOffering", name="any-size", customized=True,
-                              customizediops=True)["diskoffering"]
+    custom = cloud.admin.call(
+        "createDiskOffering", name="any-size", customized=True, customizediops=True
+    )["diskoffering"]
     assert custom["iscustomized"] is True and custom["iscustomizediops"] is True
     assert cloud.admin.call("listDiskOfferings", id=fixed["id"])["diskoffering"] == [fixed]
     assert _names(cloud.admin, storagetype="local") == ["gold"]
@@ -82,8 +91,13 @@ def test_domain_offering_visible_only_inside_domain(cloud: Cloud) -> None:
 def test_update_and_delete(cloud: Cloud) -> None:
     did = cloud.admin.call("createDiskOffering", name="temp", disksize=3)["diskoffering"]["id"]
     updated = cloud.admin.call(
-        "updateDiskOffering", id=did, name="temp2", displaytext="T", tags="a",
-        bytesreadrate=10, cachemode="none",
+        "updateDiskOffering",
+        id=did,
+        name="temp2",
+        displaytext="T",
+        tags="a",
+        bytesreadrate=10,
+        cachemode="none",
     )["diskoffering"]
     assert (updated["name"], updated["displaytext"], updated["tags"]) == ("temp2", "T", "a")
     assert updated["diskBytesReadRate"] == 10 and updated["cacheMode"] == "none"
@@ -97,7 +111,11 @@ def test_update_and_delete(cloud: Cloud) -> None:
 def test_disk_offering_used_by_service_offering_is_in_use(cloud: Cloud) -> None:
     did = cloud.admin.call("createDiskOffering", name="root-disk", disksize=8)["diskoffering"]["id"]
     so = cloud.admin.call(
-        "createServiceOffering", name="with-disk", cpunumber=1, cpuspeed=100, memory=128,
+        "createServiceOffering",
+        name="with-disk",
+        cpunumber=1,
+        cpuspeed=100,
+        memory=128,
         diskofferingid=did,
     )["serviceoffering"]
     assert so["diskofferingid"] == did and so["diskofferingname"] == "root-disk"

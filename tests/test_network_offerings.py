@@ -38,13 +38,24 @@ def test_defaults(cloud: Cloud) -> None:
     assert snat["traffictype"] == "Guest"
     services = _services(snat)
     assert set(services) == {
-        "Vpn", "Dhcp", "Dns", "SourceNat", "PortForwarding", "Lb", "UserData", "StaticNat",
-        "Firewall", "Gateway",
+        "Vpn",
+        "Dhcp",
+        "Dns",
+        "SourceNat",
+        "PortForwarding",
+        "Lb",
+        "UserData",
+        "StaticNat",
+        "Firewall",
+        "Gateway",
     }
     assert services["SourceNat"] == ["VirtualRouter"]
     snat_caps = next(s for s in snat["service"] if s["name"] == "SourceNat")["capability"]
-    assert {"name": "SupportedSourceNatTypes", "value": "peraccount",
-            "canchooseservicecapability": False} in snat_caps
+    assert {
+        "name": "SupportedSourceNatTypes",
+        "value": "peraccount",
+        "canchooseservicecapability": False,
+    } in snat_caps
     sg = offerings["DefaultSharedNetworkOfferingWithSGService"]
     assert _services(sg)["SecurityGroup"] == ["SecurityGroupProvider"]
     assert sg["specifyvlan"] is True and sg["specifyipranges"] is True
@@ -101,11 +112,18 @@ def test_create_with_providers_and_capabilities(cloud: Cloud) -> None:
     assert offering["egressdefaultpolicy"] is False and offering["conservemode"] is False
     services = _services(offering)
     assert services == {
-        "Dhcp": ["VirtualRouter"], "Dns": ["VirtualRouter"], "SourceNat": ["VirtualRouter"],
-        "UserData": ["ConfigDrive"], "Firewall": ["VirtualRouter"],
+        "Dhcp": ["VirtualRouter"],
+        "Dns": ["VirtualRouter"],
+        "SourceNat": ["VirtualRouter"],
+        "UserData": ["ConfigDrive"],
+        "Firewall": ["VirtualRouter"],
     }
     assert [s["name"] for s in offering["service"]] == [
-        "Dhcp", "Dns", "SourceNat", "UserData", "Firewall"
+        "Dhcp",
+        "Dns",
+        "SourceNat",
+        "UserData",
+        "Firewall",
     ]
     caps = next(s for s in offering["service"] if s["name"] == "SourceNat")["capability"]
     assert caps[0]["name"] == "RedundantRouter" and caps[0]["value"] == "true"
@@ -119,13 +137,31 @@ def test_create_with_providers_and_capabilities(cloud: Cloud) -> None:
         ({"guestiptype": "Bridged"}, "guestiptype"),
         ({"traffictype": "Public"}, "GUEST"),
         ({"supportedservices": "Dhcp,Teleport"}, "service"),
-        ({"supportedservices": "Dhcp", "serviceproviderlist[0].service": "Dns",
-          "serviceproviderlist[0].provider": "VirtualRouter"}, "not in supportedservices"),
-        ({"supportedservices": "Dhcp", "serviceproviderlist[0].service": "Dhcp",
-          "serviceproviderlist[0].provider": "Magic"}, "provider"),
-        ({"supportedservices": "SourceNat", "servicecapabilitylist[0].service": "SourceNat",
-          "servicecapabilitylist[0].capabilitytype": "Colour",
-          "servicecapabilitylist[0].capabilityvalue": "red"}, "not supported"),
+        (
+            {
+                "supportedservices": "Dhcp",
+                "serviceproviderlist[0].service": "Dns",
+                "serviceproviderlist[0].provider": "VirtualRouter",
+            },
+            "not in supportedservices",
+        ),
+        (
+            {
+                "supportedservices": "Dhcp",
+                "serviceproviderlist[0].service": "Dhcp",
+                "serviceproviderlist[0].provider": "Magic",
+            },
+            "provider",
+        ),
+        (
+            {
+                "supportedservices": "SourceNat",
+                "servicecapabilitylist[0].service": "SourceNat",
+                "servicecapabilitylist[0].capabilitytype": "Colour",
+                "servicecapabilitylist[0].capabilityvalue": "red",
+            },
+            "not supported",
+        ),
         ({"guestiptype": "Shared", "supportedservices": "SourceNat"}, "SourceNat"),
         ({"guestiptype": "L2", "supportedservices": "Dhcp"}, "L2"),
         ({"guestiptype": "Shared", "forvpc": True}, "forvpc"),
@@ -143,11 +179,17 @@ def test_bad_input_is_431(cloud: Cloud, params: dict, fragment: str) -> None:
 
 def test_update_and_delete(cloud: Cloud) -> None:
     nid = cloud.admin.call(
-        "createNetworkOffering", name="lifecycle", guestiptype="Shared", traffictype="GUEST",
-        supportedservices="Dhcp,Dns", specifyvlan=True, specifyipranges=True,
+        "createNetworkOffering",
+        name="lifecycle",
+        guestiptype="Shared",
+        traffictype="GUEST",
+        supportedservices="Dhcp,Dns",
+        specifyvlan=True,
+        specifyipranges=True,
     )["networkoffering"]["id"]
-    enabled = cloud.admin.call("updateNetworkOffering", id=nid, state="enabled",
-                               displaytext="Now on")["networkoffering"]
+    enabled = cloud.admin.call(
+        "updateNetworkOffering", id=nid, state="enabled", displaytext="Now on"
+    )["networkoffering"]
     assert enabled["state"] == "Enabled" and enabled["displaytext"] == "Now on"
     by_name = cloud.admin.call("updateNetworkOffering", name="lifecycle", state="Disabled")
     assert by_name["networkoffering"]["state"] == "Disabled"
@@ -170,18 +212,23 @@ def test_vpc_offerings(cloud: Cloud) -> None:
     assert default["isdefault"] is True and default["state"] == "Enabled"
     assert {"SourceNat", "NetworkACL", "Lb"} <= {s["name"] for s in default["service"]}
     created = cloud.admin.run(
-        "createVPCOffering", name="my-vpc", supportedservices="Dhcp,Dns,SourceNat,Gateway,"
-        "NetworkACL,StaticNat", enable=True,
+        "createVPCOffering",
+        name="my-vpc",
+        supportedservices="Dhcp,Dns,SourceNat,Gateway,NetworkACL,StaticNat",
+        enable=True,
     )["vpcoffering"]
     assert created["state"] == "Enabled"
     assert {p["name"] for s in created["service"] for p in s["provider"]} == {"VpcVirtualRouter"}
-    assert cloud.admin.call("listVPCOfferings", supportedservices="StaticNat",
-                            name="my-vpc")["count"] == 1
+    assert (
+        cloud.admin.call("listVPCOfferings", supportedservices="StaticNat", name="my-vpc")["count"]
+        == 1
+    )
     with pytest.raises(ApiError) as err:
         cloud.admin.call("createVPCOffering", name="no-gw", supportedservices="Dhcp,SourceNat")
     assert err.value.status == 431 and "Gateway" in err.value.body["errortext"]
-    renamed = cloud.admin.run("updateVPCOffering", id=created["id"], name="my-vpc2",
-                              state="Disabled")["vpcoffering"]
+    renamed = cloud.admin.run(
+        "updateVPCOffering", id=created["id"], name="my-vpc2", state="Disabled"
+    )["vpcoffering"]
     assert renamed["name"] == "my-vpc2" and renamed["state"] == "Disabled"
     cloud.admin.run("deleteVPCOffering", id=created["id"])
     assert cloud.admin.call("listVPCOfferings", id=created["id"]) == {}

@@ -15,12 +15,28 @@ def _categories(cloud: Cloud) -> dict[str, str]:
 
 def test_catalogue(cloud: Cloud) -> None:
     categories = _categories(cloud)
-    for name in ("CentOS", "Debian", "Oracle", "RedHat", "SUSE", "Windows", "Other", "Novel",
-                 "Unix", "Ubuntu"):
+    for name in (
+        "CentOS",
+        "Debian",
+        "Oracle",
+        "RedHat",
+        "SUSE",
+        "Windows",
+        "Other",
+        "Novel",
+        "Unix",
+        "Ubuntu",
+    ):
         assert name in categories
     types = {t["description"]: t for t in cloud.admin.call("listOsTypes")["ostype"]}
-    for wanted in ("CentOS 7", "Debian GNU/Linux 12 (64-bit)", "Ubuntu 22.04 LTS",
-                   "Windows Server 2022 (64-bit)", "Other Linux (64-bit)", "Other (64-bit)"):
+    for wanted in (
+        "CentOS 7",
+        "Debian GNU/Linux 12 (64-bit)",
+        "Ubuntu 22.04 LTS",
+        "Windows Server 2022 (64-bit)",
+        "Other Linux (64-bit)",
+        "Other (64-bit)",
+    ):
         assert wanted in types
     ubuntu = types["Ubuntu 22.04 LTS"]
     assert ubuntu["oscategoryid"] == categories["Ubuntu"]
@@ -37,16 +53,22 @@ def test_catalogue(cloud: Cloud) -> None:
 
 def test_add_update_remove_guest_os(cloud: Cloud) -> None:
     other = _categories(cloud)["Other"]
-    added = cloud.admin.run("addGuestOs", oscategoryid=other, osdisplayname="Plan 9 (64-bit)",
-                            name="plan9", **{"details[0].xenserver": "Other install media"})
+    added = cloud.admin.run(
+        "addGuestOs",
+        oscategoryid=other,
+        osdisplayname="Plan 9 (64-bit)",
+        name="plan9",
+        **{"details[0].xenserver": "Other install media"},
+    )
     os = added["guestos"]
     assert os["description"] == "Plan 9 (64-bit)" and os["isuserdefined"] is True
     assert os["oscategoryname"] == "Other"
     with pytest.raises(ApiError) as err:
         cloud.admin.call("addGuestOs", oscategoryid=other, osdisplayname="Plan 9 (64-bit)")
     assert err.value.status == 431
-    updated = cloud.admin.run("updateGuestOs", id=os["id"], osdisplayname="Plan 9 4th ed",
-                              forDisplay=False)["guestos"]
+    updated = cloud.admin.run(
+        "updateGuestOs", id=os["id"], osdisplayname="Plan 9 4th ed", forDisplay=False
+    )["guestos"]
     assert updated["description"] == "Plan 9 4th ed" and updated["fordisplay"] is False
     user = make_tenant(cloud, "os-user2").client
     assert user.call("listOsTypes", id=os["id"]) == {}  # hidden from end users

@@ -102,25 +102,71 @@ def test_custom_constrained_and_unconstrained(cloud: Cloud) -> None:
 @pytest.mark.parametrize(
     ("params", "fragment"),
     [
-        ({"customized": True, "mincpunumber": 4, "maxcpunumber": 2, "minmemory": 512,
-          "maxmemory": 1024, "cpuspeed": 1000}, "mincpunumber"),
-        ({"customized": True, "mincpunumber": 1, "maxcpunumber": 2, "cpuspeed": 1000},
-         "all of mincpunumber"),
-        ({"customized": True, "mincpunumber": 1, "maxcpunumber": 2, "minmemory": 2048,
-          "maxmemory": 1024, "cpuspeed": 1000}, "minmemory"),
-        ({"customized": True, "mincpunumber": 1, "maxcpunumber": 2, "minmemory": 512,
-          "maxmemory": 1024}, "cpuspeed"),
+        (
+            {
+                "customized": True,
+                "mincpunumber": 4,
+                "maxcpunumber": 2,
+                "minmemory": 512,
+                "maxmemory": 1024,
+                "cpuspeed": 1000,
+            },
+            "mincpunumber",
+        ),
+        (
+            {"customized": True, "mincpunumber": 1, "maxcpunumber": 2, "cpuspeed": 1000},
+            "all of mincpunumber",
+        ),
+        (
+            {
+                "customized": True,
+                "mincpunumber": 1,
+                "maxcpunumber": 2,
+                "minmemory": 2048,
+                "maxmemory": 1024,
+                "cpuspeed": 1000,
+            },
+            "minmemory",
+        ),
+        (
+            {
+                "customized": True,
+                "mincpunumber": 1,
+                "maxcpunumber": 2,
+                "minmemory": 512,
+                "maxmemory": 1024,
+            },
+            "cpuspeed",
+        ),
         ({"cpunumber": 2}, "cpunumber, cpuspeed and memory"),
         ({"customized": True, "cpunumber": 2, "memory": 512, "cpuspeed": 100}, "custom"),
         ({"cpunumber": 0, "cpuspeed": 100, "memory": 512}, "cpu number"),
         ({"cpunumber": 1, "cpuspeed": 100, "memory": 16}, "memory"),
         ({"cpunumber": 1, "cpuspeed": 100, "memory": 512, "storagetype": "nvme"}, "storagetype"),
-        ({"cpunumber": 1, "cpuspeed": 100, "memory": 512, "systemvmtype": "consoleproxy"},
-         "issystem"),
-        ({"cpunumber": 1, "cpuspeed": 100, "memory": 512, "issystem": True,
-          "systemvmtype": "toaster"}, "systemvmtype"),
-        ({"cpunumber": 1, "cpuspeed": 100, "memory": 512, "bytesreadrate": 100,
-          "bytesreadratemax": 10}, "bytesreadratemax"),
+        (
+            {"cpunumber": 1, "cpuspeed": 100, "memory": 512, "systemvmtype": "consoleproxy"},
+            "issystem",
+        ),
+        (
+            {
+                "cpunumber": 1,
+                "cpuspeed": 100,
+                "memory": 512,
+                "issystem": True,
+                "systemvmtype": "toaster",
+            },
+            "systemvmtype",
+        ),
+        (
+            {
+                "cpunumber": 1,
+                "cpuspeed": 100,
+                "memory": 512,
+                "bytesreadrate": 100,
+                "bytesreadratemax": 10,
+            },
+            "bytesreadratemax",
+        ),
         ({"cpunumber": 1, "cpuspeed": 100, "memory": 512, "zoneid": "1"}, "zone"),
     ],
 )
@@ -129,8 +175,9 @@ def test_bad_input_is_431(cloud: Cloud, params: dict, fragment: str) -> None:
         cloud.admin.call("createServiceOffering", name="bad", **params)
     assert err.value.status == 431
     assert fragment in err.value.body["errortext"]
-    assert "bad" not in {o["name"] for o in cloud.admin.call("listServiceOfferings").get(
-        "serviceoffering", [])}
+    assert "bad" not in {
+        o["name"] for o in cloud.admin.call("listServiceOfferings").get("serviceoffering", [])
+    }
 
 
 def test_domain_restricted_visibility(cloud: Cloud) -> None:
@@ -138,7 +185,11 @@ def test_domain_restricted_visibility(cloud: Cloud) -> None:
     emea = make_domain(cloud, "emea", sales)
     other = make_domain(cloud, "other")
     offering = cloud.admin.call(
-        "createServiceOffering", name="sales-only", cpunumber=1, cpuspeed=100, memory=256,
+        "createServiceOffering",
+        name="sales-only",
+        cpunumber=1,
+        cpuspeed=100,
+        memory=256,
         domainid=sales,
     )["serviceoffering"]
     assert offering["domainid"] == sales and offering["domain"] == "sales"
@@ -169,8 +220,13 @@ def test_update_and_delete(cloud: Cloud) -> None:
         "createServiceOffering", name="to-change", cpunumber=1, cpuspeed=100, memory=256
     )["serviceoffering"]["id"]
     updated = cloud.admin.call(
-        "updateServiceOffering", id=oid, name="changed", displaytext="New text",
-        hosttags="h1", storagetags="s1", sortkey=5,
+        "updateServiceOffering",
+        id=oid,
+        name="changed",
+        displaytext="New text",
+        hosttags="h1",
+        storagetags="s1",
+        sortkey=5,
     )["serviceoffering"]
     assert (updated["name"], updated["displaytext"]) == ("changed", "New text")
     assert (updated["hosttags"], updated["storagetags"]) == ("h1", "s1")

@@ -16,15 +16,20 @@ def ssh_keygen_md5(public_key: str, tmp_path: Path) -> str:
     """The fingerprint OpenSSH prints, without its 'MD5:' prefix."""
     path = tmp_path / "key.pub"
     path.write_text(public_key + "\n")
-    out = subprocess.run(["ssh-keygen", "-l", "-E", "md5", "-f", str(path)], check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["ssh-keygen", "-l", "-E", "md5", "-f", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return out.split()[1].removeprefix("MD5:")
 
 
 def new_openssh_key(tmp_path: Path, kind: str) -> str:
     key = tmp_path / f"id_{kind}"
-    subprocess.run(["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", "me@laptop", "-f", str(key)],
-                   check=True)
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", kind, "-N", "", "-C", "me@laptop", "-f", str(key)], check=True
+    )
     return (tmp_path / f"id_{kind}.pub").read_text().strip()
 
 
@@ -35,8 +40,9 @@ def test_create_returns_a_working_private_key(cloud: Cloud, tmp_path: Path) -> N
     private = tmp_path / "id"
     private.write_text(pair["privatekey"])
     private.chmod(0o600)
-    public = subprocess.run(["ssh-keygen", "-y", "-f", str(private)], check=True,
-                            capture_output=True, text=True).stdout.strip()
+    public = subprocess.run(
+        ["ssh-keygen", "-y", "-f", str(private)], check=True, capture_output=True, text=True
+    ).stdout.strip()
     assert pair["fingerprint"] == ssh_keygen_md5(public, tmp_path)
     listed = cloud.admin.call("listSSHKeyPairs", name="generated")["sshkeypair"]
     assert len(listed) == 1 and "privatekey" not in listed[0]
@@ -46,14 +52,16 @@ def test_create_returns_a_working_private_key(cloud: Cloud, tmp_path: Path) -> N
 @pytest.mark.parametrize("kind", ["rsa", "ed25519", "ecdsa"])
 def test_register_computes_openssh_fingerprint(cloud: Cloud, tmp_path: Path, kind: str) -> None:
     public = new_openssh_key(tmp_path, kind)
-    pair = cloud.admin.call("registerSSHKeyPair", method="POST", name=f"laptop-{kind}",
-                            publickey=public)["keypair"]
+    pair = cloud.admin.call(
+        "registerSSHKeyPair", method="POST", name=f"laptop-{kind}", publickey=public
+    )["keypair"]
     assert pair["fingerprint"] == ssh_keygen_md5(public, tmp_path)
     found = cloud.admin.call("listSSHKeyPairs", fingerprint=pair["fingerprint"])
     assert [k["name"] for k in found["sshkeypair"]] == [f"laptop-{kind}"]
     with pytest.raises(ApiError) as err:  # same key again under another name
-        cloud.admin.call("registerSSHKeyPair", method="POST", name=f"again-{kind}",
-                         publickey=public)
+        cloud.admin.call(
+            "registerSSHKeyPair", method="POST", name=f"again-{kind}", publickey=public
+        )
     assert err.value.status == 431
 
 

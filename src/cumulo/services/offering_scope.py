@@ -170,3 +170,17 @@ def resolve_domains(session: Session, raw: str | Iterable[str] | None) -> list[D
 
 def resolve_zones(session: Session, raw: str | Iterable[str] | None) -> list[Any]:
     return [find_zone(session, v) for v in split_ids(raw)]
+
+
+def refuse_filters(values: dict[str, Any], *names: str) -> None:
+    """Filters on resources other areas own (VMs, volumes, networks...) until they exist.
+
+    Answering all offerings would mislead a client asking "what can this VM
+    change to?", so such a filter is refused with 431 instead of ignored.
+    """
+    for name in names:
+        if values.get(name) is not None:
+            raise InvalidParameter(
+                f"Filtering offerings by {name} is not available yet: that resource type is "
+                "not managed by this cloud"
+            )

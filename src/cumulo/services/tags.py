@@ -149,8 +149,39 @@ def parse_tags(
             raise InvalidParameter(f"Tag {key} needs a value: tags[i].value=<value>")
         if (value is not None and len(value) > 255) or len(key) > 255:
             raise InvalidParameter(f"Tag key and value may have at most 255 characters ({key})")
+        if any(k == key for k, _ in pairs) and need_value:
+            raise InvalidParameter(f"Tag key {key} is given more than once")
         pairs.append((key, value))
     return pairs
+
+
+def check_new(
+    session: Session,
+    caller: Caller,
+    resource_type: str,
+    ids: list[str],
+    raw_tags: dict[int, dict[str, str]] | None,
+) -> tuple[Taggable, list[Target], list[tuple[str, str | None]]]:
+    """Everything createTags checks before writing (run by the call and again by the job)."""
+    entry = taggable(resource_type)
+    pairs = parse_tags(raw_tags, need_value=True)
+    if not pairs:
+        raise InvalidParameter("At least one tag is required: tags[0].key=<key>&tags[0].value=<v>")
+    found = targets(session, caller, resource_type, ids)
+    for target in found:
+        for key, _value in pairs:
+            clash = session.execute(
+                select(ResourceTag.id).where(
+                    ResourceTag.resource_type == entry.resource_type,
+                    ResourceTag.resource_id == target.row.id,
+                    ResourceTag.key == key,
+                )
+            ).first()
+            if clash:
+                raise InvalidParameter(
+                    f"Resource {target.row.uuid} already has a tag with key {key}; delete it first"
+                )
+    return entry, found, pairs
 
 
 def create(
@@ -161,23 +192,9 @@ def create(
     raw_tags: dict[int, dict[str, str]],
     customer: str | None,
 ) -> None:
-    entry = taggable(resource_type)
-    pairs = parse_tags(raw_tags, need_value=True)
-    if not pairs:
-        raise InvalidParameter("At least one tag is required: tags[0].key=<key>&tags[0].value=<v>")
-    for target in targets(session, caller, resource_type, ids):
+    entry, found, pairs = check_new(session, caller, resource_type, ids, raw_tags)
+    for target in found:
         for key, value in pairs:
-            clash = session.execute(
-                select(ResourceTag.value).where(
-                    ResourceTag.resource_type == entry.resource_type,
-                    ResourceTag.resource_id == target.row.id,
-                    ResourceTag.key == key,
-                )
-            ).first()
-            if clash:
-                raise InvalidParameter(
-                    f"Resource {target.row.uuid} already has a tag with key {key}; delete it first"
-                )
             session.add(
                 ResourceTag(
                     key=key,
@@ -191,12 +208,12 @@ def create(
                     customer=customer,
                 )
             )
-            session.flush()
+    session.flush()
     events.record(
         session,
         caller,
         "CREATE_TAGS",
-        f"Created tags on {len(ids)} {entry.resource_type} resource(s)",
+        f"Created tags on {len(found)} {entry.resource_type} resource(s)",
         resource_type=entry.resource_type,
     )
 

@@ -247,6 +247,7 @@ def list_disk_offerings(call: Call, args: Args) -> ListResult:
 
 
 def _filtered(call: Call, args: Args):  # type: ignore[no-untyped-def]
+    offering_scope.refuse_filters(args.as_dict(), "virtualmachineid", "volumeid", "storageid")
     Off = DiskOffering
     stmt = select(Off).where(Off.removed.is_(None), Off.system_use.is_(False))
     stmt = stmt.where(offering_scope.visible_to(call.caller, "disk", Off.id))

@@ -377,6 +377,7 @@ def _has_service(service: str):  # type: ignore[no-untyped-def]
 
 
 def _filtered(call: Call, args: Args):  # type: ignore[no-untyped-def]
+    offering_scope.refuse_filters(args.as_dict(), "networkid")
     Off = NetworkOffering
     stmt = select(Off).where(Off.removed.is_(None), Off.system_only.is_(False))
     stmt = stmt.where(offering_scope.visible_to(call.caller, "network", Off.id))

@@ -389,6 +389,7 @@ def list_service_offerings(call: Call, args: Args) -> ListResult:
 
 
 def _filtered(call: Call, args: Args):  # type: ignore[no-untyped-def]
+    offering_scope.refuse_filters(args.as_dict(), "virtualmachineid", "templateid", "vgpuprofileid")
     Off = ServiceOffering
     stmt = select(Off).where(Off.removed.is_(None))
     stmt = stmt.where(offering_scope.visible_to(call.caller, "service", Off.id))

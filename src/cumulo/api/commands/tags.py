@@ -47,8 +47,7 @@ from cumulo.services import tags
 def create_tags(call: Call, args: Args) -> Enqueue:
     """Creates resource tag(s)"""
     # Validate now so bad input fails the call itself; the job writes the rows.
-    tags.targets(call.db, call.caller, args.resourcetype, args.resourceids)
-    tags.parse_tags(args.tags, need_value=True)
+    tags.check_new(call.db, call.caller, args.resourcetype, args.resourceids, args.tags)
     payload = {
         "type": args.resourcetype,
         "ids": args.resourceids,
