@@ -65,8 +65,8 @@ def admin_account_uuid(cloud: Cloud) -> str:
     return cloud.rt.db.run(lambda s: s.get(Account, 2).uuid)  # type: ignore[no-any-return]
 
 
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
+@pytest.fixture(scope="module", name="cloud")
+def shared_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cloud]:
     """One cloud per test module: the catalogue tests share it and use distinct names."""
     with running_cloud(test_settings(tmp_path_factory.mktemp("data"))) as c:
         yield c

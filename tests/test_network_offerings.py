@@ -6,7 +6,10 @@ import pytest
 
 from tests.support.client import ApiError
 from tests.support.cloud import Cloud
-from tests.tenants import cloud, make_tenant  # noqa: F401
+from tests.tenants import (
+    make_tenant,
+    shared_cloud,  # noqa: F401  (module-scoped "cloud")
+)
 
 DEFAULT_NAMES = {
     "DefaultSharedNetworkOfferingWithSGService",
@@ -31,7 +34,7 @@ def _services(offering: dict) -> dict[str, list[str]]:
 
 def test_defaults(cloud: Cloud) -> None:
     offerings = {o["name"]: o for o in _list(cloud.admin)}
-    assert DEFAULT_NAMES <= set(offerings)
+    assert set(offerings) >= DEFAULT_NAMES
     snat = offerings["DefaultIsolatedNetworkOfferingWithSourceNatService"]
     assert snat["guestiptype"] == "Isolated" and snat["availability"] == "Required"
     assert snat["isdefault"] is True and snat["state"] == "Enabled"

@@ -6,7 +6,10 @@ import pytest
 
 from tests.support.client import ApiError
 from tests.support.cloud import Cloud
-from tests.tenants import cloud, make_tenant  # noqa: F401
+from tests.tenants import (
+    make_tenant,
+    shared_cloud,  # noqa: F401  (module-scoped "cloud")
+)
 
 
 def _categories(cloud: Cloud) -> dict[str, str]:

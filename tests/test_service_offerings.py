@@ -7,7 +7,11 @@ import pytest
 from cumulo.services import service_offerings
 from tests.support.client import ApiError
 from tests.support.cloud import Cloud
-from tests.tenants import cloud, make_domain, make_tenant  # noqa: F401
+from tests.tenants import (
+    make_domain,
+    make_tenant,
+    shared_cloud,  # noqa: F401  (module-scoped "cloud")
+)
 
 
 def _by_name(body: dict, name: str) -> dict:

@@ -9,7 +9,11 @@ import pytest
 
 from tests.support.client import ApiError
 from tests.support.cloud import Cloud
-from tests.tenants import cloud, make_domain, make_tenant  # noqa: F401
+from tests.tenants import (
+    make_domain,
+    make_tenant,
+    shared_cloud,  # noqa: F401  (module-scoped "cloud")
+)
 
 
 def ssh_keygen_md5(public_key: str, tmp_path: Path) -> str:

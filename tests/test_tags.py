@@ -14,7 +14,12 @@ from cumulo.db.models.account import Account
 from cumulo.services import tags
 from tests.support.client import ApiError
 from tests.support.cloud import Cloud
-from tests.tenants import admin_account_uuid, cloud, make_domain, make_tenant  # noqa: F401
+from tests.tenants import (
+    admin_account_uuid,
+    make_domain,
+    make_tenant,
+    shared_cloud,  # noqa: F401  (module-scoped "cloud")
+)
 
 
 def _tags(**pairs: str) -> dict[str, str]:
