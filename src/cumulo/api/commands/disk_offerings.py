@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 
 from cumulo.api.arguments import Args
@@ -72,7 +74,8 @@ from cumulo.services.service_offerings import offering_state
         Param(
             "details", MAP, since="4.16", description="details to specify disk offering parameters"
         ),
-        *DISK_PARAMS,
+        # The disk command has had the IOPS parameters from the start (no "since").
+        *[replace(p, since=None) if p.since == "4.4" else p for p in DISK_PARAMS],
         *RATE_PARAMS_DECL,
     ],
     roles=ADMIN_ONLY,

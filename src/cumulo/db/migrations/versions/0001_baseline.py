@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 03:29:15.943296
+Create Date: 2026-11-22 03:39:26.253992
 """
 
 from collections.abc import Sequence
