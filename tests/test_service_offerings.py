@@ -211,6 +211,19 @@ def test_domain_restricted_visibility(cloud: Cloud) -> None:
     assert in_other == {}
     in_emea = cloud.admin.call("listServiceOfferings", domainid=emea, name="sales-only")
     assert in_emea["count"] == 1
+    cloud.admin.call(
+        "createServiceOffering",
+        name="emea-only",
+        cpunumber=1,
+        cpuspeed=100,
+        memory=256,
+        domainid=emea,
+    )
+    assert cloud.admin.call("listServiceOfferings", domainid=sales, name="emea-only") == {}
+    recursive = cloud.admin.call(
+        "listServiceOfferings", domainid=sales, name="emea-only", isrecursive=True
+    )
+    assert recursive["count"] == 1
     # A plain user sees public offerings too, but never system ones.
     user = make_tenant(cloud, "plain").client
     assert _by_name(user.call("listServiceOfferings"), "Small Instance")

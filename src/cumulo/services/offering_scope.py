@@ -133,15 +133,22 @@ def visible_to(caller: Caller, kind: str, id_col: ColumnElement[int]) -> ColumnE
     return or_(not_(restricted), allowed)
 
 
-def in_domain(domain: Domain, kind: str, id_col: ColumnElement[int]) -> ColumnElement[bool]:
-    """Offerings usable inside ``domain``: public ones and those of it or its ancestors."""
+def in_domain(
+    domain: Domain, kind: str, id_col: ColumnElement[int], *, recursive: bool = False
+) -> ColumnElement[bool]:
+    """Offerings usable inside ``domain``: public ones and those of it or its ancestors.
+
+    ``recursive`` (``isrecursive=true``) adds those restricted to its subdomains.
+    """
     restricted = exists().where(OfferingDomain.kind == kind, OfferingDomain.offering_id == id_col)
-    ancestor = func.substr(literal(domain.path), 1, func.length(Domain.path)) == Domain.path
+    reach = func.substr(literal(domain.path), 1, func.length(Domain.path)) == Domain.path
+    if recursive:
+        reach = or_(reach, Domain.path.startswith(domain.path, autoescape=True))
     allowed = exists().where(
         OfferingDomain.kind == kind,
         OfferingDomain.offering_id == id_col,
         OfferingDomain.domain_id == Domain.id,
-        ancestor,
+        reach,
     )
     return or_(not_(restricted), allowed)
 

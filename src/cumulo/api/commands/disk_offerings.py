@@ -270,7 +270,11 @@ def _filtered(call: Call, args: Args):  # type: ignore[no-untyped-def]
             raise PermissionDenied(
                 f"Caller does not have permission to access domain {args.domainid.uuid}"
             )
-        stmt = stmt.where(offering_scope.in_domain(args.domainid, "disk", Off.id))
+        stmt = stmt.where(
+            offering_scope.in_domain(
+                args.domainid, "disk", Off.id, recursive=bool(args.isrecursive)
+            )
+        )
     if args.zoneid is not None:
         zone = offering_scope.find_zone(call.db, args.zoneid)
         stmt = stmt.where(offering_scope.in_zone(zone.id, "disk", Off.id))

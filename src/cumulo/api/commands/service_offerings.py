@@ -426,7 +426,11 @@ def _in_domain(call: Call, args: Args, stmt):  # type: ignore[no-untyped-def]
     domain = args.domainid
     if not call.caller.can_see_domain_path(domain.path):
         raise PermissionDenied(f"Caller does not have permission to access domain {domain.uuid}")
-    return stmt.where(offering_scope.in_domain(domain, "service", ServiceOffering.id))
+    return stmt.where(
+        offering_scope.in_domain(
+            domain, "service", ServiceOffering.id, recursive=bool(args.isrecursive)
+        )
+    )
 
 
 def _compute_filters(stmt, args: Args):  # type: ignore[no-untyped-def]
