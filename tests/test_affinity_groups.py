@@ -66,6 +66,11 @@ def test_ownership_visibility_and_delete(cloud: Cloud) -> None:
     everyone = cloud.admin.call("listAffinityGroups", domainid=dom)["affinitygroup"]
     assert sorted(g["account"] for g in everyone) == ["ann", "ben"]
     assert cloud.admin.call("listAffinityGroups", listall=True, type="host affinity")["count"] >= 1
+    with pytest.raises(ApiError) as err:  # no VM can be a member before VMs exist
+        cloud.admin.call(
+            "listAffinityGroups", virtualmachineid="7c9e6679-7425-40de-944b-e07fc1f90ae7"
+        )
+    assert err.value.status == 431
     bens = ben.call("listAffinityGroups")["affinitygroup"][0]
     with pytest.raises(ApiError) as err:
         ann.call("deleteAffinityGroup", id=bens["id"])

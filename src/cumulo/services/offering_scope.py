@@ -188,6 +188,6 @@ def refuse_filters(values: dict[str, Any], *names: str) -> None:
     for name in names:
         if values.get(name) is not None:
             raise InvalidParameter(
-                f"Filtering offerings by {name} is not available yet: that resource type is "
+                f"Filtering by {name} is not available yet: that resource type is "
                 "not managed by this cloud"
             )

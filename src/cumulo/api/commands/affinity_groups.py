@@ -22,6 +22,7 @@ from cumulo.db.models.domain import Domain
 from cumulo.errors import InvalidParameter, PermissionDenied
 from cumulo.jobs.context import JobRun
 from cumulo.services import affinity_groups
+from cumulo.services.offering_scope import refuse_filters
 from cumulo.services.resource_owner import resolve_owner
 
 OWNER_PARAMS = [
@@ -202,6 +203,8 @@ def _delete_affinity_group(job: JobRun, payload: dict[str, object]) -> SuccessRe
 def list_affinity_groups(call: Call, args: Args) -> ListResult:
     """Lists affinity groups"""
     G = AffinityGroup
+    # Membership arrives with VMs (updateVMAffinityGroup); until then no id can match.
+    refuse_filters(args.as_dict(), "virtualmachineid")
     if args.projectid is not None:
         owner = resolve_owner(call.db, call.caller, None, None, args.projectid)
         clause = G.account_id == owner.account_id
@@ -223,9 +226,6 @@ def list_affinity_groups(call: Call, args: Args) -> ListResult:
         stmt = stmt.where(G.type == args.type.strip().lower())
     if args.keyword:
         stmt = stmt.where(G.name.contains(args.keyword, autoescape=True))
-    if args.virtualmachineid is not None:
-        # Membership arrives with VMs (updateVMAffinityGroup); no VM is in any group yet.
-        stmt = stmt.where(G.id.is_(None))
     rows, count = fetch_page(call.db, stmt.order_by(G.id), call, args)
     return ListResult([group_view(g, a, d) for g, a, d in rows], count)
 
