@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cumulo.api.roles import RoleType
 from cumulo.services import service_offerings
 from tests.support.client import ApiError
 from tests.support.cloud import Cloud
@@ -224,6 +225,12 @@ def test_domain_restricted_visibility(cloud: Cloud) -> None:
         "listServiceOfferings", domainid=sales, name="emea-only", isrecursive=True
     )
     assert recursive["count"] == 1
+    # Domain admins also see the offerings of their subdomains (they manage them).
+    sales_admin = make_tenant(cloud, "sales-admin", sales, RoleType.DOMAIN_ADMIN).client
+    assert sales_admin.call("listServiceOfferings", name="emea-only")["count"] == 1
+    assert sees(sales_admin)
+    other_admin = make_tenant(cloud, "other-admin", other, RoleType.DOMAIN_ADMIN).client
+    assert other_admin.call("listServiceOfferings", name="emea-only") == {}
     # A plain user sees public offerings too, but never system ones.
     user = make_tenant(cloud, "plain").client
     assert _by_name(user.call("listServiceOfferings"), "Small Instance")

@@ -114,3 +114,8 @@ def test_names_are_per_account_and_visibility(cloud: Cloud, tmp_path: Path) -> N
         alice.client.call("deleteSSHKeyPair", name="nope")
     assert err.value.status == 431
     assert alice.client.call("deleteSSHKeyPair", name="work")["success"] is True
+    with pytest.raises(ApiError) as err:  # projects are another area; none exist here
+        alice.client.call(
+            "createSSHKeyPair", name="p", projectid="0b7c5f1e-6a59-4f3e-9c1e-1d2a3b4c5d6e"
+        )
+    assert err.value.status == 431 and "project" in err.value.body["errortext"]
