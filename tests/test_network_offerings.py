@@ -132,6 +132,28 @@ def test_create_with_providers_and_capabilities(cloud: Cloud) -> None:
     assert caps[0]["name"] == "RedundantRouter" and caps[0]["value"] == "true"
     assert [o["name"] for o in _list(cloud.admin, tags="fast-net")] == ["my-isolated"]
     assert _list(cloud.admin, state="Enabled", name="my-isolated") == []
+    router, small = (
+        cloud.admin.call("listServiceOfferings", issystem=flag, name=name)["serviceoffering"][0]
+        for flag, name in ((True, "System Offering For Software Router"), (False, "Small Instance"))
+    )
+    with_router = cloud.admin.call(
+        "createNetworkOffering",
+        name="routed",
+        guestiptype="Isolated",
+        traffictype="GUEST",
+        supportedservices="Dhcp",
+        serviceofferingid=router["id"],
+    )["networkoffering"]
+    assert with_router["serviceofferingid"] == router["id"]
+    with pytest.raises(ApiError) as err:
+        cloud.admin.call(
+            "createNetworkOffering",
+            name="bad-router",
+            guestiptype="Isolated",
+            traffictype="GUEST",
+            serviceofferingid=small["id"],
+        )
+    assert err.value.status == 431 and "domainrouter" in err.value.body["errortext"]
 
 
 @pytest.mark.parametrize(

@@ -142,9 +142,7 @@ def _new_row(
         keep_alive_enabled=bool(values.get("keepaliveenabled")),
         max_connections=values.get("maxconnections"),
         internet_protocol=values.get("internetprotocol"),
-        service_offering_id=values["serviceofferingid"].id
-        if values.get("serviceofferingid") is not None
-        else None,
+        service_offering_id=network_services.router_offering_id(values.get("serviceofferingid")),
         capabilities=network_services.dump_capabilities(services),
         details=json.dumps(details) if details else None,
     )

@@ -170,3 +170,19 @@ def service_view(
             }
         )
     return out
+
+
+def router_offering_id(offering: Any) -> int | None:
+    """The ``serviceofferingid`` of a network/VPC offering: a live router system offering."""
+    if offering is None:
+        return None
+    if (
+        offering.removed is not None
+        or not offering.is_system
+        or (offering.system_vm_type != "domainrouter")
+    ):
+        raise InvalidParameter(
+            f"Service offering {offering.uuid} can't be used for the virtual router: give a "
+            "system offering with systemvmtype domainrouter (listServiceOfferings issystem=true)"
+        )
+    return int(offering.id)

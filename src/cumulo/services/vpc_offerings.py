@@ -85,9 +85,7 @@ def create(session: Session, caller: Caller, values: dict[str, Any]) -> VpcOffer
         distributed_router=connectivity.get("DistributedRouter") == "true",
         region_level_vpc=connectivity.get("RegionLevelVpc") == "true",
         internet_protocol=values.get("internetprotocol"),
-        service_offering_id=values["serviceofferingid"].id
-        if values.get("serviceofferingid") is not None
-        else None,
+        service_offering_id=network_services.router_offering_id(values.get("serviceofferingid")),
         capabilities=network_services.dump_capabilities(services),
     )
     session.add(offering)
