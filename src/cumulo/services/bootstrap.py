@@ -19,6 +19,7 @@ from cumulo.db.models.domain import Domain
 from cumulo.db.models.role import Role
 from cumulo.db.models.system import SystemProperty
 from cumulo.runtime import FINGERPRINT_PROPERTY
+from cumulo.services.catalogue_seed import seed_catalogue
 from cumulo.services.keys import register_keys
 from cumulo.services.passwords import hash_password
 from cumulo.services.regions import DEFAULT_ENDPOINT, ensure_local
@@ -132,4 +133,5 @@ def bootstrap(
     session.add(user)
     session.flush()
     apikey, secretkey = register_keys(session, user, secrets)
+    seed_catalogue(session)
     return AdminCredentials("admin", password, apikey, secretkey)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 03:37:49.642059
+Create Date: 2026-11-22 03:49:09.319271
 """
 
 from collections.abc import Sequence
@@ -62,6 +62,46 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_configuration')),
     sa.UniqueConstraint('name', 'scope', 'scope_id', name=op.f('uq_configuration_name_scope_scope_id'))
     )
+    op.create_table('disk_offering',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('display_text', sa.String(length=4096), nullable=False),
+    sa.Column('disk_size', sa.BigInteger(), nullable=False),
+    sa.Column('customized', sa.Boolean(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('display_offering', sa.Boolean(), nullable=False),
+    sa.Column('disk_size_strictness', sa.Boolean(), nullable=False),
+    sa.Column('sort_key', sa.Integer(), nullable=False),
+    sa.Column('system_use', sa.Boolean(), nullable=False),
+    sa.Column('details', sa.Text(), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.Column('storage_type', sa.String(length=16), nullable=False),
+    sa.Column('provisioning_type', sa.String(length=16), nullable=False),
+    sa.Column('storage_tags', sa.String(length=4096), nullable=True),
+    sa.Column('customized_iops', sa.Boolean(), nullable=True),
+    sa.Column('min_iops', sa.BigInteger(), nullable=True),
+    sa.Column('max_iops', sa.BigInteger(), nullable=True),
+    sa.Column('hypervisor_snapshot_reserve', sa.Integer(), nullable=True),
+    sa.Column('bytes_read_rate', sa.BigInteger(), nullable=True),
+    sa.Column('bytes_read_rate_max', sa.BigInteger(), nullable=True),
+    sa.Column('bytes_read_rate_max_length', sa.BigInteger(), nullable=True),
+    sa.Column('bytes_write_rate', sa.BigInteger(), nullable=True),
+    sa.Column('bytes_write_rate_max', sa.BigInteger(), nullable=True),
+    sa.Column('bytes_write_rate_max_length', sa.BigInteger(), nullable=True),
+    sa.Column('iops_read_rate', sa.BigInteger(), nullable=True),
+    sa.Column('iops_read_rate_max', sa.BigInteger(), nullable=True),
+    sa.Column('iops_read_rate_max_length', sa.BigInteger(), nullable=True),
+    sa.Column('iops_write_rate', sa.BigInteger(), nullable=True),
+    sa.Column('iops_write_rate_max', sa.BigInteger(), nullable=True),
+    sa.Column('iops_write_rate_max_length', sa.BigInteger(), nullable=True),
+    sa.Column('cache_mode', sa.String(length=32), nullable=True),
+    sa.Column('encrypt', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_disk_offering')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_disk_offering_uuid'))
+    )
     op.create_table('domain',
     sa.Column('parent_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -111,6 +151,16 @@ def upgrade() -> None:
         batch_op.create_index('ix_event_domain_path_created', ['domain_path', 'created'], unique=False)
         batch_op.create_index('ix_event_type_created', ['type', 'created'], unique=False)
 
+    op.create_table('guest_os_category',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('is_featured', sa.Boolean(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_guest_os_category')),
+    sa.UniqueConstraint('name', name=op.f('uq_guest_os_category_name')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_guest_os_category_uuid'))
+    )
     op.create_table('management_server',
     sa.Column('msid', sa.BigInteger(), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -133,6 +183,18 @@ def upgrade() -> None:
     sa.UniqueConstraint('msid', name=op.f('uq_management_server_msid')),
     sa.UniqueConstraint('uuid', name=op.f('uq_management_server_uuid'))
     )
+    op.create_table('offering_zone',
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('offering_id', sa.BigInteger(), nullable=False),
+    sa.Column('zone_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_offering_zone')),
+    sa.UniqueConstraint('kind', 'offering_id', 'zone_id', name=op.f('uq_offering_zone_kind_offering_id_zone_id'))
+    )
+    with op.batch_alter_table('offering_zone', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_offering_zone_offering_id'), ['offering_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_offering_zone_zone_id'), ['zone_id'], unique=False)
+
     op.create_table('region',
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -207,6 +269,39 @@ def upgrade() -> None:
     with op.batch_alter_table('account', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_account_domain_id'), ['domain_id'], unique=False)
 
+    op.create_table('guest_os',
+    sa.Column('category_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=True),
+    sa.Column('display_name', sa.String(length=255), nullable=False),
+    sa.Column('is_user_defined', sa.Boolean(), nullable=False),
+    sa.Column('for_display', sa.Boolean(), nullable=False),
+    sa.Column('details', sa.Text(), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['category_id'], ['guest_os_category.id'], name=op.f('fk_guest_os_category_id_guest_os_category')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_guest_os')),
+    sa.UniqueConstraint('display_name', 'tombstone', name=op.f('uq_guest_os_display_name_tombstone')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_guest_os_uuid'))
+    )
+    with op.batch_alter_table('guest_os', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_guest_os_category_id'), ['category_id'], unique=False)
+
+    op.create_table('offering_domain',
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('offering_id', sa.BigInteger(), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_offering_domain_domain_id_domain')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_offering_domain')),
+    sa.UniqueConstraint('kind', 'offering_id', 'domain_id', name=op.f('uq_offering_domain_kind_offering_id_domain_id'))
+    )
+    with op.batch_alter_table('offering_domain', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_offering_domain_domain_id'), ['domain_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_offering_domain_offering_id'), ['offering_id'], unique=False)
+
     op.create_table('role_permission',
     sa.Column('role_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('rule', sa.String(length=255), nullable=False),
@@ -224,6 +319,64 @@ def upgrade() -> None:
     with op.batch_alter_table('role_permission', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_role_permission_role_id'), ['role_id'], unique=False)
 
+    op.create_table('service_offering',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('display_text', sa.String(length=4096), nullable=False),
+    sa.Column('cpu_number', sa.Integer(), nullable=True),
+    sa.Column('cpu_speed', sa.Integer(), nullable=True),
+    sa.Column('memory', sa.Integer(), nullable=True),
+    sa.Column('min_cpu_number', sa.Integer(), nullable=True),
+    sa.Column('max_cpu_number', sa.Integer(), nullable=True),
+    sa.Column('min_memory', sa.Integer(), nullable=True),
+    sa.Column('max_memory', sa.Integer(), nullable=True),
+    sa.Column('customized', sa.Boolean(), nullable=False),
+    sa.Column('offer_ha', sa.Boolean(), nullable=False),
+    sa.Column('limit_cpu_use', sa.Boolean(), nullable=False),
+    sa.Column('is_volatile', sa.Boolean(), nullable=False),
+    sa.Column('host_tags', sa.String(length=4096), nullable=True),
+    sa.Column('is_system', sa.Boolean(), nullable=False),
+    sa.Column('system_vm_type', sa.String(length=32), nullable=True),
+    sa.Column('default_use', sa.Boolean(), nullable=False),
+    sa.Column('network_rate', sa.Integer(), nullable=True),
+    sa.Column('deployment_planner', sa.String(length=255), nullable=True),
+    sa.Column('root_disk_size', sa.BigInteger(), nullable=True),
+    sa.Column('dynamic_scaling_enabled', sa.Boolean(), nullable=False),
+    sa.Column('disk_offering_strictness', sa.Boolean(), nullable=False),
+    sa.Column('disk_offering_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('purge_resources', sa.Boolean(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('sort_key', sa.Integer(), nullable=False),
+    sa.Column('details', sa.Text(), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.Column('storage_type', sa.String(length=16), nullable=False),
+    sa.Column('provisioning_type', sa.String(length=16), nullable=False),
+    sa.Column('storage_tags', sa.String(length=4096), nullable=True),
+    sa.Column('customized_iops', sa.Boolean(), nullable=True),
+    sa.Column('min_iops', sa.BigInteger(), nullable=True),
+    sa.Column('max_iops', sa.BigInteger(), nullable=True),
+    sa.Column('hypervisor_snapshot_reserve', sa.Integer(), nullable=True),
+    sa.Column('bytes_read_rate', sa.BigInteger(), nullable=True),
+    sa.Column('bytes_read_rate_max', sa.BigInteger(), nullable=True),
+    sa.Column('bytes_read_rate_max_length', sa.BigInteger(), nullable=True),
+    sa.Column('bytes_write_rate', sa.BigInteger(), nullable=True),
+    sa.Column('bytes_write_rate_max', sa.BigInteger(), nullable=True),
+    sa.Column('bytes_write_rate_max_length', sa.BigInteger(), nullable=True),
+    sa.Column('iops_read_rate', sa.BigInteger(), nullable=True),
+    sa.Column('iops_read_rate_max', sa.BigInteger(), nullable=True),
+    sa.Column('iops_read_rate_max_length', sa.BigInteger(), nullable=True),
+    sa.Column('iops_write_rate', sa.BigInteger(), nullable=True),
+    sa.Column('iops_write_rate_max', sa.BigInteger(), nullable=True),
+    sa.Column('iops_write_rate_max_length', sa.BigInteger(), nullable=True),
+    sa.Column('cache_mode', sa.String(length=32), nullable=True),
+    sa.Column('encrypt', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['disk_offering_id'], ['disk_offering.id'], name=op.f('fk_service_offering_disk_offering_id_disk_offering')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_offering')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_service_offering_uuid'))
+    )
     op.create_table('account_detail',
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -239,6 +392,61 @@ def upgrade() -> None:
     with op.batch_alter_table('account_detail', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_account_detail_account_id'), ['account_id'], unique=False)
 
+    op.create_table('affinity_group',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('type', sa.String(length=64), nullable=False),
+    sa.Column('description', sa.String(length=4096), nullable=True),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=1024), nullable=False),
+    sa.Column('acl_type', sa.String(length=16), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_affinity_group_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_affinity_group_domain_id_domain')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_affinity_group')),
+    sa.UniqueConstraint('account_id', 'name', name=op.f('uq_affinity_group_account_id_name')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_affinity_group_uuid'))
+    )
+    with op.batch_alter_table('affinity_group', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_affinity_group_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_affinity_group_domain_path'), ['domain_path'], unique=False)
+
+    op.create_table('network_offering',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('unique_name', sa.String(length=255), nullable=False),
+    sa.Column('display_text', sa.String(length=4096), nullable=False),
+    sa.Column('guest_ip_type', sa.String(length=16), nullable=True),
+    sa.Column('traffic_type', sa.String(length=16), nullable=False),
+    sa.Column('tags', sa.String(length=4096), nullable=True),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.Column('system_only', sa.Boolean(), nullable=False),
+    sa.Column('specify_vlan', sa.Boolean(), nullable=False),
+    sa.Column('specify_ip_ranges', sa.Boolean(), nullable=False),
+    sa.Column('conserve_mode', sa.Boolean(), nullable=False),
+    sa.Column('availability', sa.String(length=16), nullable=False),
+    sa.Column('network_rate', sa.Integer(), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('for_vpc', sa.Boolean(), nullable=False),
+    sa.Column('is_persistent', sa.Boolean(), nullable=False),
+    sa.Column('egress_default_policy', sa.Boolean(), nullable=False),
+    sa.Column('keep_alive_enabled', sa.Boolean(), nullable=False),
+    sa.Column('max_connections', sa.Integer(), nullable=True),
+    sa.Column('internet_protocol', sa.String(length=16), nullable=True),
+    sa.Column('service_offering_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('sort_key', sa.Integer(), nullable=False),
+    sa.Column('capabilities', sa.Text(), nullable=False),
+    sa.Column('details', sa.Text(), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['service_offering_id'], ['service_offering.id'], name=op.f('fk_network_offering_service_offering_id_service_offering')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_network_offering')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_network_offering_uuid'))
+    )
     op.create_table('project',
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('display_text', sa.String(length=255), nullable=True),
@@ -259,6 +467,52 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('project', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_project_domain_id'), ['domain_id'], unique=False)
+
+    op.create_table('resource_tag',
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.String(length=255), nullable=False),
+    sa.Column('resource_type', sa.String(length=64), nullable=False),
+    sa.Column('resource_id', sa.BigInteger(), nullable=False),
+    sa.Column('resource_uuid', sa.String(length=40), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=1024), nullable=False),
+    sa.Column('customer', sa.String(length=255), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_resource_tag_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_resource_tag_domain_id_domain')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_resource_tag')),
+    sa.UniqueConstraint('resource_type', 'resource_id', 'key', name=op.f('uq_resource_tag_resource_type_resource_id_key')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_resource_tag_uuid'))
+    )
+    with op.batch_alter_table('resource_tag', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_resource_tag_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_resource_tag_domain_path'), ['domain_path'], unique=False)
+        batch_op.create_index('ix_resource_tag_lookup', ['resource_type', 'key', 'value'], unique=False)
+        batch_op.create_index(batch_op.f('ix_resource_tag_resource_uuid'), ['resource_uuid'], unique=False)
+
+    op.create_table('ssh_keypair',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=1024), nullable=False),
+    sa.Column('fingerprint', sa.String(length=128), nullable=False),
+    sa.Column('public_key', sa.Text(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_ssh_keypair_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_ssh_keypair_domain_id_domain')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ssh_keypair')),
+    sa.UniqueConstraint('account_id', 'name', name=op.f('uq_ssh_keypair_account_id_name')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_ssh_keypair_uuid'))
+    )
+    with op.batch_alter_table('ssh_keypair', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ssh_keypair_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ssh_keypair_domain_path'), ['domain_path'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ssh_keypair_fingerprint'), ['fingerprint'], unique=False)
 
     op.create_table('user',
     sa.Column('username', sa.String(length=255), nullable=False),
@@ -291,6 +545,39 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_account_id'), ['account_id'], unique=False)
+
+    op.create_table('vpc_offering',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('unique_name', sa.String(length=255), nullable=False),
+    sa.Column('display_text', sa.String(length=4096), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.Column('distributed_router', sa.Boolean(), nullable=False),
+    sa.Column('region_level_vpc', sa.Boolean(), nullable=False),
+    sa.Column('internet_protocol', sa.String(length=16), nullable=True),
+    sa.Column('service_offering_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('sort_key', sa.Integer(), nullable=False),
+    sa.Column('capabilities', sa.Text(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['service_offering_id'], ['service_offering.id'], name=op.f('fk_vpc_offering_service_offering_id_service_offering')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vpc_offering')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_vpc_offering_uuid'))
+    )
+    op.create_table('network_offering_service',
+    sa.Column('offering_id', sa.BigInteger(), nullable=False),
+    sa.Column('service', sa.String(length=64), nullable=False),
+    sa.Column('provider', sa.String(length=64), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.ForeignKeyConstraint(['offering_id'], ['network_offering.id'], name=op.f('fk_network_offering_service_offering_id_network_offering')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_network_offering_service')),
+    sa.UniqueConstraint('offering_id', 'service', 'provider', name=op.f('uq_network_offering_service_offering_id_service_provider'))
+    )
+    with op.batch_alter_table('network_offering_service', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_network_offering_service_offering_id'), ['offering_id'], unique=False)
 
     op.create_table('project_account',
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -326,11 +613,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_user_session_expires'), ['expires'], unique=False)
         batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)
 
+    op.create_table('vpc_offering_service',
+    sa.Column('offering_id', sa.BigInteger(), nullable=False),
+    sa.Column('service', sa.String(length=64), nullable=False),
+    sa.Column('provider', sa.String(length=64), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.ForeignKeyConstraint(['offering_id'], ['vpc_offering.id'], name=op.f('fk_vpc_offering_service_offering_id_vpc_offering')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vpc_offering_service')),
+    sa.UniqueConstraint('offering_id', 'service', 'provider', name=op.f('uq_vpc_offering_service_offering_id_service_provider'))
+    )
+    with op.batch_alter_table('vpc_offering_service', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_vpc_offering_service_offering_id'), ['offering_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('vpc_offering_service', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_vpc_offering_service_offering_id'))
+
+    op.drop_table('vpc_offering_service')
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
         batch_op.drop_index(batch_op.f('ix_user_session_expires'))
@@ -341,22 +644,56 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_project_account_account_id'))
 
     op.drop_table('project_account')
+    with op.batch_alter_table('network_offering_service', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_network_offering_service_offering_id'))
+
+    op.drop_table('network_offering_service')
+    op.drop_table('vpc_offering')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_account_id'))
 
     op.drop_table('user')
+    with op.batch_alter_table('ssh_keypair', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ssh_keypair_fingerprint'))
+        batch_op.drop_index(batch_op.f('ix_ssh_keypair_domain_path'))
+        batch_op.drop_index(batch_op.f('ix_ssh_keypair_account_id'))
+
+    op.drop_table('ssh_keypair')
+    with op.batch_alter_table('resource_tag', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_resource_tag_resource_uuid'))
+        batch_op.drop_index('ix_resource_tag_lookup')
+        batch_op.drop_index(batch_op.f('ix_resource_tag_domain_path'))
+        batch_op.drop_index(batch_op.f('ix_resource_tag_account_id'))
+
+    op.drop_table('resource_tag')
     with op.batch_alter_table('project', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_domain_id'))
 
     op.drop_table('project')
+    op.drop_table('network_offering')
+    with op.batch_alter_table('affinity_group', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_affinity_group_domain_path'))
+        batch_op.drop_index(batch_op.f('ix_affinity_group_account_id'))
+
+    op.drop_table('affinity_group')
     with op.batch_alter_table('account_detail', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_account_detail_account_id'))
 
     op.drop_table('account_detail')
+    op.drop_table('service_offering')
     with op.batch_alter_table('role_permission', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_role_permission_role_id'))
 
     op.drop_table('role_permission')
+    with op.batch_alter_table('offering_domain', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_offering_domain_offering_id'))
+        batch_op.drop_index(batch_op.f('ix_offering_domain_domain_id'))
+
+    op.drop_table('offering_domain')
+    with op.batch_alter_table('guest_os', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_guest_os_category_id'))
+
+    op.drop_table('guest_os')
     with op.batch_alter_table('account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_account_domain_id'))
 
@@ -366,7 +703,13 @@ def downgrade() -> None:
     op.drop_table('resource_limit')
     op.drop_table('resource_count')
     op.drop_table('region')
+    with op.batch_alter_table('offering_zone', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_offering_zone_zone_id'))
+        batch_op.drop_index(batch_op.f('ix_offering_zone_offering_id'))
+
+    op.drop_table('offering_zone')
     op.drop_table('management_server')
+    op.drop_table('guest_os_category')
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.drop_index('ix_event_type_created')
         batch_op.drop_index('ix_event_domain_path_created')
@@ -378,6 +721,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_domain_path'))
 
     op.drop_table('domain')
+    op.drop_table('disk_offering')
     op.drop_table('configuration')
     with op.batch_alter_table('async_job', schema=None) as batch_op:
         batch_op.drop_index('ix_async_job_status_lease')
