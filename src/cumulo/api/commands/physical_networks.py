@@ -1,0 +1,443 @@
+"""Physical network, traffic type and network service provider commands (§6.9)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cumulo.api.arguments import Args
+from cumulo.api.context import Call
+from cumulo.api.declaration import Kind, command
+from cumulo.api.paging import fetch_page
+from cumulo.api.params import BOOLEAN, LIST, STRING, UUID, Param
+from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
+from cumulo.api.views.physical_network import (
+    physical_network_view,
+    provider_view,
+    router_element_view,
+    traffic_type_view,
+)
+from cumulo.db.models.domain import Domain
+from cumulo.db.models.network_service_provider import NetworkServiceProvider, VirtualRouterElement
+from cumulo.db.models.physical_network import PhysicalNetwork, TrafficType
+from cumulo.db.models.zone import Zone
+from cumulo.jobs.context import JobRun
+from cumulo.services import events
+from cumulo.services import physical_networks as pnets
+
+
+def net_item(s: Session, net: PhysicalNetwork) -> dict[str, Any]:
+    zone = s.get(Zone, net.zone_id)
+    domain = s.get(Domain, net.domain_id) if net.domain_id else None
+    vlan = pnets.vlan_text(s, [net.id]).get(net.id)
+    return physical_network_view(
+        net, (zone.uuid, zone.name) if zone else ("", ""), vlan, domain.uuid if domain else None
+    )
+
+
+def _net_uuid(s: Session, net_id: int) -> str:
+    return s.execute(select(PhysicalNetwork.uuid).where(PhysicalNetwork.id == net_id)).scalar_one()
+
+
+@command(
+    "createPhysicalNetwork",
+    params=[
+        Param("broadcastdomainrange", STRING, description="the broadcast domain range: ZONE or POD"),
+        Param("domainid", UUID, entity="Domain", description="domain ID of the account owning the network"),
+        Param("isolationmethods", LIST, collection=STRING, description="the isolation method(s)"),
+        Param("name", STRING, required=True, description="the name of the physical network"),
+        Param("networkspeed", STRING, description="the speed for the physical network[1G/10G]"),
+        Param("tags", LIST, collection=STRING, description="Tag the physical network"),
+        Param("vlan", STRING, description="the VLAN for the physical network"),
+        Param("zoneid", UUID, required=True, entity="Zone", description="the Zone ID for the physical network"),
+    ],
+    kind=Kind.ASYNC_CREATE,
+    object_name="physicalnetwork",
+    instance_type="PhysicalNetwork",
+    response_class="PhysicalNetworkResponse",
+)
+def create_physical_network(call: Call, args: Args) -> Enqueue:
+    """Creates a physical network"""
+    net = pnets.create(
+        call.db, call.caller, args.zoneid, args.name, isolation=args.isolationmethods,
+        vlan=args.vlan, broadcast=args.broadcastdomainrange, speed=args.networkspeed,
+        tags=args.tags, domain_id=args.domainid.id if args.domainid else None,
+    )
+    return Enqueue({"id": net.id}, instance_uuid=net.uuid)
+
+
+@create_physical_network.execute
+def _create_physical_network(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
+    # The row and its default providers were written with the job; nothing is left to do
+    # but answer (CloudStack's create phase does the same work synchronously).
+    return ObjectResult(
+        job.transaction(lambda s: net_item(s, s.get(PhysicalNetwork, payload["id"])))
+    )
+
+
+@command(
+    "updatePhysicalNetwork",
+    params=[
+        Param("id", UUID, required=True, entity="PhysicalNetwork", description="physical network id"),
+        Param("networkspeed", STRING, description="the speed for the physical network[1G/10G]"),
+        Param("state", STRING, description="Enabled/Disabled"),
+        Param("tags", LIST, collection=STRING, description="Tag the physical network"),
+        Param("vlan", STRING, description="the VLAN for the physical network"),
+    ],
+    kind=Kind.ASYNC,
+    object_name="physicalnetwork",
+    instance_type="PhysicalNetwork",
+    response_class="PhysicalNetworkResponse",
+)
+def update_physical_network(call: Call, args: Args) -> Enqueue:
+    """Updates a physical network"""
+    # Validate now so a bad value is a 431 and not a failed job.
+    if args.state is not None:
+        pnets.choice(args.state, pnets.STATES, "state")
+    if args.vlan is not None:
+        pnets.parse_vlan_ranges(args.vlan)
+    payload = {
+        "id": args.id.id, "state": args.state, "vlan": args.vlan,
+        "speed": args.networkspeed, "tags": args.tags,
+    }
+    return Enqueue(payload, instance_uuid=args.id.uuid)
+
+
+@update_physical_network.execute
+def _update_physical_network(job: JobRun, p: dict[str, Any]) -> ObjectResult:
+    def work(s: Session) -> dict[str, Any]:
+        net = pnets.update(
+            s, job.caller, s.get(PhysicalNetwork, p["id"]), state=p["state"], vlan=p["vlan"],
+            speed=p["speed"], tags=p["tags"],
+        )
+        return net_item(s, net)
+
+    return ObjectResult(job.transaction(work))
+
+
+@command(
+    "deletePhysicalNetwork",
+    params=[Param("id", UUID, required=True, entity="PhysicalNetwork", description="the ID of the Physical network")],
+    kind=Kind.ASYNC,
+    instance_type="PhysicalNetwork",
+    response_class="SuccessResponse",
+)
+def delete_physical_network(call: Call, args: Args) -> Enqueue:
+    """Deletes a Physical Network."""
+    if pnets.networks_on(call.db, args.id):
+        raise pnets.ResourceInUse(f"Physical network {args.id.name} still carries networks")
+    return Enqueue({"id": args.id.id}, instance_uuid=args.id.uuid)
+
+
+@delete_physical_network.execute
+def _delete_physical_network(job: JobRun, p: dict[str, Any]) -> SuccessResult:
+    def work(s: Session) -> None:
+        net = s.get(PhysicalNetwork, p["id"])
+        if net is not None:  # gone already: an earlier attempt finished
+            pnets.delete(s, job.caller, net)
+
+    job.transaction(work)
+    return SuccessResult()
+
+
+@command(
+    "listPhysicalNetworks",
+    params=[
+        Param("id", UUID, entity="PhysicalNetwork", description="list physical network by id"),
+        Param("name", STRING, description="search by name"),
+        Param("zoneid", UUID, entity="Zone", description="the Zone ID for the physical network"),
+    ],
+    is_list=True,
+    object_name="physicalnetwork",
+    response_class="PhysicalNetworkResponse",
+)
+def list_physical_networks(call: Call, args: Args) -> ListResult:
+    """Lists physical networks"""
+    stmt = select(PhysicalNetwork)
+    if args.id is not None:
+        stmt = stmt.where(PhysicalNetwork.id == args.id.id)
+    if args.zoneid is not None:
+        stmt = stmt.where(PhysicalNetwork.zone_id == args.zoneid.id)
+    if args.name is not None:
+        stmt = stmt.where(PhysicalNetwork.name == args.name)
+    if args.keyword:
+        stmt = stmt.where(PhysicalNetwork.name.contains(args.keyword, autoescape=True))
+    rows, count = fetch_page(call.db, stmt.order_by(PhysicalNetwork.id), call, args)
+    return ListResult([net_item(call.db, r[0]) for r in rows], count)
+
+
+# -- traffic types ------------------------------------------------------------------
+
+_LABELS = [
+    Param("hypervnetworklabel", STRING, description="The network name label of the physical device dedicated to this traffic on a Hyperv host"),
+    Param("kvmnetworklabel", STRING, description="The network name label of the physical device dedicated to this traffic on a KVM host"),
+    Param("ovm3networklabel", STRING, description="The network name of the physical device dedicated to this traffic on an OVM3 host"),
+    Param("vmwarenetworklabel", STRING, description="The network name label of the physical device dedicated to this traffic on a VMware host"),
+    Param("xennetworklabel", STRING, description="The network name label of the physical device dedicated to this traffic on a XenServer host"),
+]
+
+
+def _labels(args: Args) -> dict[str, str | None]:
+    return {
+        "kvm_label": args.kvmnetworklabel, "xen_label": args.xennetworklabel,
+        "vmware_label": args.vmwarenetworklabel, "hyperv_label": args.hypervnetworklabel,
+        "ovm3_label": args.ovm3networklabel,
+    }
+
+
+@command(
+    "addTrafficType",
+    params=[
+        *_LABELS,
+        Param("isolationmethod", STRING, description="Used if physical network has multiple isolation types"),
+        Param("physicalnetworkid", UUID, required=True, entity="PhysicalNetwork", description="the Physical Network ID"),
+        Param("traffictype", STRING, required=True, description="the trafficType to be added to the physical network"),
+        Param("vlan", STRING, description="The VLAN id to be used for Management traffic by VMware host"),
+    ],
+    kind=Kind.ASYNC_CREATE,
+    object_name="traffictype",
+    instance_type="TrafficType",
+    response_class="TrafficTypeResponse",
+)
+def add_traffic_type(call: Call, args: Args) -> Enqueue:
+    """Adds traffic type to a physical network"""
+    tt = pnets.add_traffic_type(
+        call.db, call.caller, args.physicalnetworkid, args.traffictype, _labels(args),
+        args.isolationmethod, args.vlan,
+    )
+    return Enqueue({"id": tt.id}, instance_uuid=tt.uuid)
+
+
+def _tt_item(s: Session, tt_id: int) -> dict[str, Any]:
+    tt = s.get(TrafficType, tt_id)
+    assert tt is not None
+    return traffic_type_view(tt, _net_uuid(s, tt.physical_network_id))
+
+
+@add_traffic_type.execute
+def _add_traffic_type(job: JobRun, p: dict[str, Any]) -> ObjectResult:
+    return ObjectResult(job.transaction(lambda s: _tt_item(s, p["id"])))
+
+
+@command(
+    "updateTrafficType",
+    params=[*_LABELS, Param("id", UUID, required=True, entity="TrafficType", description="traffic type id")],
+    kind=Kind.ASYNC,
+    object_name="traffictype",
+    instance_type="TrafficType",
+    response_class="TrafficTypeResponse",
+)
+def update_traffic_type(call: Call, args: Args) -> Enqueue:
+    """Updates traffic type of a physical network"""
+    return Enqueue({"id": args.id.id, "labels": _labels(args)}, instance_uuid=args.id.uuid)
+
+
+@update_traffic_type.execute
+def _update_traffic_type(job: JobRun, p: dict[str, Any]) -> ObjectResult:
+    def work(s: Session) -> dict[str, Any]:
+        tt = s.get(TrafficType, p["id"])
+        for attr, value in p["labels"].items():
+            if value is not None:
+                setattr(tt, attr, value)
+        s.flush()
+        return _tt_item(s, p["id"])
+
+    return ObjectResult(job.transaction(work))
+
+
+@command(
+    "deleteTrafficType",
+    params=[Param("id", UUID, required=True, entity="TrafficType", description="traffic type id")],
+    kind=Kind.ASYNC,
+    instance_type="TrafficType",
+    response_class="SuccessResponse",
+)
+def delete_traffic_type(call: Call, args: Args) -> Enqueue:
+    """Deletes traffic type of a physical network"""
+    return Enqueue({"id": args.id.id}, instance_uuid=args.id.uuid)
+
+
+@delete_traffic_type.execute
+def _delete_traffic_type(job: JobRun, p: dict[str, Any]) -> SuccessResult:
+    def work(s: Session) -> None:
+        tt = s.get(TrafficType, p["id"])
+        if tt is not None:
+            s.delete(tt)
+            events.record(s, job.caller, "TRAFFIC.TYPE.DELETE",
+                          f"{tt.traffic_type} traffic removed", resource_type="TrafficType",
+                          resource_uuid=tt.uuid)
+
+    job.transaction(work)
+    return SuccessResult()
+
+
+@command(
+    "listTrafficTypes",
+    params=[Param("physicalnetworkid", UUID, required=True, entity="PhysicalNetwork", description="the Physical Network ID")],
+    is_list=True,
+    object_name="traffictype",
+    response_class="ProviderResponse",
+)
+def list_traffic_types(call: Call, args: Args) -> ListResult:
+    """Lists traffic types of a given physical network."""
+    net = args.physicalnetworkid
+    stmt = select(TrafficType).where(TrafficType.physical_network_id == net.id)
+    rows, count = fetch_page(call.db, stmt.order_by(TrafficType.id), call, args)
+    return ListResult([traffic_type_view(r[0], net.uuid) for r in rows], count)
+
+
+# -- network service providers ------------------------------------------------------
+
+
+def _nsp_item(s: Session, nsp_id: int) -> dict[str, Any]:
+    nsp = s.get(NetworkServiceProvider, nsp_id)
+    assert nsp is not None
+    return provider_view(nsp, _net_uuid(s, nsp.physical_network_id))
+
+
+@command(
+    "listNetworkServiceProviders",
+    params=[
+        Param("name", STRING, description="list providers by name"),
+        Param("physicalnetworkid", UUID, entity="PhysicalNetwork", description="the Physical Network ID"),
+        Param("state", STRING, description="list providers by state"),
+    ],
+    is_list=True,
+    object_name="networkserviceprovider",
+    response_class="ProviderResponse",
+)
+def list_providers(call: Call, args: Args) -> ListResult:
+    """Lists network serviceproviders for a given physical network."""
+    stmt = select(NetworkServiceProvider, PhysicalNetwork.uuid).join(
+        PhysicalNetwork, PhysicalNetwork.id == NetworkServiceProvider.physical_network_id
+    )
+    if args.physicalnetworkid is not None:
+        stmt = stmt.where(NetworkServiceProvider.physical_network_id == args.physicalnetworkid.id)
+    if args.name is not None:
+        stmt = stmt.where(NetworkServiceProvider.name.ilike(args.name))
+    if args.state is not None:
+        stmt = stmt.where(NetworkServiceProvider.state.ilike(args.state))
+    if args.keyword:
+        stmt = stmt.where(NetworkServiceProvider.name.contains(args.keyword, autoescape=True))
+    rows, count = fetch_page(call.db, stmt.order_by(NetworkServiceProvider.id), call, args)
+    return ListResult([provider_view(nsp, u) for nsp, u in rows], count)
+
+
+@command(
+    "addNetworkServiceProvider",
+    params=[
+        Param("destinationphysicalnetworkid", UUID, entity="PhysicalNetwork", description="the destination Physical Network ID to bridge to"),
+        Param("name", STRING, required=True, description="the name for the physical network service provider"),
+        Param("physicalnetworkid", UUID, required=True, entity="PhysicalNetwork", description="the Physical Network ID to add the provider to"),
+        Param("servicelist", LIST, collection=STRING, description="the list of services to be enabled for this physical network service provider"),
+    ],
+    kind=Kind.ASYNC_CREATE,
+    object_name="networkserviceprovider",
+    instance_type="PhysicalNetworkServiceProvider",
+    response_class="ProviderResponse",
+)
+def add_provider(call: Call, args: Args) -> Enqueue:
+    """Adds a network serviceProvider to a physical network"""
+    nsp = pnets.add_provider(
+        call.db, args.physicalnetworkid, args.name, args.servicelist,
+        args.destinationphysicalnetworkid,
+    )
+    return Enqueue({"id": nsp.id}, instance_uuid=nsp.uuid)
+
+
+@add_provider.execute
+def _add_provider(job: JobRun, p: dict[str, Any]) -> ObjectResult:
+    return ObjectResult(job.transaction(lambda s: _nsp_item(s, p["id"])))
+
+
+@command(
+    "updateNetworkServiceProvider",
+    params=[
+        Param("id", UUID, required=True, entity="NetworkServiceProvider", description="network service provider id"),
+        Param("servicelist", LIST, collection=STRING, description="the list of services to be enabled"),
+        Param("state", STRING, description="Enabled/Disabled/Shutdown the physical network service provider"),
+    ],
+    kind=Kind.ASYNC,
+    object_name="networkserviceprovider",
+    instance_type="PhysicalNetworkServiceProvider",
+    response_class="ProviderResponse",
+)
+def update_provider(call: Call, args: Args) -> Enqueue:
+    """Updates a network serviceProvider of a physical network"""
+    nsp = args.id
+    if args.state is not None:
+        wanted = pnets.choice(args.state, pnets.PROVIDER_STATES, "state")
+        if wanted == "Enabled" and not pnets.provider_ready(call.db, nsp):
+            pnets.update_provider(call.db, call.caller, nsp, wanted, None)  # raises the 431
+    return Enqueue(
+        {"id": nsp.id, "state": args.state, "services": args.servicelist}, instance_uuid=nsp.uuid
+    )
+
+
+@update_provider.execute
+def _update_provider(job: JobRun, p: dict[str, Any]) -> ObjectResult:
+    def work(s: Session) -> dict[str, Any]:
+        nsp = s.get(NetworkServiceProvider, p["id"])
+        pnets.update_provider(s, job.caller, nsp, p["state"], p["services"])
+        return _nsp_item(s, p["id"])
+
+    return ObjectResult(job.transaction(work))
+
+
+@command(
+    "listVirtualRouterElements",
+    params=[
+        Param("enabled", BOOLEAN, description="list network offerings by enabled state"),
+        Param("id", UUID, entity="VirtualRouterElement", description="list virtual router elements by id"),
+        Param("nspid", UUID, entity="NetworkServiceProvider", description="list virtual router elements by network service provider id"),
+    ],
+    is_list=True,
+    object_name="virtualrouterelement",
+    response_class="VirtualRouterProviderResponse",
+)
+def list_router_elements(call: Call, args: Args) -> ListResult:
+    """Lists all available virtual router elements."""
+    stmt = select(VirtualRouterElement, NetworkServiceProvider.uuid).join(
+        NetworkServiceProvider, NetworkServiceProvider.id == VirtualRouterElement.provider_id
+    )
+    if args.id is not None:
+        stmt = stmt.where(VirtualRouterElement.id == args.id.id)
+    if args.nspid is not None:
+        stmt = stmt.where(VirtualRouterElement.provider_id == args.nspid.id)
+    if args.enabled is not None:
+        stmt = stmt.where(VirtualRouterElement.enabled == args.enabled)
+    rows, count = fetch_page(call.db, stmt.order_by(VirtualRouterElement.id), call, args)
+    return ListResult([router_element_view(e, u) for e, u in rows], count)
+
+
+@command(
+    "configureVirtualRouterElement",
+    params=[
+        Param("enabled", BOOLEAN, required=True, description="Enabled/Disabled the service provider"),
+        Param("id", UUID, required=True, entity="VirtualRouterElement", description="the ID of the virtual router provider"),
+    ],
+    kind=Kind.ASYNC,
+    object_name="virtualrouterelement",
+    response_class="VirtualRouterProviderResponse",
+)
+def configure_router_element(call: Call, args: Args) -> Enqueue:
+    """Configures a virtual router element."""
+    return Enqueue({"id": args.id.id, "enabled": bool(args.enabled)}, instance_uuid=args.id.uuid)
+
+
+@configure_router_element.execute
+def _configure_router_element(job: JobRun, p: dict[str, Any]) -> ObjectResult:
+    def work(s: Session) -> dict[str, Any]:
+        element = s.get(VirtualRouterElement, p["id"])
+        assert element is not None
+        element.enabled = p["enabled"]
+        nsp_uuid = s.execute(
+            select(NetworkServiceProvider.uuid).where(
+                NetworkServiceProvider.id == element.provider_id
+            )
+        ).scalar_one()
+        return router_element_view(element, nsp_uuid)
+
+    return ObjectResult(job.transaction(work))
