@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from tests.support.client import ApiClient
+from tests.support.cloud import Cloud
 
 
 def wait_hosts_up(api: ApiClient, count: int, timeout: float = 20.0, **filters: Any) -> list[dict[str, Any]]:
@@ -55,3 +56,21 @@ def simple_zone(api: ApiClient) -> tuple[dict[str, Any], dict[str, Any], dict[st
     pod = make_pod(api, zone["id"])
     cluster = make_cluster(api, zone["id"], pod["id"])
     return zone, pod, cluster
+
+
+def make_user(cloud: Cloud) -> ApiClient:
+    """A plain user account in ROOT with API keys (account commands live elsewhere)."""
+    from cumulo.db.models.account import Account, AccountType, User
+    from cumulo.services.keys import register_keys
+
+    def work(session):  # type: ignore[no-untyped-def]
+        account = Account(name="alice", type=AccountType.USER, role_id=4, domain_id=1)
+        session.add(account)
+        session.flush()
+        user = User(username="alice", account_id=account.id, domain_id=1)
+        session.add(user)
+        session.flush()
+        return register_keys(session, user, cloud.rt.secrets)
+
+    apikey, secretkey = cloud.rt.db.run(work)
+    return cloud.client(apikey, secretkey)

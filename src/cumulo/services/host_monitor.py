@@ -17,6 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from cumulo.db.database import db_now
+from cumulo.db.models.cluster import ManagementServer
 from cumulo.db.models.host import Host
 from cumulo.drivers import registry
 from cumulo.drivers.base import COMMAND_PING, COMMAND_READY, Answer, HostSpec, Mock
@@ -38,6 +39,16 @@ class Check:
     connecting: bool
     spec: HostSpec
     mock: Mock | None
+
+
+def _orphaned(now):  # type: ignore[no-untyped-def]
+    """No owner, the owner's lease ran out, or the owner was declared Down."""
+    down = select(ManagementServer.msid).where(ManagementServer.state == "Down")
+    return or_(
+        Host.mgmt_server_msid.is_(None),
+        Host.lease_expires < now,
+        Host.mgmt_server_msid.in_(down),
+    )
 
 
 class HostMonitor:
@@ -68,9 +79,7 @@ class HostMonitor:
         )
         orphaned = session.execute(
             select(Host.id, Host.mgmt_server_msid).where(
-                Host.removed.is_(None),
-                Host.type == "Routing",
-                or_(Host.mgmt_server_msid.is_(None), Host.lease_expires < now),
+                Host.removed.is_(None), Host.type == "Routing", _orphaned(now)
             )
         ).all()
         for host_id, previous in orphaned:
@@ -94,10 +103,7 @@ class HostMonitor:
     ) -> None:  # type: ignore[no-untyped-def]
         res = session.execute(
             update(Host)
-            .where(
-                Host.id == host_id,
-                or_(Host.mgmt_server_msid.is_(None), Host.lease_expires < now),
-            )
+            .where(Host.id == host_id, _orphaned(now))
             .values(mgmt_server_msid=msid, last_mgmt_server_msid=previous, lease_expires=expires)
         )
         if res.rowcount == 1 and previous is not None and previous != msid:  # type: ignore[attr-defined]

@@ -161,13 +161,17 @@ def networks_on(session: Session, net: PhysicalNetwork) -> int:
     return 0
 
 
-def delete(session: Session, caller: Caller, net: PhysicalNetwork) -> None:
+def check_deletable(session: Session, net: PhysicalNetwork) -> None:
     if networks_on(session, net):
         raise ResourceInUse(f"Physical network {net.name} still carries networks; delete them")
     if exists(session, select(Vlan.id).where(Vlan.physical_network_id == net.id)):
         raise ResourceInUse(
             f"Physical network {net.name} still has IP ranges; delete them with deleteVlanIpRange"
         )
+
+
+def delete(session: Session, caller: Caller, net: PhysicalNetwork) -> None:
+    check_deletable(session, net)
     providers = select(NetworkServiceProvider.id).where(
         NetworkServiceProvider.physical_network_id == net.id
     )

@@ -126,8 +126,7 @@ def _update_physical_network(job: JobRun, p: dict[str, Any]) -> ObjectResult:
 )
 def delete_physical_network(call: Call, args: Args) -> Enqueue:
     """Deletes a Physical Network."""
-    if pnets.networks_on(call.db, args.id):
-        raise pnets.ResourceInUse(f"Physical network {args.id.name} still carries networks")
+    pnets.check_deletable(call.db, args.id)
     return Enqueue({"id": args.id.id}, instance_uuid=args.id.uuid)
 
 
