@@ -61,8 +61,8 @@ def parse_vlan_ranges(text: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def _set_vlans(session: Session, net: PhysicalNetwork, text: str) -> None:
-    """Replace the guest VLAN ranges (each range must not overlap another network's)."""
+def check_vlans(session: Session, net: PhysicalNetwork, text: str) -> list[tuple[int, int]]:
+    """Parse guest VLAN ranges; none may overlap another physical network's in the zone."""
     ranges = parse_vlan_ranges(text)
     others = session.execute(
         select(GuestVlanRange.start, GuestVlanRange.end).where(
@@ -77,6 +77,12 @@ def _set_vlans(session: Session, net: PhysicalNetwork, text: str) -> None:
                     f"VLAN range {start}-{end} overlaps {o_start}-{o_end} of another physical "
                     "network in this zone"
                 )
+    return ranges
+
+
+def _set_vlans(session: Session, net: PhysicalNetwork, text: str) -> None:
+    """Replace the guest VLAN ranges."""
+    ranges = check_vlans(session, net, text)
     session.execute(sql_delete(GuestVlanRange).where(GuestVlanRange.physical_network_id == net.id))
     for start, end in ranges:
         session.add(

@@ -97,7 +97,7 @@ def update_physical_network(call: Call, args: Args) -> Enqueue:
     if args.state is not None:
         pnets.choice(args.state, pnets.STATES, "state")
     if args.vlan is not None:
-        pnets.parse_vlan_ranges(args.vlan)
+        pnets.check_vlans(call.db, args.id, args.vlan)
     payload = {
         "id": args.id.id, "state": args.state, "vlan": args.vlan,
         "speed": args.networkspeed, "tags": args.tags,
