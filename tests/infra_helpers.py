@@ -9,7 +9,9 @@ from tests.support.client import ApiClient
 from tests.support.cloud import Cloud
 
 
-def wait_hosts_up(api: ApiClient, count: int, timeout: float = 20.0, **filters: Any) -> list[dict[str, Any]]:
+def wait_hosts_up(
+    api: ApiClient, count: int, timeout: float = 20.0, **filters: Any
+) -> list[dict[str, Any]]:
     deadline = time.monotonic() + timeout
     hosts: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
@@ -20,31 +22,56 @@ def wait_hosts_up(api: ApiClient, count: int, timeout: float = 20.0, **filters: 
     raise AssertionError(f"hosts not Up in {timeout}s: {[(h['name'], h['state']) for h in hosts]}")
 
 
-def make_zone(api: ApiClient, name: str = "z1", networktype: str = "Advanced", **extra: Any) -> dict[str, Any]:
+def make_zone(
+    api: ApiClient, name: str = "z1", networktype: str = "Advanced", **extra: Any
+) -> dict[str, Any]:
     return api.call(
-        "createZone", name=name, networktype=networktype, dns1="10.147.28.6",
-        internaldns1="10.147.28.6", **extra,
+        "createZone",
+        name=name,
+        networktype=networktype,
+        dns1="10.147.28.6",
+        internaldns1="10.147.28.6",
+        **extra,
     )["zone"]
 
 
-def make_pod(api: ApiClient, zone_id: str, name: str = "POD0", prefix: str = "172.16.15") -> dict[str, Any]:
+def make_pod(
+    api: ApiClient, zone_id: str, name: str = "POD0", prefix: str = "172.16.15"
+) -> dict[str, Any]:
     return api.call(
-        "createPod", zoneid=zone_id, name=name, gateway=f"{prefix}.1", netmask="255.255.255.0",
-        startip=f"{prefix}.2", endip=f"{prefix}.200",
+        "createPod",
+        zoneid=zone_id,
+        name=name,
+        gateway=f"{prefix}.1",
+        netmask="255.255.255.0",
+        startip=f"{prefix}.2",
+        endip=f"{prefix}.200",
     )["pod"]
 
 
 def make_cluster(api: ApiClient, zone_id: str, pod_id: str, name: str = "C0") -> dict[str, Any]:
     return api.call(
-        "addCluster", zoneid=zone_id, podid=pod_id, clustername=name,
-        clustertype="CloudManaged", hypervisor="Simulator",
+        "addCluster",
+        zoneid=zone_id,
+        podid=pod_id,
+        clustername=name,
+        clustertype="CloudManaged",
+        hypervisor="Simulator",
     )["cluster"][0]
 
 
-def add_host(api: ApiClient, zone_id: str, pod_id: str, cluster_id: str, url: str) -> dict[str, Any]:
+def add_host(
+    api: ApiClient, zone_id: str, pod_id: str, cluster_id: str, url: str
+) -> dict[str, Any]:
     body = api.call(
-        "addHost", zoneid=zone_id, podid=pod_id, clusterid=cluster_id, url=url,
-        hypervisor="Simulator", username="root", password="password",
+        "addHost",
+        zoneid=zone_id,
+        podid=pod_id,
+        clusterid=cluster_id,
+        url=url,
+        hypervisor="Simulator",
+        username="root",
+        password="password",
     )
     assert body["count"] == 1
     return body["host"][0]

@@ -10,8 +10,8 @@ import pytest
 from cumulo.cluster.node import NodeAgent
 from cumulo.runtime import Runtime
 from tests.infra_helpers import add_host, simple_zone, wait_hosts_up
-from tests.support.client import ApiError
 from tests.support import cloud as support
+from tests.support.client import ApiError
 from tests.support.cloud import Cloud, running_cloud
 
 MISSING = "0b0b0b0b-0000-4000-8000-000000000000"
@@ -23,12 +23,19 @@ def test_add_host_connects_and_reports_capacity(cloud: Cloud) -> None:
     added = add_host(api, zone["id"], pod["id"], cluster["id"], "http://sim/c0/h0")
     assert added["state"] in ("Connecting", "Up") and added["type"] == "Routing"
     small = add_host(
-        api, zone["id"], pod["id"], cluster["id"],
+        api,
+        zone["id"],
+        pod["id"],
+        cluster["id"],
         "http://sim/c0/h1/cpuspeed=2000&cpucore=2&memory=4294967296",
     )
     hosts = {h["id"]: h for h in wait_hosts_up(api, 2, clusterid=cluster["id"])}
     default, tiny = hosts[added["id"]], hosts[small["id"]]
-    assert (default["cpunumber"], default["cpuspeed"], default["memorytotal"]) == (4, 8000, 8 * 1024**3)
+    assert (default["cpunumber"], default["cpuspeed"], default["memorytotal"]) == (
+        4,
+        8000,
+        8 * 1024**3,
+    )
     assert (tiny["cpunumber"], tiny["cpuspeed"], tiny["memorytotal"]) == (2, 2000, 4 * 1024**3)
     assert default["hypervisor"] == "Simulator" and default["resourcestate"] == "Enabled"
     assert default["ipaddress"] == "172.16.15.2" and tiny["ipaddress"] == "172.16.15.3"
@@ -117,7 +124,10 @@ def test_maintenance_fails_when_the_host_refuses(cloud: Cloud) -> None:
     result = api.run("prepareHostForMaintenance", id=host["id"])["host"]
     assert result["resourcestate"] == "ErrorInPrepareForMaintenance"
     # The rule was used up: a retry succeeds.
-    assert api.run("prepareHostForMaintenance", id=host["id"])["host"]["resourcestate"] == "Maintenance"
+    assert (
+        api.run("prepareHostForMaintenance", id=host["id"])["host"]["resourcestate"]
+        == "Maintenance"
+    )
 
 
 def test_reconnect_and_forced_delete(cloud: Cloud) -> None:
@@ -157,7 +167,9 @@ def test_survivor_takes_over_hosts_of_a_dead_node(tmp_path: Path) -> None:
             deadline = started + 15
             while time.monotonic() < deadline:
                 listed = api.call("listHosts")["host"]
-                if all(h.get("managementservername") == "node-b" and h["state"] == "Up" for h in listed):
+                if all(
+                    h.get("managementservername") == "node-b" and h["state"] == "Up" for h in listed
+                ):
                     break
                 time.sleep(0.1)
             else:

@@ -27,7 +27,9 @@ def test_physical_network_lifecycle(cloud: Cloud) -> None:
     assert net["zoneid"] == zone["id"] and net["tags"] == "fast"
     providers = api.call("listNetworkServiceProviders", physicalnetworkid=net["id"])
     names = {p["name"]: p for p in providers["networkserviceprovider"]}
-    assert {"VirtualRouter", "VpcVirtualRouter", "InternalLbVm", "SecurityGroupProvider"} <= set(names)
+    assert {"VirtualRouter", "VpcVirtualRouter", "InternalLbVm", "SecurityGroupProvider"} <= set(
+        names
+    )
     assert names["VirtualRouter"]["state"] == "Disabled"
     assert "SourceNat" in names["VirtualRouter"]["servicelist"]
     # A router provider cannot be enabled before its element is configured.
@@ -37,20 +39,30 @@ def test_physical_network_lifecycle(cloud: Cloud) -> None:
     element = api.call("listVirtualRouterElements", nspid=names["VirtualRouter"]["id"])[
         "virtualrouterelement"
     ][0]
-    assert api.run("configureVirtualRouterElement", id=element["id"], enabled=True)[
-        "virtualrouterelement"
-    ]["enabled"] is True
+    assert (
+        api.run("configureVirtualRouterElement", id=element["id"], enabled=True)[
+            "virtualrouterelement"
+        ]["enabled"]
+        is True
+    )
     assert api.call("listVirtualRouterElements", enabled=True)["count"] == 1
-    enabled = api.run("updateNetworkServiceProvider", id=names["VirtualRouter"]["id"], state="Enabled")
+    enabled = api.run(
+        "updateNetworkServiceProvider", id=names["VirtualRouter"]["id"], state="Enabled"
+    )
     assert enabled["networkserviceprovider"]["state"] == "Enabled"
     added = api.call("addNetworkServiceProvider", name="Netscaler", physicalnetworkid=net["id"])
     assert api.wait_job(added["jobid"])["jobresult"]["networkserviceprovider"]["id"] == added["id"]
 
-    updated = api.run("updatePhysicalNetwork", id=net["id"], state="Enabled", vlan="100-120;200-210")
+    updated = api.run(
+        "updatePhysicalNetwork", id=net["id"], state="Enabled", vlan="100-120;200-210"
+    )
     assert updated["physicalnetwork"]["vlan"] == "100-120;200-210"
     caps = {c["type"]: c for c in api.call("listCapacity", zoneid=zone["id"])["capacity"]}
     assert caps[7]["capacitytotal"] == 21 + 11
-    assert api.call("listPhysicalNetworks", zoneid=zone["id"])["physicalnetwork"][0]["state"] == "Enabled"
+    assert (
+        api.call("listPhysicalNetworks", zoneid=zone["id"])["physicalnetwork"][0]["state"]
+        == "Enabled"
+    )
     assert api.run("deletePhysicalNetwork", id=net["id"]) == {"success": True}
     assert api.call("listPhysicalNetworks") == {}
     assert api.call("listNetworkServiceProviders") == {}
@@ -78,7 +90,12 @@ def test_traffic_types(cloud: Cloud) -> None:
     api = cloud.admin
     zone = make_zone(api)
     net = _create(api, zone["id"])
-    guest = api.run("addTrafficType", physicalnetworkid=net["id"], traffictype="Guest", kvmnetworklabel="cloudbr1")
+    guest = api.run(
+        "addTrafficType",
+        physicalnetworkid=net["id"],
+        traffictype="Guest",
+        kvmnetworklabel="cloudbr1",
+    )
     tt = guest["traffictype"]
     assert (tt["traffictype"], tt["kvmnetworklabel"]) == ("Guest", "cloudbr1")
     api.run("addTrafficType", physicalnetworkid=net["id"], traffictype="public")
@@ -102,8 +119,13 @@ def test_public_ranges(cloud: Cloud) -> None:
     net = _create(api, zone["id"])
     api.run("addTrafficType", physicalnetworkid=net["id"], traffictype="Public")
     rng = api.call(
-        "createVlanIpRange", zoneid=zone["id"], vlan="50", gateway="192.168.2.1",
-        netmask="255.255.255.0", startip="192.168.2.2", endip="192.168.2.100",
+        "createVlanIpRange",
+        zoneid=zone["id"],
+        vlan="50",
+        gateway="192.168.2.1",
+        netmask="255.255.255.0",
+        startip="192.168.2.2",
+        endip="192.168.2.100",
     )["vlan"]
     assert rng["forvirtualnetwork"] is True and rng["physicalnetworkid"] == net["id"]
     assert rng["vlan"] == "vlan://50" and rng["zoneid"] == zone["id"]
@@ -116,15 +138,22 @@ def test_public_ranges(cloud: Cloud) -> None:
     for case in bad:
         with pytest.raises(ApiError) as err:
             api.call(
-                "createVlanIpRange", zoneid=zone["id"], gateway="192.168.2.1",
-                netmask="255.255.255.0", **case,
+                "createVlanIpRange",
+                zoneid=zone["id"],
+                gateway="192.168.2.1",
+                netmask="255.255.255.0",
+                **case,
             )
         assert err.value.status == 431, case
     make_pod(api, zone["id"])
     with pytest.raises(ApiError) as err:  # inside the pod's reserved range
         api.call(
-            "createVlanIpRange", zoneid=zone["id"], gateway="172.16.15.1",
-            netmask="255.255.255.0", startip="172.16.15.20", endip="172.16.15.30",
+            "createVlanIpRange",
+            zoneid=zone["id"],
+            gateway="172.16.15.1",
+            netmask="255.255.255.0",
+            startip="172.16.15.20",
+            endip="172.16.15.30",
         )
     assert err.value.status == 431
     assert api.call("listVlanIpRanges", zoneid=zone["id"], vlan="50")["count"] == 1

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.infra_helpers import add_host, make_cluster, make_pod, make_zone, simple_zone, wait_hosts_up
+from tests.infra_helpers import (
+    add_host,
+    make_cluster,
+    make_pod,
+    make_zone,
+    simple_zone,
+    wait_hosts_up,
+)
 from tests.support.client import ApiError
 from tests.support.cloud import Cloud
 
@@ -17,15 +24,25 @@ def test_cluster_and_zone_pools(cloud: Cloud) -> None:
     add_host(api, zone["id"], pod["id"], cluster["id"], "http://sim/c0/h0")
     wait_hosts_up(api, 1)
     pool = api.call(
-        "createStoragePool", zoneid=zone["id"], podid=pod["id"], clusterid=cluster["id"],
-        name="ps0", url=NFS, tags="ssd", capacitybytes=10 * 1024**3,
+        "createStoragePool",
+        zoneid=zone["id"],
+        podid=pod["id"],
+        clusterid=cluster["id"],
+        name="ps0",
+        url=NFS,
+        tags="ssd",
+        capacitybytes=10 * 1024**3,
     )["storagepool"]
     assert (pool["scope"], pool["type"], pool["state"]) == ("CLUSTER", "NetworkFilesystem", "Up")
     assert (pool["ipaddress"], pool["path"]) == ("10.0.0.5", "/export/primary")
     assert pool["disksizetotal"] == 10 * 1024**3 and pool["clusterid"] == cluster["id"]
     zone_pool = api.call(
-        "createStoragePool", zoneid=zone["id"], name="zwide", scope="zone",
-        hypervisor="Simulator", url="nfs://10.0.0.6/zone",
+        "createStoragePool",
+        zoneid=zone["id"],
+        name="zwide",
+        scope="zone",
+        hypervisor="Simulator",
+        url="nfs://10.0.0.6/zone",
     )["storagepool"]
     assert zone_pool["scope"] == "ZONE" and "clusterid" not in zone_pool
     assert api.call("listStoragePools", scope="ZONE")["storagepool"][0]["id"] == zone_pool["id"]
@@ -40,7 +57,7 @@ def test_cluster_and_zone_pools(cloud: Cloud) -> None:
 
 def test_pool_validation(cloud: Cloud) -> None:
     api = cloud.admin
-    zone, pod, cluster = simple_zone(api)
+    zone, _pod, cluster = simple_zone(api)
     base = {"zoneid": zone["id"], "name": "p"}
     cases = [
         {"url": "ftp://10.0.0.5/x", "clusterid": cluster["id"]},
@@ -64,7 +81,7 @@ def test_pool_validation(cloud: Cloud) -> None:
 
 def test_update_maintenance_delete(cloud: Cloud) -> None:
     api = cloud.admin
-    zone, pod, cluster = simple_zone(api)
+    zone, _pod, cluster = simple_zone(api)
     pool = api.call(
         "createStoragePool", zoneid=zone["id"], clusterid=cluster["id"], name="ps0", url=NFS
     )["storagepool"]
@@ -92,8 +109,12 @@ def test_image_stores(cloud: Cloud) -> None:
     api = cloud.admin
     zone = make_zone(api)
     store = api.call(
-        "addImageStore", provider="NFS", name="sec0", zoneid=zone["id"],
-        url="nfs://10.0.0.7/secondary", **{"details[0].key": "k", "details[0].value": "v"},
+        "addImageStore",
+        provider="NFS",
+        name="sec0",
+        zoneid=zone["id"],
+        url="nfs://10.0.0.7/secondary",
+        **{"details[0].key": "k", "details[0].value": "v"},
     )["imagestore"]
     assert (store["providername"], store["protocol"], store["scope"]) == ("NFS", "nfs", "ZONE")
     legacy = api.call("addSecondaryStorage", url="nfs://10.0.0.8/sec", zoneid=zone["id"])

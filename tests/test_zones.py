@@ -19,7 +19,10 @@ def test_zone_lifecycle(cloud: Cloud) -> None:
     assert zone["guestcidraddress"] == "10.2.0.0/16" and zone["domain"] == "cloud.test"
     assert zone["securitygroupsenabled"] is False and zone["zonetoken"]
     updated = api.call(
-        "updateZone", id=zone["id"], name="z1-renamed", dns2="1.1.1.1",
+        "updateZone",
+        id=zone["id"],
+        name="z1-renamed",
+        dns2="1.1.1.1",
         **{"details[0].key": "k", "details[0].value": "v"},
     )["zone"]
     assert (updated["name"], updated["dns2"]) == ("z1-renamed", "1.1.1.1")
@@ -74,7 +77,9 @@ def test_users_see_enabled_zones_only(cloud: Cloud) -> None:
     assert "dns1" not in zones[0] and "zonetoken" not in zones[0]
     assert hidden["id"] not in {z["id"] for z in user.call("listZones").get("zone", [])}
     with pytest.raises(ApiError) as err:
-        user.call("createZone", name="mine", networktype="Basic", dns1="1.1.1.1", internaldns1="1.1.1.1")
+        user.call(
+            "createZone", name="mine", networktype="Basic", dns1="1.1.1.1", internaldns1="1.1.1.1"
+        )
     assert err.value.status in (401, 432)
     assert user.call("listHypervisors")["hypervisor"] == [{"name": "Simulator"}]
     with pytest.raises(ApiError):
@@ -97,8 +102,12 @@ def test_pods(cloud: Cloud) -> None:
         gw = "172.16.15.1" if rng["startip"].startswith("172") else "10.0.0.1"
         with pytest.raises(ApiError) as err:
             api.call(
-                "createPod", zoneid=zone["id"], name=f"bad{i}", gateway=gw,
-                netmask="255.255.255.0", **rng,
+                "createPod",
+                zoneid=zone["id"],
+                name=f"bad{i}",
+                gateway=gw,
+                netmask="255.255.255.0",
+                **rng,
             )
         assert err.value.status == 431, rng
     with pytest.raises(ApiError) as err:
@@ -126,14 +135,22 @@ def test_clusters(cloud: Cloud) -> None:
     assert cluster["hypervisortype"] == "Simulator" and cluster["clustertype"] == "CloudManaged"
     assert cluster["podid"] == pod["id"] and cluster["cpuovercommitratio"] == "1.0"
     body = api.call(
-        "addCluster", zoneid=zone["id"], podid=pod["id"], clustername="C1",
-        clustertype="CloudManaged", hypervisor="Simulator",
+        "addCluster",
+        zoneid=zone["id"],
+        podid=pod["id"],
+        clustername="C1",
+        clustertype="CloudManaged",
+        hypervisor="Simulator",
     )
     assert body["count"] == 1 and body["cluster"][0]["name"] == "C1"  # list-shaped payload
     for bad in ({"hypervisor": "Hyper-Z"}, {"clustertype": "Weird"}, {"clustername": "C1"}):
         params = {
-            "zoneid": zone["id"], "podid": pod["id"], "clustername": "C9",
-            "clustertype": "CloudManaged", "hypervisor": "Simulator", **bad,
+            "zoneid": zone["id"],
+            "podid": pod["id"],
+            "clustername": "C9",
+            "clustertype": "CloudManaged",
+            "hypervisor": "Simulator",
+            **bad,
         }
         with pytest.raises(ApiError) as err:
             api.call("addCluster", **params)

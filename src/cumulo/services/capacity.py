@@ -25,10 +25,16 @@ MEMORY, CPU, STORAGE, STORAGE_ALLOCATED = 0, 1, 2, 3
 PUBLIC_IP, PRIVATE_IP, SECONDARY_STORAGE, VLAN = 4, 5, 6, 7
 DIRECT_PUBLIC_IP, LOCAL_STORAGE = 8, 9
 NAMES = {
-    MEMORY: "MEMORY", CPU: "CPU", STORAGE: "STORAGE", STORAGE_ALLOCATED: "STORAGE_ALLOCATED",
-    PUBLIC_IP: "VIRTUAL_NETWORK_PUBLIC_IP", PRIVATE_IP: "PRIVATE_IP",
-    SECONDARY_STORAGE: "SECONDARY_STORAGE", VLAN: "VLAN",
-    DIRECT_PUBLIC_IP: "DIRECT_ATTACHED_PUBLIC_IP", LOCAL_STORAGE: "LOCAL_STORAGE",
+    MEMORY: "MEMORY",
+    CPU: "CPU",
+    STORAGE: "STORAGE",
+    STORAGE_ALLOCATED: "STORAGE_ALLOCATED",
+    PUBLIC_IP: "VIRTUAL_NETWORK_PUBLIC_IP",
+    PRIVATE_IP: "PRIVATE_IP",
+    SECONDARY_STORAGE: "SECONDARY_STORAGE",
+    VLAN: "VLAN",
+    DIRECT_PUBLIC_IP: "DIRECT_ATTACHED_PUBLIC_IP",
+    LOCAL_STORAGE: "LOCAL_STORAGE",
 }
 # Shared storage may be allocated beyond its size (storage.overprovisioning.factor).
 OVERPROVISIONING = 2.0
@@ -76,13 +82,17 @@ def compute(session: Session, where: Where) -> list[Capacity]:
 def _host_capacity(session: Session, where: Where) -> list[Capacity]:
     stmt = _filter(
         select(
-            Host.zone_id, Host.cluster_id,
-            func.sum(Host.total_memory), func.sum(Host.memory_used),
-            func.sum(Host.cpus * Host.speed), func.sum(Host.cpu_used_mhz),
+            Host.zone_id,
+            Host.cluster_id,
+            func.sum(Host.total_memory),
+            func.sum(Host.memory_used),
+            func.sum(Host.cpus * Host.speed),
+            func.sum(Host.cpu_used_mhz),
         )
         .where(Host.removed.is_(None), Host.type == "Routing", Host.resource_state == "Enabled")
         .group_by(Host.zone_id, Host.cluster_id),
-        Host, where,
+        Host,
+        where,
     )
     rows = session.execute(stmt).all()
     ratios = overcommit(session, [r[1] for r in rows if r[1] is not None])
@@ -104,21 +114,30 @@ def _host_capacity(session: Session, where: Where) -> list[Capacity]:
 def _pool_capacity(session: Session, where: Where) -> list[Capacity]:
     stmt = _filter(
         select(
-            StoragePool.zone_id, StoragePool.scope == "HOST",
-            func.sum(StoragePool.capacity_bytes), func.sum(StoragePool.used_bytes),
+            StoragePool.zone_id,
+            StoragePool.scope == "HOST",
+            func.sum(StoragePool.capacity_bytes),
+            func.sum(StoragePool.used_bytes),
             func.sum(StoragePool.allocated_bytes),
         )
         .where(StoragePool.removed.is_(None))
         .group_by(StoragePool.zone_id, StoragePool.scope == "HOST"),
-        StoragePool, where,
+        StoragePool,
+        where,
     )
     shared: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
     out = []
     for zone_id, local, total, used, allocated in session.execute(stmt).all():
         if local:
             out.append(
-                Capacity(LOCAL_STORAGE, zone_id, where.pod_id, where.cluster_id,
-                         int(total or 0), int(used or 0))
+                Capacity(
+                    LOCAL_STORAGE,
+                    zone_id,
+                    where.pod_id,
+                    where.cluster_id,
+                    int(total or 0),
+                    int(used or 0),
+                )
             )
             continue
         s = shared[zone_id]
@@ -128,8 +147,14 @@ def _pool_capacity(session: Session, where: Where) -> list[Capacity]:
     for zone_id, (total, used, allocated) in shared.items():
         out.append(Capacity(STORAGE, zone_id, where.pod_id, where.cluster_id, total, used))
         out.append(
-            Capacity(STORAGE_ALLOCATED, zone_id, where.pod_id, where.cluster_id,
-                     int(total * OVERPROVISIONING), allocated)
+            Capacity(
+                STORAGE_ALLOCATED,
+                zone_id,
+                where.pod_id,
+                where.cluster_id,
+                int(total * OVERPROVISIONING),
+                allocated,
+            )
         )
     return out
 
@@ -160,23 +185,37 @@ def _ip_capacity(session: Session, where: Where) -> list[Capacity]:
     for pod_id, zone_id, start, end in pod_rows:
         if start:
             out.append(
-                Capacity(PRIVATE_IP, zone_id, pod_id, None, ipranges.size(start, end),
-                         int(used.get(pod_id, 0)))
+                Capacity(
+                    PRIVATE_IP,
+                    zone_id,
+                    pod_id,
+                    None,
+                    ipranges.size(start, end),
+                    int(used.get(pod_id, 0)),
+                )
             )
     return out
 
 
 def _zone_capacity(session: Session, where: Where) -> list[Capacity]:
     out = []
-    stores = select(
-        ImageStore.zone_id, func.sum(ImageStore.total_bytes), func.sum(ImageStore.used_bytes)
-    ).where(
-        ImageStore.removed.is_(None), ImageStore.role == "Image", ImageStore.zone_id.is_not(None)
-    ).group_by(ImageStore.zone_id)
+    stores = (
+        select(
+            ImageStore.zone_id, func.sum(ImageStore.total_bytes), func.sum(ImageStore.used_bytes)
+        )
+        .where(
+            ImageStore.removed.is_(None),
+            ImageStore.role == "Image",
+            ImageStore.zone_id.is_not(None),
+        )
+        .group_by(ImageStore.zone_id)
+    )
     if where.zone_id is not None:
         stores = stores.where(ImageStore.zone_id == where.zone_id)
     for zone_id, total, used in session.execute(stores).all():
-        out.append(Capacity(SECONDARY_STORAGE, zone_id, None, None, int(total or 0), int(used or 0)))
+        out.append(
+            Capacity(SECONDARY_STORAGE, zone_id, None, None, int(total or 0), int(used or 0))
+        )
     vnets = select(
         GuestVlanRange.zone_id, func.sum(GuestVlanRange.end - GuestVlanRange.start + 1)
     ).group_by(GuestVlanRange.zone_id)

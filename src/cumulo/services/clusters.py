@@ -33,8 +33,16 @@ def hypervisor_name(value: str) -> str:
 
 
 def add(
-    session: Session, caller: Caller, zone: Zone, pod: Pod, name: str, *,
-    cluster_type: str, hypervisor: str, allocation: str | None, arch: str | None,
+    session: Session,
+    caller: Caller,
+    zone: Zone,
+    pod: Pod,
+    name: str,
+    *,
+    cluster_type: str,
+    hypervisor: str,
+    allocation: str | None,
+    arch: str | None,
 ) -> Cluster:
     live(zone, "zone")
     live(pod, "pod")
@@ -62,23 +70,35 @@ def add(
     for key, value in DEFAULT_DETAILS.items():
         session.add(ClusterDetail(cluster_id=cluster.id, name=key, value=value))
     events.record(
-        session, caller, "CLUSTER.CREATE", f"Cluster {name} created",
-        resource_type="Cluster", resource_uuid=cluster.uuid,
+        session,
+        caller,
+        "CLUSTER.CREATE",
+        f"Cluster {name} created",
+        resource_type="Cluster",
+        resource_uuid=cluster.uuid,
     )
     return cluster
 
 
 def update(
-    session: Session, caller: Caller, cluster: Cluster, *, name: str | None,
-    allocation: str | None, managed_state: str | None, cluster_type: str | None,
-    hypervisor: str | None, arch: str | None,
+    session: Session,
+    caller: Caller,
+    cluster: Cluster,
+    *,
+    name: str | None,
+    allocation: str | None,
+    managed_state: str | None,
+    cluster_type: str | None,
+    hypervisor: str | None,
+    arch: str | None,
 ) -> Cluster:
     live(cluster, "cluster")
     if hypervisor is not None and hypervisor_name(hypervisor) != cluster.hypervisor:
         raise InvalidParameter("The hypervisor type of a cluster cannot be changed")
     if name is not None and name.strip() != cluster.name:
         taken = select(Cluster.id).where(
-            Cluster.pod_id == cluster.pod_id, Cluster.name == name.strip(),
+            Cluster.pod_id == cluster.pod_id,
+            Cluster.name == name.strip(),
             Cluster.removed.is_(None),
         )
         if exists(session, taken):
@@ -94,15 +114,21 @@ def update(
         cluster.arch = arch
     session.flush()
     events.record(
-        session, caller, "CLUSTER.EDIT", f"Cluster {cluster.name} updated",
-        resource_type="Cluster", resource_uuid=cluster.uuid,
+        session,
+        caller,
+        "CLUSTER.EDIT",
+        f"Cluster {cluster.name} updated",
+        resource_type="Cluster",
+        resource_uuid=cluster.uuid,
     )
     return cluster
 
 
 def delete(session: Session, caller: Caller, cluster: Cluster) -> None:
     live(cluster, "cluster")
-    if exists(session, select(Host.id).where(Host.cluster_id == cluster.id, Host.removed.is_(None))):
+    if exists(
+        session, select(Host.id).where(Host.cluster_id == cluster.id, Host.removed.is_(None))
+    ):
         raise ResourceInUse(
             f"Cluster {cluster.name} still has hosts; delete them before the cluster"
         )
@@ -116,8 +142,12 @@ def delete(session: Session, caller: Caller, cluster: Cluster) -> None:
     drop_details(session, ClusterDetail, "cluster_id", cluster.id)
     cluster.mark_removed()
     events.record(
-        session, caller, "CLUSTER.DELETE", f"Cluster {cluster.name} deleted",
-        resource_type="Cluster", resource_uuid=cluster.uuid,
+        session,
+        caller,
+        "CLUSTER.DELETE",
+        f"Cluster {cluster.name} deleted",
+        resource_type="Cluster",
+        resource_uuid=cluster.uuid,
     )
 
 

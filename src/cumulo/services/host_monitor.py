@@ -84,9 +84,13 @@ class HostMonitor:
         ).all()
         for host_id, previous in orphaned:
             self._take_over(session, host_id, previous, msid, now, expires)
-        hosts = session.execute(
-            select(Host).where(Host.mgmt_server_msid == msid, Host.removed.is_(None))
-        ).scalars().all()
+        hosts = (
+            session.execute(
+                select(Host).where(Host.mgmt_server_msid == msid, Host.removed.is_(None))
+            )
+            .scalars()
+            .all()
+        )
         with_mocks = simulator_mocks.any_active(session)
         checks = []
         for host in hosts:

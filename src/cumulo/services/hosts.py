@@ -56,7 +56,8 @@ def _cluster_for(session: Session, zone: Zone, pod: Pod, new: NewHost, hv: str) 
     if cluster is None and new.cluster_name:
         cluster = session.execute(
             select(Cluster).where(
-                Cluster.pod_id == pod.id, Cluster.name == new.cluster_name,
+                Cluster.pod_id == pod.id,
+                Cluster.name == new.cluster_name,
                 Cluster.removed.is_(None),
             )
         ).scalar_one_or_none()
@@ -75,9 +76,7 @@ def _cluster_for(session: Session, zone: Zone, pod: Pod, new: NewHost, hv: str) 
     return cluster
 
 
-def add(
-    session: Session, caller: Caller, zone: Zone, pod: Pod, new: NewHost, owner: Owner
-) -> Host:
+def add(session: Session, caller: Caller, zone: Zone, pod: Pod, new: NewHost, owner: Owner) -> Host:
     live(zone, "zone")
     live(pod, "pod")
     if pod.zone_id != zone.id:
@@ -97,27 +96,48 @@ def add(
     if info.local_storage and zone.local_storage_enabled:
         _add_local_pool(session, host, info)
     events.record(
-        session, caller, "HOST.CREATE", f"Host {host.name} added ({new.url})",
-        resource_type="Host", resource_uuid=host.uuid,
+        session,
+        caller,
+        "HOST.CREATE",
+        f"Host {host.name} added ({new.url})",
+        resource_type="Host",
+        resource_uuid=host.uuid,
     )
     return host
 
 
 def _insert(
-    session: Session, zone: Zone, pod: Pod, cluster: Cluster, new: NewHost,
-    info: HostInfo, owner: Owner,
+    session: Session,
+    zone: Zone,
+    pod: Pod,
+    cluster: Cluster,
+    new: NewHost,
+    info: HostInfo,
+    owner: Owner,
 ) -> Host:
     sealed = owner.secrets.seal(new.password) if new.password else None
     host = Host(
-        name=info.name, type="Routing", status=states.CONNECTING,
+        name=info.name,
+        type="Routing",
+        status=states.CONNECTING,
         resource_state=allocation_state(new.allocation, "Enabled"),
-        hypervisor=cluster.hypervisor, hypervisor_version=info.hypervisor_version,
-        zone_id=zone.id, pod_id=pod.id, cluster_id=cluster.id,
-        guid=info.guid, url=new.url, username=new.username,
+        hypervisor=cluster.hypervisor,
+        hypervisor_version=info.hypervisor_version,
+        zone_id=zone.id,
+        pod_id=pod.id,
+        cluster_id=cluster.id,
+        guid=info.guid,
+        url=new.url,
+        username=new.username,
         password=base64.b64encode(sealed).decode() if sealed else None,
-        private_ip=pods.allocate_private_ip(session, pod), private_netmask=pod.netmask,
-        arch=info.arch, cpu_sockets=info.cpu_sockets, cpus=info.cpus, speed=info.speed,
-        total_memory=info.memory, local_storage=info.local_storage,
+        private_ip=pods.allocate_private_ip(session, pod),
+        private_netmask=pod.netmask,
+        arch=info.arch,
+        cpu_sockets=info.cpu_sockets,
+        cpus=info.cpus,
+        speed=info.speed,
+        total_memory=info.memory,
+        local_storage=info.local_storage,
         tags=",".join(t.strip() for t in new.tags if t.strip()) if new.tags else None,
         version=info.hypervisor_version,
         mgmt_server_msid=owner.msid,
@@ -131,26 +151,46 @@ def _insert(
 def _add_local_pool(session: Session, host: Host, info: HostInfo) -> None:
     session.add(
         StoragePool(
-            name=f"{host.name} Local Storage", zone_id=host.zone_id, pod_id=host.pod_id,
-            cluster_id=host.cluster_id, host_id=host.id, scope="HOST", pool_type="Filesystem",
+            name=f"{host.name} Local Storage",
+            zone_id=host.zone_id,
+            pod_id=host.pod_id,
+            cluster_id=host.cluster_id,
+            host_id=host.id,
+            scope="HOST",
+            pool_type="Filesystem",
             url=f"file://{host.private_ip or host.name}/var/lib/cumulo/local",
-            host_address=host.private_ip or host.name, path="/var/lib/cumulo/local",
-            capacity_bytes=info.local_storage, status="Up",
+            host_address=host.private_ip or host.name,
+            path="/var/lib/cumulo/local",
+            capacity_bytes=info.local_storage,
+            status="Up",
         )
     )
 
 
 def spec_of(host: Host) -> HostSpec:
     return HostSpec(
-        guid=host.guid, url=host.url, name=host.name, cpus=host.cpus, speed=host.speed,
-        memory=host.total_memory, local_storage=host.local_storage,
-        private_ip=host.private_ip, arch=host.arch,
+        guid=host.guid,
+        url=host.url,
+        name=host.name,
+        cpus=host.cpus,
+        speed=host.speed,
+        memory=host.total_memory,
+        local_storage=host.local_storage,
+        private_ip=host.private_ip,
+        arch=host.arch,
     )
 
 
 def update(
-    session: Session, caller: Caller, host: Host, *, allocation: str | None,
-    tags: list[str] | None, name: str | None, annotation: str | None, url: str | None,
+    session: Session,
+    caller: Caller,
+    host: Host,
+    *,
+    allocation: str | None,
+    tags: list[str] | None,
+    name: str | None,
+    annotation: str | None,
+    url: str | None,
 ) -> Host:
     live(host, "host")
     if allocation is not None:
@@ -172,8 +212,12 @@ def update(
         host.url = url
     session.flush()
     events.record(
-        session, caller, "HOST.UPDATE", f"Host {host.name} updated",
-        resource_type="Host", resource_uuid=host.uuid,
+        session,
+        caller,
+        "HOST.UPDATE",
+        f"Host {host.name} updated",
+        resource_type="Host",
+        resource_uuid=host.uuid,
     )
     return host
 
@@ -199,8 +243,12 @@ def delete(session: Session, caller: Caller, host: Host, forced: bool) -> None:
     host.mgmt_server_msid = None
     host.mark_removed()
     events.record(
-        session, caller, "HOST.DELETE", f"Host {host.name} deleted",
-        resource_type="Host", resource_uuid=host.uuid,
+        session,
+        caller,
+        "HOST.DELETE",
+        f"Host {host.name} deleted",
+        resource_type="Host",
+        resource_uuid=host.uuid,
     )
 
 
@@ -229,7 +277,6 @@ def evacuate(session: Session, host: Host) -> list[str]:
     be moved (the host then goes ErrorInPrepareForMaintenance).
     """
     return []
-
 
 
 def check_live(host: Host) -> None:

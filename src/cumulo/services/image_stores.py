@@ -20,8 +20,15 @@ ZONE_PROVIDERS = ("NFS", "SMB")
 
 
 def add(
-    session: Session, caller: Caller, *, provider: str, name: str | None, url: str | None,
-    zone: Zone | None, details: dict[str, str], role: str = "Image",
+    session: Session,
+    caller: Caller,
+    *,
+    provider: str,
+    name: str | None,
+    url: str | None,
+    zone: Zone | None,
+    details: dict[str, str],
+    role: str = "Image",
 ) -> ImageStore:
     provider = choice(provider, PROVIDERS, "image store provider")
     if zone is not None:
@@ -41,17 +48,27 @@ def add(
         raise InvalidParameter(f"An image store named {name} already exists")
     stats = registry.driver_for("Simulator").image_store_stats(url or "")
     store = ImageStore(
-        name=name, zone_id=zone.id if zone else None, provider=provider, protocol=protocol,
-        url=url, role=role, scope="ZONE" if zone else "REGION",
-        total_bytes=stats.capacity_bytes, used_bytes=stats.used_bytes,
+        name=name,
+        zone_id=zone.id if zone else None,
+        provider=provider,
+        protocol=protocol,
+        url=url,
+        role=role,
+        scope="ZONE" if zone else "REGION",
+        total_bytes=stats.capacity_bytes,
+        used_bytes=stats.used_bytes,
     )
     session.add(store)
     session.flush()
     if details:
         save_details(session, ImageStoreDetail, "store_id", store.id, details)
     events.record(
-        session, caller, "IMAGE.STORE.CREATE" if role == "Image" else "IMAGE.CACHE.CREATE",
-        f"Image store {name} added", resource_type="ImageStore", resource_uuid=store.uuid,
+        session,
+        caller,
+        "IMAGE.STORE.CREATE" if role == "Image" else "IMAGE.CACHE.CREATE",
+        f"Image store {name} added",
+        resource_type="ImageStore",
+        resource_uuid=store.uuid,
     )
     return store
 
@@ -70,8 +87,12 @@ def delete(session: Session, caller: Caller, store: ImageStore) -> None:
     drop_details(session, ImageStoreDetail, "store_id", store.id)
     store.mark_removed()
     events.record(
-        session, caller, "IMAGE.STORE.DELETE", f"Image store {store.name} deleted",
-        resource_type="ImageStore", resource_uuid=store.uuid,
+        session,
+        caller,
+        "IMAGE.STORE.DELETE",
+        f"Image store {store.name} deleted",
+        resource_type="ImageStore",
+        resource_uuid=store.uuid,
     )
 
 

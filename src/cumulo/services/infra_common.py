@@ -19,9 +19,7 @@ def allocation_state(value: str | None, default: str | None = None) -> str | Non
     for state in ALLOCATION_STATES:
         if value.strip().lower() == state.lower():
             return state
-    raise InvalidParameter(
-        f"Invalid allocation state {value!r}; use Enabled or Disabled"
-    )
+    raise InvalidParameter(f"Invalid allocation state {value!r}; use Enabled or Disabled")
 
 
 def choice(value: str, options: tuple[str, ...], what: str) -> str:
@@ -55,9 +53,7 @@ def save_details(
 ) -> None:
     """Upsert key/value detail rows of one owner."""
     col = getattr(model, owner_column)
-    existing = {
-        d.name: d for d in session.execute(select(model).where(col == owner_id)).scalars()
-    }
+    existing = {d.name: d for d in session.execute(select(model).where(col == owner_id)).scalars()}
     for name, value in details.items():
         if name in existing:
             existing[name].value = value

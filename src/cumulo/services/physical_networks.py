@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +20,23 @@ from cumulo.services.infra_common import choice, exists, live
 
 STATES = ("Enabled", "Disabled")
 TRAFFIC_TYPES = ("Public", "Guest", "Management", "Storage")
-ISOLATION_METHODS = ("VLAN", "L3", "GRE", "STT", "BCF_SEGMENT", "MIDO", "SSP", "VXLAN", "ODL", "L3VPN", "VSP", "VCS", "TF", "NSX", "NETRIS")
+ISOLATION_METHODS = (
+    "VLAN",
+    "L3",
+    "GRE",
+    "STT",
+    "BCF_SEGMENT",
+    "MIDO",
+    "SSP",
+    "VXLAN",
+    "ODL",
+    "L3VPN",
+    "VSP",
+    "VCS",
+    "TF",
+    "NSX",
+    "NETRIS",
+)
 PROVIDER_STATES = ("Enabled", "Disabled", "Shutdown")
 # Providers every physical network starts with (CloudStack adds them on create).
 DEFAULT_PROVIDERS = {
@@ -55,7 +73,7 @@ def parse_vlan_ranges(text: str) -> list[tuple[int, int]]:
             raise InvalidParameter(f"Invalid VLAN range {part!r}: start must be ≤ end, both ≥ 1")
         ranges.append((start, end))
     ranges.sort()
-    for (_a, b), (c, _d) in zip(ranges, ranges[1:], strict=False):
+    for (_a, b), (c, _d) in itertools.pairwise(ranges):
         if c <= b:
             raise InvalidParameter(f"VLAN ranges in {text!r} overlap")
     return ranges
@@ -106,21 +124,37 @@ def vlan_text(session: Session, net_ids: list[int]) -> dict[int, str]:
 
 
 def create(
-    session: Session, caller: Caller, zone: Zone, name: str, *, isolation: list[str] | None,
-    vlan: str | None, broadcast: str | None, speed: str | None, tags: list[str] | None,
+    session: Session,
+    caller: Caller,
+    zone: Zone,
+    name: str,
+    *,
+    isolation: list[str] | None,
+    vlan: str | None,
+    broadcast: str | None,
+    speed: str | None,
+    tags: list[str] | None,
     domain_id: int | None,
 ) -> PhysicalNetwork:
     live(zone, "zone")
-    if exists(session, select(PhysicalNetwork.id).where(
-        PhysicalNetwork.zone_id == zone.id, PhysicalNetwork.name == name
-    )):
+    if exists(
+        session,
+        select(PhysicalNetwork.id).where(
+            PhysicalNetwork.zone_id == zone.id, PhysicalNetwork.name == name
+        ),
+    ):
         raise InvalidParameter(f"A physical network named {name} already exists in this zone")
     methods = [choice(m, ISOLATION_METHODS, "isolation method") for m in (isolation or ["VLAN"])]
     net = PhysicalNetwork(
-        zone_id=zone.id, name=name, isolation_methods=",".join(methods),
+        zone_id=zone.id,
+        name=name,
+        isolation_methods=",".join(methods),
         broadcast_domain_range=choice(broadcast, ("ZONE", "POD"), "broadcast domain range")
-        if broadcast else ("POD" if zone.network_type == "Basic" else "ZONE"),
-        speed=speed, tags=",".join(tags) if tags else None, domain_id=domain_id,
+        if broadcast
+        else ("POD" if zone.network_type == "Basic" else "ZONE"),
+        speed=speed,
+        tags=",".join(tags) if tags else None,
+        domain_id=domain_id,
     )
     session.add(net)
     session.flush()
@@ -128,7 +162,9 @@ def create(
         _set_vlans(session, net, vlan)
     for provider, (state, element) in DEFAULT_PROVIDERS.items():
         nsp = NetworkServiceProvider(
-            physical_network_id=net.id, name=provider, state=state,
+            physical_network_id=net.id,
+            name=provider,
+            state=state,
             services=PROVIDER_SERVICES[provider],
         )
         session.add(nsp)
@@ -136,15 +172,25 @@ def create(
         if element:
             session.add(VirtualRouterElement(provider_id=nsp.id, type=element))
     events.record(
-        session, caller, "PHYSICAL.NETWORK.CREATE", f"Physical network {name} created",
-        resource_type="PhysicalNetwork", resource_uuid=net.uuid,
+        session,
+        caller,
+        "PHYSICAL.NETWORK.CREATE",
+        f"Physical network {name} created",
+        resource_type="PhysicalNetwork",
+        resource_uuid=net.uuid,
     )
     return net
 
 
 def update(
-    session: Session, caller: Caller, net: PhysicalNetwork, *, state: str | None,
-    vlan: str | None, speed: str | None, tags: list[str] | None,
+    session: Session,
+    caller: Caller,
+    net: PhysicalNetwork,
+    *,
+    state: str | None,
+    vlan: str | None,
+    speed: str | None,
+    tags: list[str] | None,
 ) -> PhysicalNetwork:
     if state is not None:
         net.state = choice(state, STATES, "state")
@@ -156,8 +202,12 @@ def update(
         net.tags = ",".join(tags) or None
     session.flush()
     events.record(
-        session, caller, "PHYSICAL.NETWORK.UPDATE", f"Physical network {net.name} updated",
-        resource_type="PhysicalNetwork", resource_uuid=net.uuid,
+        session,
+        caller,
+        "PHYSICAL.NETWORK.UPDATE",
+        f"Physical network {net.name} updated",
+        resource_type="PhysicalNetwork",
+        resource_uuid=net.uuid,
     )
     return net
 
@@ -193,14 +243,23 @@ def delete(session: Session, caller: Caller, net: PhysicalNetwork) -> None:
     session.execute(sql_delete(GuestVlanRange).where(GuestVlanRange.physical_network_id == net.id))
     session.delete(net)
     events.record(
-        session, caller, "PHYSICAL.NETWORK.DELETE", f"Physical network {net.name} deleted",
-        resource_type="PhysicalNetwork", resource_uuid=net.uuid,
+        session,
+        caller,
+        "PHYSICAL.NETWORK.DELETE",
+        f"Physical network {net.name} deleted",
+        resource_type="PhysicalNetwork",
+        resource_uuid=net.uuid,
     )
 
 
 def add_traffic_type(
-    session: Session, caller: Caller, net: PhysicalNetwork, traffic: str, labels: dict[str, str | None],
-    isolation: str | None, vlan: str | None,
+    session: Session,
+    caller: Caller,
+    net: PhysicalNetwork,
+    traffic: str,
+    labels: dict[str, str | None],
+    isolation: str | None,
+    vlan: str | None,
 ) -> TrafficType:
     traffic = choice(traffic, TRAFFIC_TYPES, "traffic type")
     taken = select(TrafficType.id).where(
@@ -209,14 +268,21 @@ def add_traffic_type(
     if exists(session, taken):
         raise InvalidParameter(f"Physical network {net.name} already carries {traffic} traffic")
     tt = TrafficType(
-        physical_network_id=net.id, traffic_type=traffic, isolation_method=isolation, vlan=vlan,
+        physical_network_id=net.id,
+        traffic_type=traffic,
+        isolation_method=isolation,
+        vlan=vlan,
         **{k: v for k, v in labels.items() if v is not None},
     )
     session.add(tt)
     session.flush()
     events.record(
-        session, caller, "TRAFFIC.TYPE.CREATE", f"{traffic} traffic added to {net.name}",
-        resource_type="TrafficType", resource_uuid=tt.uuid,
+        session,
+        caller,
+        "TRAFFIC.TYPE.CREATE",
+        f"{traffic} traffic added to {net.name}",
+        resource_type="TrafficType",
+        resource_uuid=tt.uuid,
     )
     return tt
 
@@ -230,7 +296,10 @@ def provider_ready(session: Session, nsp: NetworkServiceProvider) -> bool:
 
 
 def update_provider(
-    session: Session, caller: Caller, nsp: NetworkServiceProvider, state: str | None,
+    session: Session,
+    caller: Caller,
+    nsp: NetworkServiceProvider,
+    state: str | None,
     services: list[str] | None,
 ) -> NetworkServiceProvider:
     if state is not None:
@@ -248,7 +317,10 @@ def update_provider(
 
 
 def add_provider(
-    session: Session, net: PhysicalNetwork, name: str, services: list[str] | None,
+    session: Session,
+    net: PhysicalNetwork,
+    name: str,
+    services: list[str] | None,
     destination: PhysicalNetwork | None,
 ) -> NetworkServiceProvider:
     taken = select(NetworkServiceProvider.id).where(
@@ -257,7 +329,9 @@ def add_provider(
     if exists(session, taken):
         raise InvalidParameter(f"Provider {name} is already added to physical network {net.name}")
     nsp = NetworkServiceProvider(
-        physical_network_id=net.id, name=name, state="Disabled",
+        physical_network_id=net.id,
+        name=name,
+        state="Disabled",
         services=",".join(services) if services else PROVIDER_SERVICES.get(name, ""),
         destination_physical_network_id=destination.id if destination else None,
     )

@@ -29,8 +29,13 @@ def _check_name(session: Session, zone_id: int, name: str, pod_id: int | None = 
 
 
 def _check_range(
-    session: Session, zone_id: int, pod_id: int | None,
-    gateway: str | None, netmask: str | None, start: str | None, end: str | None,
+    session: Session,
+    zone_id: int,
+    pod_id: int | None,
+    gateway: str | None,
+    netmask: str | None,
+    start: str | None,
+    end: str | None,
 ) -> None:
     if start is None:
         if gateway or netmask:
@@ -41,9 +46,7 @@ def _check_range(
     if not (gateway and netmask):
         raise InvalidParameter("A pod IP range needs the pod's gateway and netmask")
     first, last, _net = ipranges.checked_range(gateway, netmask, start, end)
-    others = select(Pod.start_ip, Pod.end_ip).where(
-        Pod.zone_id == zone_id, Pod.removed.is_(None)
-    )
+    others = select(Pod.start_ip, Pod.end_ip).where(Pod.zone_id == zone_id, Pod.removed.is_(None))
     if pod_id is not None:
         others = others.where(Pod.id != pod_id)
     if ipranges.overlaps(first, last, session.execute(others).all()):
@@ -53,8 +56,15 @@ def _check_range(
 
 
 def create(
-    session: Session, caller: Caller, zone: Zone, name: str, *,
-    gateway: str | None, netmask: str | None, start_ip: str | None, end_ip: str | None,
+    session: Session,
+    caller: Caller,
+    zone: Zone,
+    name: str,
+    *,
+    gateway: str | None,
+    netmask: str | None,
+    start_ip: str | None,
+    end_ip: str | None,
     allocation: str | None,
 ) -> Pod:
     live(zone, "zone")
@@ -63,22 +73,37 @@ def create(
     if start_ip and not end_ip:
         end_ip = start_ip
     pod = Pod(
-        zone_id=zone.id, name=name, gateway=gateway, netmask=netmask,
-        start_ip=start_ip, end_ip=end_ip,
+        zone_id=zone.id,
+        name=name,
+        gateway=gateway,
+        netmask=netmask,
+        start_ip=start_ip,
+        end_ip=end_ip,
         allocation_state=allocation_state(allocation, "Enabled"),
     )
     session.add(pod)
     session.flush()
     events.record(
-        session, caller, "POD.CREATE", f"Pod {name} created",
-        resource_type="Pod", resource_uuid=pod.uuid,
+        session,
+        caller,
+        "POD.CREATE",
+        f"Pod {name} created",
+        resource_type="Pod",
+        resource_uuid=pod.uuid,
     )
     return pod
 
 
 def update(
-    session: Session, caller: Caller, pod: Pod, *, name: str | None,
-    gateway: str | None, netmask: str | None, start_ip: str | None, end_ip: str | None,
+    session: Session,
+    caller: Caller,
+    pod: Pod,
+    *,
+    name: str | None,
+    gateway: str | None,
+    netmask: str | None,
+    start_ip: str | None,
+    end_ip: str | None,
     allocation: str | None,
 ) -> Pod:
     live(pod, "pod")
@@ -94,8 +119,12 @@ def update(
         pod.allocation_state = allocation_state(allocation)  # type: ignore[assignment]
     session.flush()
     events.record(
-        session, caller, "POD.EDIT", f"Pod {pod.name} updated",
-        resource_type="Pod", resource_uuid=pod.uuid,
+        session,
+        caller,
+        "POD.EDIT",
+        f"Pod {pod.name} updated",
+        resource_type="Pod",
+        resource_uuid=pod.uuid,
     )
     return pod
 
@@ -127,8 +156,12 @@ def delete(session: Session, caller: Caller, pod: Pod) -> None:
             )
     pod.mark_removed()
     events.record(
-        session, caller, "POD.DELETE", f"Pod {pod.name} deleted",
-        resource_type="Pod", resource_uuid=pod.uuid,
+        session,
+        caller,
+        "POD.DELETE",
+        f"Pod {pod.name} deleted",
+        resource_type="Pod",
+        resource_uuid=pod.uuid,
     )
 
 

@@ -35,17 +35,23 @@ def _check_value(value: str) -> dict[str, str]:
 
 
 def configure(
-    session: Session, name: str, value: str, *, zone_id: int | None, pod_id: int | None,
-    cluster_id: int | None, host_id: int | None, count: int | None, json_response: str | None,
+    session: Session,
+    name: str,
+    value: str,
+    *,
+    zone_id: int | None,
+    pod_id: int | None,
+    cluster_id: int | None,
+    host_id: int | None,
+    count: int | None,
+    json_response: str | None,
 ) -> SimulatorMock:
     """Create the rule, or update the live one for the same command and scope."""
     _check_value(value)
     if count is not None and count < 0:
         raise InvalidParameter("count must not be negative")
     scope = {"zone_id": zone_id, "pod_id": pod_id, "cluster_id": cluster_id, "host_id": host_id}
-    stmt = select(SimulatorMock).where(
-        SimulatorMock.name == name, SimulatorMock.removed.is_(None)
-    )
+    stmt = select(SimulatorMock).where(SimulatorMock.name == name, SimulatorMock.removed.is_(None))
     for col, v in scope.items():
         c = getattr(SimulatorMock, col)
         stmt = stmt.where(c.is_(None) if v is None else c == v)

@@ -23,7 +23,11 @@ from cumulo.services.infra_common import choice, drop_details, exists, live, sav
 from cumulo.services.states import storage_pool as states
 
 SCOPES = ("CLUSTER", "ZONE", "HOST")
-POOL_TYPES = {"nfs": "NetworkFilesystem", "file": "Filesystem", "sharedmountpoint": "SharedMountPoint"}
+POOL_TYPES = {
+    "nfs": "NetworkFilesystem",
+    "file": "Filesystem",
+    "sharedmountpoint": "SharedMountPoint",
+}
 
 
 @dataclass(frozen=True)
@@ -52,12 +56,17 @@ def _parse_url(url: str) -> tuple[str, str, str, int]:
         )
     if not parts.path or parts.path == "/":
         raise InvalidParameter(f"Storage URL {url!r} has no path")
-    return pool_type, parts.hostname or "", parts.path, parts.port or (2049 if pool_type == "NetworkFilesystem" else 0)
+    return (
+        pool_type,
+        parts.hostname or "",
+        parts.path,
+        parts.port or (2049 if pool_type == "NetworkFilesystem" else 0),
+    )
 
 
 def _placement(zone: Zone, new: NewPool) -> tuple[str, Pod | None, Cluster | None, str | None]:
-    scope = choice(new.scope, SCOPES, "scope") if new.scope else (
-        "CLUSTER" if new.cluster else "ZONE"
+    scope = (
+        choice(new.scope, SCOPES, "scope") if new.scope else ("CLUSTER" if new.cluster else "ZONE")
     )
     if scope == "HOST":
         raise InvalidParameter("Host-scoped (local) pools are created with the host, not here")
@@ -83,12 +92,22 @@ def create(session: Session, caller: Caller, zone: Zone, new: NewPool) -> Storag
     if exists(session, taken):
         raise InvalidParameter(f"A storage pool named {new.name} already exists in this zone")
     pool = StoragePool(
-        name=new.name, zone_id=zone.id,
+        name=new.name,
+        zone_id=zone.id,
         pod_id=pod.id if pod else (cluster.pod_id if cluster else None),
-        cluster_id=cluster.id if cluster else None, scope=scope, pool_type=pool_type,
-        url=new.url, host_address=address, path=path, port=port,
-        provider=new.provider or "DefaultPrimary", hypervisor=hypervisor, tags=new.tags,
-        managed=new.managed, capacity_iops=new.capacity_iops, status=states.UP,
+        cluster_id=cluster.id if cluster else None,
+        scope=scope,
+        pool_type=pool_type,
+        url=new.url,
+        host_address=address,
+        path=path,
+        port=port,
+        provider=new.provider or "DefaultPrimary",
+        hypervisor=hypervisor,
+        tags=new.tags,
+        managed=new.managed,
+        capacity_iops=new.capacity_iops,
+        status=states.UP,
     )
     session.add(pool)
     session.flush()
@@ -96,8 +115,12 @@ def create(session: Session, caller: Caller, zone: Zone, new: NewPool) -> Storag
     if new.details:
         save_details(session, StoragePoolDetail, "pool_id", pool.id, new.details)
     events.record(
-        session, caller, "STORAGE.POOL.CREATE", f"Storage pool {pool.name} created",
-        resource_type="StoragePool", resource_uuid=pool.uuid,
+        session,
+        caller,
+        "STORAGE.POOL.CREATE",
+        f"Storage pool {pool.name} created",
+        resource_type="StoragePool",
+        resource_uuid=pool.uuid,
     )
     return pool
 
@@ -108,12 +131,18 @@ def _attach(session: Session, pool: StoragePool, capacity: int) -> None:
     Mounting is idempotent, so repeating it when the transaction is retried is
     harmless.
     """
-    hosts = session.execute(
-        select(Host).where(
-            Host.zone_id == pool.zone_id, Host.removed.is_(None), Host.type == "Routing",
-            *( [Host.cluster_id == pool.cluster_id] if pool.cluster_id else [] ),
+    hosts = (
+        session.execute(
+            select(Host).where(
+                Host.zone_id == pool.zone_id,
+                Host.removed.is_(None),
+                Host.type == "Routing",
+                *([Host.cluster_id == pool.cluster_id] if pool.cluster_id else []),
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     spec = PoolSpec(pool.uuid, pool.url, pool.pool_type, capacity)
     driver = registry.driver_for(pool.hypervisor or "Simulator")
     try:
@@ -128,9 +157,17 @@ def _attach(session: Session, pool: StoragePool, capacity: int) -> None:
 
 
 def update(
-    session: Session, caller: Caller, pool: StoragePool, *, name: str | None,
-    tags: list[str] | None, capacity_bytes: int | None, capacity_iops: int | None,
-    enabled: bool | None, details: dict[str, str], url: str | None,
+    session: Session,
+    caller: Caller,
+    pool: StoragePool,
+    *,
+    name: str | None,
+    tags: list[str] | None,
+    capacity_bytes: int | None,
+    capacity_iops: int | None,
+    enabled: bool | None,
+    details: dict[str, str],
+    url: str | None,
 ) -> StoragePool:
     live(pool, "storage pool")
     if name is not None:
@@ -152,8 +189,12 @@ def update(
         save_details(session, StoragePoolDetail, "pool_id", pool.id, details)
     session.flush()
     events.record(
-        session, caller, "STORAGE.POOL.UPDATE", f"Storage pool {pool.name} updated",
-        resource_type="StoragePool", resource_uuid=pool.uuid,
+        session,
+        caller,
+        "STORAGE.POOL.UPDATE",
+        f"Storage pool {pool.name} updated",
+        resource_type="StoragePool",
+        resource_uuid=pool.uuid,
     )
     return pool
 
@@ -172,8 +213,12 @@ def delete(session: Session, caller: Caller, pool: StoragePool, forced: bool) ->
     drop_details(session, StoragePoolDetail, "pool_id", pool.id)
     pool.mark_removed()
     events.record(
-        session, caller, "STORAGE.POOL.DELETE", f"Storage pool {pool.name} deleted",
-        resource_type="StoragePool", resource_uuid=pool.uuid,
+        session,
+        caller,
+        "STORAGE.POOL.DELETE",
+        f"Storage pool {pool.name} deleted",
+        resource_type="StoragePool",
+        resource_uuid=pool.uuid,
     )
 
 

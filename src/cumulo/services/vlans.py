@@ -84,7 +84,9 @@ def create(session: Session, caller: Caller, new: NewRange) -> Vlan:
     first, last, _net = ipranges.checked_range(new.gateway, new.netmask, new.start_ip, new.end_ip)
     others = session.execute(select(Vlan.start_ip, Vlan.end_ip).where(Vlan.zone_id == zone.id))
     if ipranges.overlaps(first, last, others.all()):
-        raise InvalidParameter(f"The IP range {first}-{last} overlaps an existing range in the zone")
+        raise InvalidParameter(
+            f"The IP range {first}-{last} overlaps an existing range in the zone"
+        )
     pods = session.execute(
         select(Pod.start_ip, Pod.end_ip).where(Pod.zone_id == zone.id, Pod.removed.is_(None))
     )
@@ -92,19 +94,33 @@ def create(session: Session, caller: Caller, new: NewRange) -> Vlan:
         raise InvalidParameter(f"The IP range {first}-{last} overlaps a pod's reserved range")
     ip6_gateway, ip6_cidr, ip6_start, ip6_end = new.ip6
     vlan = Vlan(
-        zone_id=zone.id, pod_id=new.pod.id if new.pod else None,
+        zone_id=zone.id,
+        pod_id=new.pod.id if new.pod else None,
         physical_network_id=_physical_network(session, zone, new, virtual),
-        network_id=new.network_id, vlan_tag=vlan_uri(new.vlan), gateway=new.gateway,
-        netmask=new.netmask, start_ip=str(first), end_ip=str(last),
-        ip6_gateway=ip6_gateway, ip6_cidr=ip6_cidr, ip6_start=ip6_start, ip6_end=ip6_end,
+        network_id=new.network_id,
+        vlan_tag=vlan_uri(new.vlan),
+        gateway=new.gateway,
+        netmask=new.netmask,
+        start_ip=str(first),
+        end_ip=str(last),
+        ip6_gateway=ip6_gateway,
+        ip6_cidr=ip6_cidr,
+        ip6_start=ip6_start,
+        ip6_end=ip6_end,
         vlan_type="VirtualNetwork" if virtual else "DirectAttached",
-        for_system_vms=new.for_system_vms, domain_id=new.domain_id, account_id=new.account_id,
+        for_system_vms=new.for_system_vms,
+        domain_id=new.domain_id,
+        account_id=new.account_id,
     )
     session.add(vlan)
     session.flush()
     events.record(
-        session, caller, "VLAN.IP.RANGE.CREATE", f"IP range {first}-{last} added",
-        resource_type="Vlan", resource_uuid=vlan.uuid,
+        session,
+        caller,
+        "VLAN.IP.RANGE.CREATE",
+        f"IP range {first}-{last} added",
+        resource_type="Vlan",
+        resource_uuid=vlan.uuid,
     )
     return vlan
 
@@ -121,6 +137,10 @@ def delete(session: Session, caller: Caller, vlan: Vlan) -> None:
         )
     session.delete(vlan)
     events.record(
-        session, caller, "VLAN.IP.RANGE.DELETE", f"IP range {vlan.start_ip}-{vlan.end_ip} deleted",
-        resource_type="Vlan", resource_uuid=vlan.uuid,
+        session,
+        caller,
+        "VLAN.IP.RANGE.DELETE",
+        f"IP range {vlan.start_ip}-{vlan.end_ip} deleted",
+        resource_type="Vlan",
+        resource_uuid=vlan.uuid,
     )

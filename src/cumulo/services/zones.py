@@ -114,8 +114,12 @@ def create(session: Session, caller: Caller, spec: ZoneSpec) -> Zone:
     session.add(zone)
     session.flush()
     events.record(
-        session, caller, "ZONE.CREATE", f"Zone {name} created",
-        resource_type="Zone", resource_uuid=zone.uuid,
+        session,
+        caller,
+        "ZONE.CREATE",
+        f"Zone {name} created",
+        resource_type="Zone",
+        resource_uuid=zone.uuid,
     )
     return zone
 
@@ -152,8 +156,12 @@ def update(
         save_details(session, ZoneDetail, "zone_id", zone.id, details)
     session.flush()
     events.record(
-        session, caller, "ZONE.EDIT", f"Zone {zone.name} updated",
-        resource_type="Zone", resource_uuid=zone.uuid,
+        session,
+        caller,
+        "ZONE.EDIT",
+        f"Zone {zone.name} updated",
+        resource_type="Zone",
+        resource_uuid=zone.uuid,
     )
     return zone
 
@@ -170,7 +178,9 @@ def delete(session: Session, caller: Caller, zone: Zone) -> None:
             "primary storage pools",
         ),
         (
-            select(ImageStore.id).where(ImageStore.zone_id == zone.id, ImageStore.removed.is_(None)),
+            select(ImageStore.id).where(
+                ImageStore.zone_id == zone.id, ImageStore.removed.is_(None)
+            ),
             "secondary storages",
         ),
         (select(Vlan.id).where(Vlan.zone_id == zone.id), "IP ranges"),
@@ -184,8 +194,12 @@ def delete(session: Session, caller: Caller, zone: Zone) -> None:
     drop_details(session, ZoneDetail, "zone_id", zone.id)
     zone.mark_removed()
     events.record(
-        session, caller, "ZONE.DELETE", f"Zone {zone.name} deleted",
-        resource_type="Zone", resource_uuid=zone.uuid,
+        session,
+        caller,
+        "ZONE.DELETE",
+        f"Zone {zone.name} deleted",
+        resource_type="Zone",
+        resource_uuid=zone.uuid,
     )
 
 

@@ -18,10 +18,23 @@ from cumulo.services import capacity
 @command(
     "listCapacity",
     params=[
-        Param("clusterid", UUID, since="3.0.0", entity="Cluster", description="lists capacity by the Cluster ID"),
-        Param("fetchlatest", BOOLEAN, since="3.0.0", description="recalculate capacities and fetch the latest"),
+        Param(
+            "clusterid",
+            UUID,
+            since="3.0.0",
+            entity="Cluster",
+            description="lists capacity by the Cluster ID",
+        ),
+        Param(
+            "fetchlatest",
+            BOOLEAN,
+            since="3.0.0",
+            description="recalculate capacities and fetch the latest",
+        ),
         Param("podid", UUID, entity="Pod", description="lists capacity by the Pod ID"),
-        Param("sortby", STRING, since="3.0.0", description="Sort the results. Available values: Usage"),
+        Param(
+            "sortby", STRING, since="3.0.0", description="Sort the results. Available values: Usage"
+        ),
         Param("tag", STRING, since="4.20.0", description="Tag for the resource type"),
         Param("type", INTEGER, description="lists capacity by type"),
         Param("zoneid", UUID, entity="Zone", description="lists capacity by the Zone ID"),
@@ -38,8 +51,7 @@ def list_capacity(call: Call, args: Args) -> ListResult:
         cluster_id=args.clusterid.id if args.clusterid else None,
     )
     found = [
-        c for c in capacity.compute(call.db, where)
-        if args.type is None or c.type == args.type
+        c for c in capacity.compute(call.db, where) if args.type is None or c.type == args.type
     ]
     if (args.sortby or "").lower() == "usage":
         found.sort(key=lambda c: -(c.used / c.total if c.total else 0))
@@ -51,7 +63,9 @@ def list_capacity(call: Call, args: Args) -> ListResult:
         names.zones[z.id] = (z.uuid, z.name)
     for p in call.db.query(Pod).filter(Pod.id.in_({c.pod_id for c in found if c.pod_id})):
         names.pods[p.id] = (p.uuid, p.name)
-    for cl in call.db.query(Cluster).filter(Cluster.id.in_({c.cluster_id for c in found if c.cluster_id})):
+    for cl in call.db.query(Cluster).filter(
+        Cluster.id.in_({c.cluster_id for c in found if c.cluster_id})
+    ):
         names.clusters[cl.id] = (cl.uuid, cl.name, cl.cluster_type)
     page = found
     if args.page and args.pagesize and args.pagesize > 0:

@@ -49,13 +49,26 @@ _VSWITCH = [
         Param("allocationstate", STRING, description="Allocation state of this cluster"),
         Param("arch", STRING, since="4.20", description="the CPU arch of the cluster"),
         Param("clustername", STRING, required=True, description="the cluster name"),
-        Param("clustertype", STRING, required=True, description="type of the cluster: CloudManaged, ExternalManaged"),
+        Param(
+            "clustertype",
+            STRING,
+            required=True,
+            description="type of the cluster: CloudManaged, ExternalManaged",
+        ),
         Param("extensionid", UUID, since="4.21.0", description="the ID of the extension"),
         Param("externaldetails", MAP, since="4.21.0", description="details for the extension"),
         Param("hypervisor", STRING, required=True, description="hypervisor type of the cluster"),
         Param("podid", UUID, required=True, entity="Pod", description="the Pod ID for the host"),
-        Param("storageaccessgroups", LIST, collection=STRING, since="4.21.0", description="storage access groups"),
-        Param("zoneid", UUID, required=True, entity="Zone", description="the Zone ID for the cluster"),
+        Param(
+            "storageaccessgroups",
+            LIST,
+            collection=STRING,
+            since="4.21.0",
+            description="storage access groups",
+        ),
+        Param(
+            "zoneid", UUID, required=True, entity="Zone", description="the Zone ID for the cluster"
+        ),
     ],
     object_name="cluster",
     response_class="ClusterResponse",
@@ -63,9 +76,15 @@ _VSWITCH = [
 def add_cluster(call: Call, args: Args) -> ListResult:
     """Adds a new cluster"""
     cluster = clusters.add(
-        call.db, call.caller, args.zoneid, args.podid, args.clustername,
-        cluster_type=args.clustertype, hypervisor=args.hypervisor,
-        allocation=args.allocationstate, arch=args.arch,
+        call.db,
+        call.caller,
+        args.zoneid,
+        args.podid,
+        args.clustername,
+        cluster_type=args.clustertype,
+        hypervisor=args.hypervisor,
+        allocation=args.allocationstate,
+        arch=args.arch,
     )
     return ListResult([_item(call, cluster)], 1)  # CloudStack answers a list here
 
@@ -88,9 +107,15 @@ def add_cluster(call: Call, args: Args) -> ListResult:
 def update_cluster(call: Call, args: Args) -> ObjectResult:
     """Updates an existing cluster"""
     cluster = clusters.update(
-        call.db, call.caller, args.id, name=args.clustername, allocation=args.allocationstate,
-        managed_state=args.managedstate, cluster_type=args.clustertype,
-        hypervisor=args.hypervisor, arch=args.arch,
+        call.db,
+        call.caller,
+        args.id,
+        name=args.clustername,
+        allocation=args.allocationstate,
+        managed_state=args.managedstate,
+        cluster_type=args.clustertype,
+        hypervisor=args.hypervisor,
+        arch=args.arch,
     )
     return ObjectResult(_item(call, cluster))
 
@@ -117,7 +142,9 @@ def delete_cluster(call: Call, args: Args) -> SuccessResult:
         Param("managedstate", STRING, description="whether this cluster is managed by cloudstack"),
         Param("name", STRING, description="lists clusters by the cluster name"),
         Param("podid", UUID, entity="Pod", description="lists clusters by Pod ID"),
-        Param("showcapacities", BOOLEAN, description="flag to display the capacity of the clusters"),
+        Param(
+            "showcapacities", BOOLEAN, description="flag to display the capacity of the clusters"
+        ),
         Param("storageaccessgroup", STRING, since="4.21.0", description="storage access group"),
         Param("zoneid", UUID, entity="Zone", description="lists clusters by Zone ID"),
     ],

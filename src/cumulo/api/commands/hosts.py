@@ -13,7 +13,7 @@ from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
 from cumulo.api.paging import fetch_page
 from cumulo.api.params import BOOLEAN, LIST, MAP, STRING, UUID, Param
-from cumulo.api.results import ListResult, ObjectResult, SuccessResult, Enqueue
+from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
 from cumulo.api.roles import ALL_ROLES
 from cumulo.api.views.host import host_view
 from cumulo.api.views.infra_names import Names
@@ -30,18 +30,20 @@ from cumulo.services.states import host as states
 def host_items(session: Session, found: list[Host]) -> list[dict[str, Any]]:
     names = Names.load(session, found)
     msids = {h.mgmt_server_msid for h in found if h.mgmt_server_msid}
-    owners = {
-        m: (u, n)
-        for m, u, n in session.execute(
-            select(ManagementServer.msid, ManagementServer.uuid, ManagementServer.name).where(
-                ManagementServer.msid.in_(msids)
+    owners = (
+        {
+            m: (u, n)
+            for m, u, n in session.execute(
+                select(ManagementServer.msid, ManagementServer.uuid, ManagementServer.name).where(
+                    ManagementServer.msid.in_(msids)
+                )
             )
-        )
-    } if msids else {}
+        }
+        if msids
+        else {}
+    )
     ratios = clusters.overcommit(session, [h.cluster_id for h in found if h.cluster_id])
-    return [
-        host_view(h, names, owners, ratios.get(h.cluster_id or 0, (1.0, 1.0))) for h in found
-    ]
+    return [host_view(h, names, owners, ratios.get(h.cluster_id or 0, (1.0, 1.0))) for h in found]
 
 
 @command(
@@ -55,7 +57,13 @@ def host_items(session: Session, found: list[Host]) -> list[dict[str, Any]]:
         Param("hypervisor", STRING, required=True, description="hypervisor type of the host"),
         Param("password", STRING, description="the password for the host"),
         Param("podid", UUID, required=True, entity="Pod", description="the Pod ID for the host"),
-        Param("storageaccessgroups", LIST, collection=STRING, since="4.21.0", description="storage access groups"),
+        Param(
+            "storageaccessgroups",
+            LIST,
+            collection=STRING,
+            since="4.21.0",
+            description="storage access groups",
+        ),
         Param("url", STRING, required=True, description="the host URL"),
         Param("username", STRING, description="the username for the host"),
         Param("zoneid", UUID, required=True, entity="Zone", description="the Zone ID for the host"),
@@ -66,9 +74,14 @@ def host_items(session: Session, found: list[Host]) -> list[dict[str, Any]]:
 def add_host(call: Call, args: Args) -> ListResult:
     """Adds a new host."""
     new = hosts.NewHost(
-        url=args.url, hypervisor=args.hypervisor, cluster=args.clusterid,
-        cluster_name=args.clustername, username=args.username, password=args.password,
-        tags=args.hosttags, allocation=args.allocationstate,
+        url=args.url,
+        hypervisor=args.hypervisor,
+        cluster=args.clusterid,
+        cluster_name=args.clustername,
+        username=args.username,
+        password=args.password,
+        tags=args.hosttags,
+        allocation=args.allocationstate,
     )
     rt = call.runtime
     owner = hosts.Owner(rt.msid, rt.settings.heartbeat_threshold, rt.secrets)
@@ -81,7 +94,12 @@ def add_host(call: Call, args: Args) -> ListResult:
     params=[
         Param("allocationstate", STRING, description="Enable or Disable the host"),
         Param("annotation", STRING, since="4.11", description="Add an annotation to this host"),
-        Param("cleanupexternaldetails", BOOLEAN, since="4.22.0", description="cleanup external details"),
+        Param(
+            "cleanupexternaldetails",
+            BOOLEAN,
+            since="4.22.0",
+            description="cleanup external details",
+        ),
         Param("externaldetails", MAP, since="4.21.0", description="details for the extension"),
         Param("hosttags", LIST, collection=STRING, description="list of tags for this host"),
         Param("id", UUID, required=True, entity="Host", description="the ID of the host"),
@@ -96,8 +114,14 @@ def add_host(call: Call, args: Args) -> ListResult:
 def update_host(call: Call, args: Args) -> ObjectResult:
     """Updates a host."""
     host = hosts.update(
-        call.db, call.caller, args.id, allocation=args.allocationstate, tags=args.hosttags,
-        name=args.name, annotation=args.annotation, url=args.url,
+        call.db,
+        call.caller,
+        args.id,
+        allocation=args.allocationstate,
+        tags=args.hosttags,
+        name=args.name,
+        annotation=args.annotation,
+        url=args.url,
     )
     return ObjectResult(host_items(call.db, [host])[0])
 
@@ -135,12 +159,27 @@ _LIST_FILTERS = {
     "listHosts",
     params=[
         Param("arch", STRING, since="4.20.1", description="CPU Arch of the host"),
-        Param("clusterid", UUID, entity="Cluster", description="lists hosts existing in particular cluster"),
-        Param("details", LIST, collection=STRING, description="details: all, capacity, events, stats, min"),
+        Param(
+            "clusterid",
+            UUID,
+            entity="Cluster",
+            description="lists hosts existing in particular cluster",
+        ),
+        Param(
+            "details",
+            LIST,
+            collection=STRING,
+            description="details: all, capacity, events, stats, min",
+        ),
         Param("hahost", BOOLEAN, description="if true, list only hosts dedicated to HA"),
         Param("hypervisor", STRING, description="hypervisor type of host"),
         Param("id", UUID, entity="Host", description="the id of the host"),
-        Param("managementserverid", UUID, since="4.21.0", description="the management server owning the host"),
+        Param(
+            "managementserverid",
+            UUID,
+            since="4.21.0",
+            description="the management server owning the host",
+        ),
         Param("name", STRING, description="the name of the host"),
         Param("outofbandmanagementenabled", BOOLEAN, description="out-of-band management enabled"),
         Param("outofbandmanagementpowerstate", STRING, description="out-of-band power state"),
@@ -178,7 +217,9 @@ def list_hosts(call: Call, args: Args) -> ListResult:
 
 @command(
     "listHypervisors",
-    params=[Param("zoneid", UUID, entity="Zone", description="the zone id for listing hypervisors")],
+    params=[
+        Param("zoneid", UUID, entity="Zone", description="the zone id for listing hypervisors")
+    ],
     roles=ALL_ROLES,
     object_name="hypervisor",
     response_class="HypervisorResponse",
@@ -263,8 +304,9 @@ def _maintain_plan(host_id: int):  # type: ignore[no-untyped-def]
 def events_record(s: Session, job: JobRun, host: Host, kind: str, text: str) -> None:
     from cumulo.services import events
 
-    events.record(s, job.caller, kind, f"{text}: {host.name}", resource_type="Host",
-                  resource_uuid=host.uuid)
+    events.record(
+        s, job.caller, kind, f"{text}: {host.name}", resource_type="Host", resource_uuid=host.uuid
+    )
 
 
 @command(

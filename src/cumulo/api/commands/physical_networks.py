@@ -44,14 +44,27 @@ def _net_uuid(s: Session, net_id: int) -> str:
 @command(
     "createPhysicalNetwork",
     params=[
-        Param("broadcastdomainrange", STRING, description="the broadcast domain range: ZONE or POD"),
-        Param("domainid", UUID, entity="Domain", description="domain ID of the account owning the network"),
+        Param(
+            "broadcastdomainrange", STRING, description="the broadcast domain range: ZONE or POD"
+        ),
+        Param(
+            "domainid",
+            UUID,
+            entity="Domain",
+            description="domain ID of the account owning the network",
+        ),
         Param("isolationmethods", LIST, collection=STRING, description="the isolation method(s)"),
         Param("name", STRING, required=True, description="the name of the physical network"),
         Param("networkspeed", STRING, description="the speed for the physical network[1G/10G]"),
         Param("tags", LIST, collection=STRING, description="Tag the physical network"),
         Param("vlan", STRING, description="the VLAN for the physical network"),
-        Param("zoneid", UUID, required=True, entity="Zone", description="the Zone ID for the physical network"),
+        Param(
+            "zoneid",
+            UUID,
+            required=True,
+            entity="Zone",
+            description="the Zone ID for the physical network",
+        ),
     ],
     kind=Kind.ASYNC_CREATE,
     object_name="physicalnetwork",
@@ -61,9 +74,16 @@ def _net_uuid(s: Session, net_id: int) -> str:
 def create_physical_network(call: Call, args: Args) -> Enqueue:
     """Creates a physical network"""
     net = pnets.create(
-        call.db, call.caller, args.zoneid, args.name, isolation=args.isolationmethods,
-        vlan=args.vlan, broadcast=args.broadcastdomainrange, speed=args.networkspeed,
-        tags=args.tags, domain_id=args.domainid.id if args.domainid else None,
+        call.db,
+        call.caller,
+        args.zoneid,
+        args.name,
+        isolation=args.isolationmethods,
+        vlan=args.vlan,
+        broadcast=args.broadcastdomainrange,
+        speed=args.networkspeed,
+        tags=args.tags,
+        domain_id=args.domainid.id if args.domainid else None,
     )
     return Enqueue({"id": net.id}, instance_uuid=net.uuid)
 
@@ -80,7 +100,9 @@ def _create_physical_network(job: JobRun, payload: dict[str, Any]) -> ObjectResu
 @command(
     "updatePhysicalNetwork",
     params=[
-        Param("id", UUID, required=True, entity="PhysicalNetwork", description="physical network id"),
+        Param(
+            "id", UUID, required=True, entity="PhysicalNetwork", description="physical network id"
+        ),
         Param("networkspeed", STRING, description="the speed for the physical network[1G/10G]"),
         Param("state", STRING, description="Enabled/Disabled"),
         Param("tags", LIST, collection=STRING, description="Tag the physical network"),
@@ -99,8 +121,11 @@ def update_physical_network(call: Call, args: Args) -> Enqueue:
     if args.vlan is not None:
         pnets.check_vlans(call.db, args.id, args.vlan)
     payload = {
-        "id": args.id.id, "state": args.state, "vlan": args.vlan,
-        "speed": args.networkspeed, "tags": args.tags,
+        "id": args.id.id,
+        "state": args.state,
+        "vlan": args.vlan,
+        "speed": args.networkspeed,
+        "tags": args.tags,
     }
     return Enqueue(payload, instance_uuid=args.id.uuid)
 
@@ -109,8 +134,13 @@ def update_physical_network(call: Call, args: Args) -> Enqueue:
 def _update_physical_network(job: JobRun, p: dict[str, Any]) -> ObjectResult:
     def work(s: Session) -> dict[str, Any]:
         net = pnets.update(
-            s, job.caller, s.get(PhysicalNetwork, p["id"]), state=p["state"], vlan=p["vlan"],
-            speed=p["speed"], tags=p["tags"],
+            s,
+            job.caller,
+            s.get(PhysicalNetwork, p["id"]),
+            state=p["state"],
+            vlan=p["vlan"],
+            speed=p["speed"],
+            tags=p["tags"],
         )
         return net_item(s, net)
 
@@ -119,7 +149,15 @@ def _update_physical_network(job: JobRun, p: dict[str, Any]) -> ObjectResult:
 
 @command(
     "deletePhysicalNetwork",
-    params=[Param("id", UUID, required=True, entity="PhysicalNetwork", description="the ID of the Physical network")],
+    params=[
+        Param(
+            "id",
+            UUID,
+            required=True,
+            entity="PhysicalNetwork",
+            description="the ID of the Physical network",
+        )
+    ],
     kind=Kind.ASYNC,
     instance_type="PhysicalNetwork",
     response_class="SuccessResponse",
@@ -170,18 +208,28 @@ def list_physical_networks(call: Call, args: Args) -> ListResult:
 # -- traffic types ------------------------------------------------------------------
 
 _LABELS = [
-    Param("hypervnetworklabel", STRING, description="The network name label of the physical device dedicated to this traffic on a Hyperv host"),
-    Param("kvmnetworklabel", STRING, description="The network name label of the physical device dedicated to this traffic on a KVM host"),
-    Param("ovm3networklabel", STRING, description="The network name of the physical device dedicated to this traffic on an OVM3 host"),
-    Param("vmwarenetworklabel", STRING, description="The network name label of the physical device dedicated to this traffic on a VMware host"),
-    Param("xennetworklabel", STRING, description="The network name label of the physical device dedicated to this traffic on a XenServer host"),
+    Param(
+        f"{hv}networklabel",
+        STRING,
+        description=f"The network name label of the physical device dedicated to this "
+        f"traffic on a {name} host",
+    )
+    for hv, name in (
+        ("hyperv", "Hyperv"),
+        ("kvm", "KVM"),
+        ("ovm3", "OVM3"),
+        ("vmware", "VMware"),
+        ("xen", "XenServer"),
+    )
 ]
 
 
 def _labels(args: Args) -> dict[str, str | None]:
     return {
-        "kvm_label": args.kvmnetworklabel, "xen_label": args.xennetworklabel,
-        "vmware_label": args.vmwarenetworklabel, "hyperv_label": args.hypervnetworklabel,
+        "kvm_label": args.kvmnetworklabel,
+        "xen_label": args.xennetworklabel,
+        "vmware_label": args.vmwarenetworklabel,
+        "hyperv_label": args.hypervnetworklabel,
         "ovm3_label": args.ovm3networklabel,
     }
 
@@ -190,10 +238,29 @@ def _labels(args: Args) -> dict[str, str | None]:
     "addTrafficType",
     params=[
         *_LABELS,
-        Param("isolationmethod", STRING, description="Used if physical network has multiple isolation types"),
-        Param("physicalnetworkid", UUID, required=True, entity="PhysicalNetwork", description="the Physical Network ID"),
-        Param("traffictype", STRING, required=True, description="the trafficType to be added to the physical network"),
-        Param("vlan", STRING, description="The VLAN id to be used for Management traffic by VMware host"),
+        Param(
+            "isolationmethod",
+            STRING,
+            description="Used if physical network has multiple isolation types",
+        ),
+        Param(
+            "physicalnetworkid",
+            UUID,
+            required=True,
+            entity="PhysicalNetwork",
+            description="the Physical Network ID",
+        ),
+        Param(
+            "traffictype",
+            STRING,
+            required=True,
+            description="the trafficType to be added to the physical network",
+        ),
+        Param(
+            "vlan",
+            STRING,
+            description="The VLAN id to be used for Management traffic by VMware host",
+        ),
     ],
     kind=Kind.ASYNC_CREATE,
     object_name="traffictype",
@@ -203,8 +270,13 @@ def _labels(args: Args) -> dict[str, str | None]:
 def add_traffic_type(call: Call, args: Args) -> Enqueue:
     """Adds traffic type to a physical network"""
     tt = pnets.add_traffic_type(
-        call.db, call.caller, args.physicalnetworkid, args.traffictype, _labels(args),
-        args.isolationmethod, args.vlan,
+        call.db,
+        call.caller,
+        args.physicalnetworkid,
+        args.traffictype,
+        _labels(args),
+        args.isolationmethod,
+        args.vlan,
     )
     return Enqueue({"id": tt.id}, instance_uuid=tt.uuid)
 
@@ -222,7 +294,10 @@ def _add_traffic_type(job: JobRun, p: dict[str, Any]) -> ObjectResult:
 
 @command(
     "updateTrafficType",
-    params=[*_LABELS, Param("id", UUID, required=True, entity="TrafficType", description="traffic type id")],
+    params=[
+        *_LABELS,
+        Param("id", UUID, required=True, entity="TrafficType", description="traffic type id"),
+    ],
     kind=Kind.ASYNC,
     object_name="traffictype",
     instance_type="TrafficType",
@@ -264,9 +339,14 @@ def _delete_traffic_type(job: JobRun, p: dict[str, Any]) -> SuccessResult:
         tt = s.get(TrafficType, p["id"])
         if tt is not None:
             s.delete(tt)
-            events.record(s, job.caller, "TRAFFIC.TYPE.DELETE",
-                          f"{tt.traffic_type} traffic removed", resource_type="TrafficType",
-                          resource_uuid=tt.uuid)
+            events.record(
+                s,
+                job.caller,
+                "TRAFFIC.TYPE.DELETE",
+                f"{tt.traffic_type} traffic removed",
+                resource_type="TrafficType",
+                resource_uuid=tt.uuid,
+            )
 
     job.transaction(work)
     return SuccessResult()
@@ -274,7 +354,15 @@ def _delete_traffic_type(job: JobRun, p: dict[str, Any]) -> SuccessResult:
 
 @command(
     "listTrafficTypes",
-    params=[Param("physicalnetworkid", UUID, required=True, entity="PhysicalNetwork", description="the Physical Network ID")],
+    params=[
+        Param(
+            "physicalnetworkid",
+            UUID,
+            required=True,
+            entity="PhysicalNetwork",
+            description="the Physical Network ID",
+        )
+    ],
     is_list=True,
     object_name="traffictype",
     response_class="ProviderResponse",
@@ -300,7 +388,12 @@ def _nsp_item(s: Session, nsp_id: int) -> dict[str, Any]:
     "listNetworkServiceProviders",
     params=[
         Param("name", STRING, description="list providers by name"),
-        Param("physicalnetworkid", UUID, entity="PhysicalNetwork", description="the Physical Network ID"),
+        Param(
+            "physicalnetworkid",
+            UUID,
+            entity="PhysicalNetwork",
+            description="the Physical Network ID",
+        ),
         Param("state", STRING, description="list providers by state"),
     ],
     is_list=True,
@@ -327,10 +420,31 @@ def list_providers(call: Call, args: Args) -> ListResult:
 @command(
     "addNetworkServiceProvider",
     params=[
-        Param("destinationphysicalnetworkid", UUID, entity="PhysicalNetwork", description="the destination Physical Network ID to bridge to"),
-        Param("name", STRING, required=True, description="the name for the physical network service provider"),
-        Param("physicalnetworkid", UUID, required=True, entity="PhysicalNetwork", description="the Physical Network ID to add the provider to"),
-        Param("servicelist", LIST, collection=STRING, description="the list of services to be enabled for this physical network service provider"),
+        Param(
+            "destinationphysicalnetworkid",
+            UUID,
+            entity="PhysicalNetwork",
+            description="the destination Physical Network ID to bridge to",
+        ),
+        Param(
+            "name",
+            STRING,
+            required=True,
+            description="the name for the physical network service provider",
+        ),
+        Param(
+            "physicalnetworkid",
+            UUID,
+            required=True,
+            entity="PhysicalNetwork",
+            description="the Physical Network ID to add the provider to",
+        ),
+        Param(
+            "servicelist",
+            LIST,
+            collection=STRING,
+            description="the list of services to be enabled for this service provider",
+        ),
     ],
     kind=Kind.ASYNC_CREATE,
     object_name="networkserviceprovider",
@@ -340,7 +454,10 @@ def list_providers(call: Call, args: Args) -> ListResult:
 def add_provider(call: Call, args: Args) -> Enqueue:
     """Adds a network serviceProvider to a physical network"""
     nsp = pnets.add_provider(
-        call.db, args.physicalnetworkid, args.name, args.servicelist,
+        call.db,
+        args.physicalnetworkid,
+        args.name,
+        args.servicelist,
         args.destinationphysicalnetworkid,
     )
     return Enqueue({"id": nsp.id}, instance_uuid=nsp.uuid)
@@ -354,9 +471,21 @@ def _add_provider(job: JobRun, p: dict[str, Any]) -> ObjectResult:
 @command(
     "updateNetworkServiceProvider",
     params=[
-        Param("id", UUID, required=True, entity="NetworkServiceProvider", description="network service provider id"),
-        Param("servicelist", LIST, collection=STRING, description="the list of services to be enabled"),
-        Param("state", STRING, description="Enabled/Disabled/Shutdown the physical network service provider"),
+        Param(
+            "id",
+            UUID,
+            required=True,
+            entity="NetworkServiceProvider",
+            description="network service provider id",
+        ),
+        Param(
+            "servicelist", LIST, collection=STRING, description="the list of services to be enabled"
+        ),
+        Param(
+            "state",
+            STRING,
+            description="Enabled/Disabled/Shutdown the physical network service provider",
+        ),
     ],
     kind=Kind.ASYNC,
     object_name="networkserviceprovider",
@@ -389,8 +518,18 @@ def _update_provider(job: JobRun, p: dict[str, Any]) -> ObjectResult:
     "listVirtualRouterElements",
     params=[
         Param("enabled", BOOLEAN, description="list network offerings by enabled state"),
-        Param("id", UUID, entity="VirtualRouterElement", description="list virtual router elements by id"),
-        Param("nspid", UUID, entity="NetworkServiceProvider", description="list virtual router elements by network service provider id"),
+        Param(
+            "id",
+            UUID,
+            entity="VirtualRouterElement",
+            description="list virtual router elements by id",
+        ),
+        Param(
+            "nspid",
+            UUID,
+            entity="NetworkServiceProvider",
+            description="list virtual router elements by network service provider id",
+        ),
     ],
     is_list=True,
     object_name="virtualrouterelement",
@@ -414,8 +553,16 @@ def list_router_elements(call: Call, args: Args) -> ListResult:
 @command(
     "configureVirtualRouterElement",
     params=[
-        Param("enabled", BOOLEAN, required=True, description="Enabled/Disabled the service provider"),
-        Param("id", UUID, required=True, entity="VirtualRouterElement", description="the ID of the virtual router provider"),
+        Param(
+            "enabled", BOOLEAN, required=True, description="Enabled/Disabled the service provider"
+        ),
+        Param(
+            "id",
+            UUID,
+            required=True,
+            entity="VirtualRouterElement",
+            description="the ID of the virtual router provider",
+        ),
     ],
     kind=Kind.ASYNC,
     object_name="virtualrouterelement",

@@ -35,7 +35,13 @@ def _view(call: Call, pod: Pod) -> ObjectResult:
         *_RANGE,
         Param("name", STRING, required=True, description="the name of the Pod"),
         Param("zoneid", UUID, required=True, entity="Zone", description="the Zone ID"),
-        Param("storageaccessgroups", LIST, collection=STRING, since="4.21.0", description="storage access groups"),
+        Param(
+            "storageaccessgroups",
+            LIST,
+            collection=STRING,
+            since="4.21.0",
+            description="storage access groups",
+        ),
     ],
     object_name="pod",
     response_class="PodResponse",
@@ -43,8 +49,14 @@ def _view(call: Call, pod: Pod) -> ObjectResult:
 def create_pod(call: Call, args: Args) -> ObjectResult:
     """Creates a new Pod."""
     pod = pods.create(
-        call.db, call.caller, args.zoneid, args.name, gateway=args.gateway,
-        netmask=args.netmask, start_ip=args.startip, end_ip=args.endip,
+        call.db,
+        call.caller,
+        args.zoneid,
+        args.name,
+        gateway=args.gateway,
+        netmask=args.netmask,
+        start_ip=args.startip,
+        end_ip=args.endip,
         allocation=args.allocationstate,
     )
     return _view(call, pod)
@@ -63,8 +75,14 @@ def create_pod(call: Call, args: Args) -> ObjectResult:
 def update_pod(call: Call, args: Args) -> ObjectResult:
     """Updates a Pod."""
     pod = pods.update(
-        call.db, call.caller, args.id, name=args.name, gateway=args.gateway,
-        netmask=args.netmask, start_ip=args.startip, end_ip=args.endip,
+        call.db,
+        call.caller,
+        args.id,
+        name=args.name,
+        gateway=args.gateway,
+        netmask=args.netmask,
+        start_ip=args.startip,
+        end_ip=args.endip,
         allocation=args.allocationstate,
     )
     return _view(call, pod)

@@ -36,10 +36,17 @@ def _id(row: Any) -> int | None:
         Param("clusterid", UUID, entity="Cluster", description="configure range: in a cluster"),
         Param("count", INTEGER, description="number of times the mock is active"),
         Param("hostid", UUID, entity="Host", description="configure range: in a host"),
-        Param("jsonresponse", STRING, length=4096, description="agent command response to be returned"),
+        Param(
+            "jsonresponse", STRING, length=4096, description="agent command response to be returned"
+        ),
         Param("name", STRING, required=True, description="which command needs to be configured"),
         Param("podid", UUID, entity="Pod", description="configure range: in a pod"),
-        Param("value", STRING, required=True, description="configuration options for this command, e.g. result:fail|wait:500"),
+        Param(
+            "value",
+            STRING,
+            required=True,
+            description="configuration options for this command, e.g. result:fail|wait:500",
+        ),
         Param("zoneid", UUID, entity="Zone", description="configure range: in a zone"),
     ],
     response_name="simulatormock",
@@ -48,8 +55,14 @@ def _id(row: Any) -> int | None:
 def configure_simulator(call: Call, args: Args) -> InlineResult:
     """configure simulator"""
     mock = simulator_mocks.configure(
-        call.db, args.name.strip(), args.value, zone_id=_id(args.zoneid), pod_id=_id(args.podid),
-        cluster_id=_id(args.clusterid), host_id=_id(args.hostid), count=args.count,
+        call.db,
+        args.name.strip(),
+        args.value,
+        zone_id=_id(args.zoneid),
+        pod_id=_id(args.podid),
+        cluster_id=_id(args.clusterid),
+        host_id=_id(args.hostid),
+        count=args.count,
         json_response=args.jsonresponse,
     )
     return InlineResult(mock_view(mock))

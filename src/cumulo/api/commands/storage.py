@@ -30,13 +30,27 @@ def _pool(session: Session, pool: StoragePool) -> dict[str, Any]:
 @command(
     "createStoragePool",
     params=[
-        Param("capacitybytes", LONG, description="bytes CloudStack can provision from this storage pool"),
-        Param("capacityiops", LONG, description="IOPS CloudStack can provision from this storage pool"),
-        Param("clusterid", UUID, entity="Cluster", description="the cluster ID for the storage pool"),
+        Param(
+            "capacitybytes",
+            LONG,
+            description="bytes CloudStack can provision from this storage pool",
+        ),
+        Param(
+            "capacityiops", LONG, description="IOPS CloudStack can provision from this storage pool"
+        ),
+        Param(
+            "clusterid", UUID, entity="Cluster", description="the cluster ID for the storage pool"
+        ),
         Param("details", MAP, description="the details for the storage pool"),
-        Param("hypervisor", STRING, description="hypervisor type of the hosts in zone that will be attached"),
+        Param(
+            "hypervisor",
+            STRING,
+            description="hypervisor type of the hosts in zone that will be attached",
+        ),
         Param("istagarule", BOOLEAN, description="whether the storage tags are a rule"),
-        Param("managed", BOOLEAN, description="whether the storage should be managed by CloudStack"),
+        Param(
+            "managed", BOOLEAN, description="whether the storage should be managed by CloudStack"
+        ),
         Param("name", STRING, required=True, description="the name for the storage pool"),
         Param("podid", UUID, entity="Pod", description="the Pod ID for the storage pool"),
         Param("provider", STRING, description="the storage provider name"),
@@ -44,7 +58,13 @@ def _pool(session: Session, pool: StoragePool) -> dict[str, Any]:
         Param("storageaccessgroups", STRING, since="4.21.0", description="storage access groups"),
         Param("tags", STRING, description="the tags for the storage pool"),
         Param("url", STRING, required=True, description="the URL of the storage pool"),
-        Param("zoneid", UUID, required=True, entity="Zone", description="the Zone ID for the storage pool"),
+        Param(
+            "zoneid",
+            UUID,
+            required=True,
+            entity="Zone",
+            description="the Zone ID for the storage pool",
+        ),
     ],
     object_name="storagepool",
     response_class="StoragePoolResponse",
@@ -52,10 +72,18 @@ def _pool(session: Session, pool: StoragePool) -> dict[str, Any]:
 def create_storage_pool(call: Call, args: Args) -> ObjectResult:
     """Creates a storage pool."""
     new = storage_pools.NewPool(
-        name=args.name, url=args.url, scope=args.scope, pod=args.podid, cluster=args.clusterid,
-        hypervisor=args.hypervisor, tags=args.tags, provider=args.provider,
-        managed=bool(args.managed), capacity_bytes=args.capacitybytes,
-        capacity_iops=args.capacityiops, details=flatten_details(args.details),
+        name=args.name,
+        url=args.url,
+        scope=args.scope,
+        pod=args.podid,
+        cluster=args.clusterid,
+        hypervisor=args.hypervisor,
+        tags=args.tags,
+        provider=args.provider,
+        managed=bool(args.managed),
+        capacity_bytes=args.capacitybytes,
+        capacity_iops=args.capacityiops,
+        details=flatten_details(args.details),
     )
     pool = storage_pools.create(call.db, call.caller, args.zoneid, new)
     return ObjectResult(_pool(call.db, pool))
@@ -64,11 +92,23 @@ def create_storage_pool(call: Call, args: Args) -> ObjectResult:
 @command(
     "updateStoragePool",
     params=[
-        Param("capacitybytes", LONG, description="bytes CloudStack can provision from this storage pool"),
-        Param("capacityiops", LONG, description="IOPS CloudStack can provision from this storage pool"),
+        Param(
+            "capacitybytes",
+            LONG,
+            description="bytes CloudStack can provision from this storage pool",
+        ),
+        Param(
+            "capacityiops", LONG, description="IOPS CloudStack can provision from this storage pool"
+        ),
         Param("details", MAP, since="4.19.0", description="the details for the storage pool"),
         Param("enabled", BOOLEAN, description="false to disable the pool for allocation"),
-        Param("id", UUID, required=True, entity="StoragePool", description="the Id of the storage pool"),
+        Param(
+            "id",
+            UUID,
+            required=True,
+            entity="StoragePool",
+            description="the Id of the storage pool",
+        ),
         Param("istagarule", BOOLEAN, description="whether the storage tags are a rule"),
         Param("name", STRING, since="4.15", description="change the name of the storage pool"),
         Param("tags", LIST, collection=STRING, description="comma-separated list of tags"),
@@ -80,9 +120,16 @@ def create_storage_pool(call: Call, args: Args) -> ObjectResult:
 def update_storage_pool(call: Call, args: Args) -> ObjectResult:
     """Updates a storage pool."""
     pool = storage_pools.update(
-        call.db, call.caller, args.id, name=args.name, tags=args.tags,
-        capacity_bytes=args.capacitybytes, capacity_iops=args.capacityiops,
-        enabled=args.enabled, details=flatten_details(args.details), url=args.url,
+        call.db,
+        call.caller,
+        args.id,
+        name=args.name,
+        tags=args.tags,
+        capacity_bytes=args.capacitybytes,
+        capacity_iops=args.capacityiops,
+        enabled=args.enabled,
+        details=flatten_details(args.details),
+        url=args.url,
     )
     return ObjectResult(_pool(call.db, pool))
 
@@ -104,7 +151,12 @@ def delete_storage_pool(call: Call, args: Args) -> SuccessResult:
 @command(
     "listStoragePools",
     params=[
-        Param("clusterid", UUID, entity="Cluster", description="list storage pools belonging to the cluster"),
+        Param(
+            "clusterid",
+            UUID,
+            entity="Cluster",
+            description="list storage pools belonging to the cluster",
+        ),
         Param("hostid", UUID, entity="Host", description="host ID of the storage pools"),
         Param("id", UUID, entity="StoragePool", description="the ID of the storage pool"),
         Param("ipaddress", STRING, description="the IP address for the storage pool"),
@@ -172,7 +224,9 @@ def list_storage_tags(call: Call, args: Args) -> ListResult:
 
 # -- storage maintenance (async) ------------------------------------------------
 
-_POOL_ID = [Param("id", UUID, required=True, entity="StoragePool", description="Primary storage ID")]
+_POOL_ID = [
+    Param("id", UUID, required=True, entity="StoragePool", description="Primary storage ID")
+]
 
 
 @command(
@@ -263,8 +317,13 @@ def _store(session: Session, store: ImageStore) -> dict[str, Any]:
 def add_image_store(call: Call, args: Args) -> ObjectResult:
     """Adds backup image store."""
     store = image_stores.add(
-        call.db, call.caller, provider=args.provider, name=args.name, url=args.url,
-        zone=args.zoneid, details=flatten_details(args.details),
+        call.db,
+        call.caller,
+        provider=args.provider,
+        name=args.name,
+        url=args.url,
+        zone=args.zoneid,
+        details=flatten_details(args.details),
     )
     return ObjectResult(_store(call.db, store))
 
@@ -281,7 +340,12 @@ def add_image_store(call: Call, args: Args) -> ObjectResult:
 def add_secondary_storage(call: Call, args: Args) -> ObjectResult:
     """Adds secondary storage."""
     store = image_stores.add(
-        call.db, call.caller, provider="NFS", name=None, url=args.url, zone=args.zoneid,
+        call.db,
+        call.caller,
+        provider="NFS",
+        name=None,
+        url=args.url,
+        zone=args.zoneid,
         details={},
     )
     return ObjectResult(_store(call.db, store))
@@ -316,7 +380,9 @@ def _list_stores(call: Call, args: Args, role: str) -> ListResult:
         Param("name", STRING, description="the name of the image store"),
         Param("protocol", STRING, description="the image store protocol"),
         Param("provider", STRING, description="the image store provider"),
-        Param("readonly", BOOLEAN, since="4.15.0", description="read-only status of the image store"),
+        Param(
+            "readonly", BOOLEAN, since="4.15.0", description="read-only status of the image store"
+        ),
         Param("zoneid", UUID, entity="Zone", description="the Zone ID for the image store"),
     ],
     is_list=True,
@@ -330,7 +396,9 @@ def list_image_stores(call: Call, args: Args) -> ListResult:
 
 @command(
     "deleteImageStore",
-    params=[Param("id", UUID, required=True, entity="ImageStore", description="The image store ID")],
+    params=[
+        Param("id", UUID, required=True, entity="ImageStore", description="The image store ID")
+    ],
     response_class="SuccessResponse",
 )
 def delete_image_store(call: Call, args: Args) -> SuccessResult:
@@ -345,7 +413,9 @@ def delete_image_store(call: Call, args: Args) -> SuccessResult:
         Param("details", MAP, description="the details for the staging store"),
         Param("provider", STRING, description="the staging store provider name"),
         Param("scope", STRING, description="the scope of the staging store: zone only for now"),
-        Param("url", STRING, required=True, length=2048, description="the URL for the staging store"),
+        Param(
+            "url", STRING, required=True, length=2048, description="the URL for the staging store"
+        ),
         Param("zoneid", UUID, entity="Zone", description="the Zone ID for the staging store"),
     ],
     object_name="secondarystorage",
@@ -354,8 +424,14 @@ def delete_image_store(call: Call, args: Args) -> SuccessResult:
 def create_staging_store(call: Call, args: Args) -> ObjectResult:
     """create secondary staging store."""
     store = image_stores.add(
-        call.db, call.caller, provider=args.provider or "NFS", name=None, url=args.url,
-        zone=args.zoneid, details=flatten_details(args.details), role="ImageCache",
+        call.db,
+        call.caller,
+        provider=args.provider or "NFS",
+        name=None,
+        url=args.url,
+        zone=args.zoneid,
+        details=flatten_details(args.details),
+        role="ImageCache",
     )
     return ObjectResult(_store(call.db, store))
 

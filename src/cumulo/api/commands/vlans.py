@@ -25,23 +25,33 @@ _COMMON = [
     Param("account", STRING, description="account who will own the VLAN"),
     Param("domainid", UUID, entity="Domain", description="domain ID of the account owning a VLAN"),
     Param("networkid", UUID, description="the network id"),
-    Param("physicalnetworkid", UUID, entity="PhysicalNetwork", description="the physical network id"),
+    Param(
+        "physicalnetworkid", UUID, entity="PhysicalNetwork", description="the physical network id"
+    ),
     Param("podid", UUID, entity="Pod", description="the Pod ID"),
     Param("projectid", UUID, description="project who will own the VLAN"),
     Param("vlan", STRING, description="the ID or VID of the VLAN"),
     Param("zoneid", UUID, entity="Zone", description="the Zone ID"),
-    Param("forvirtualnetwork", BOOLEAN, description="true if VLAN is of Virtual type, false if Direct"),
+    Param(
+        "forvirtualnetwork", BOOLEAN, description="true if VLAN is of Virtual type, false if Direct"
+    ),
 ]
 
 
 def items(s: Session, found: list[Vlan]) -> list[dict[str, Any]]:
     names = Names.load(s, found)
     net_ids = {v.physical_network_id for v in found if v.physical_network_id}
-    nets = dict(
-        s.execute(
-            select(PhysicalNetwork.id, PhysicalNetwork.uuid).where(PhysicalNetwork.id.in_(net_ids))
-        ).all()
-    ) if net_ids else {}
+    nets = (
+        dict(
+            s.execute(
+                select(PhysicalNetwork.id, PhysicalNetwork.uuid).where(
+                    PhysicalNetwork.id.in_(net_ids)
+                )
+            ).all()
+        )
+        if net_ids
+        else {}
+    )
     return [vlan_view(v, names, nets.get(v.physical_network_id or 0)) for v in found]
 
 
@@ -56,9 +66,16 @@ def items(s: Session, found: list[Vlan]) -> list[dict[str, Any]]:
         Param("ip6cidr", STRING, description="the CIDR of IPv6 network"),
         Param("ip6gateway", STRING, description="the gateway of the IPv6 network"),
         Param("netmask", STRING, description="the netmask of the VLAN IP range"),
-        Param("provider", STRING, since="4.21.0", description="Provider name for which the IP range is reserved"),
+        Param(
+            "provider",
+            STRING,
+            since="4.21.0",
+            description="Provider name for which the IP range is reserved",
+        ),
         Param("startip", STRING, description="the beginning IP address in the VLAN IP range"),
-        Param("startipv6", STRING, description="the beginning IPv6 address in the IPv6 network range"),
+        Param(
+            "startipv6", STRING, description="the beginning IPv6 address in the IPv6 network range"
+        ),
     ],
     object_name="vlan",
     response_class="VlanIpRangeResponse",
@@ -73,17 +90,27 @@ def create_vlan_ip_range(call: Call, args: Args) -> ObjectResult:
     account_id = domain_id = None
     if args.account:
         domain = args.domainid
-        account = find_account(call.db, args.account, domain.id if domain else call.caller.domain_id)
+        account = find_account(
+            call.db, args.account, domain.id if domain else call.caller.domain_id
+        )
         account_id, domain_id = account.id, account.domain_id
     elif args.domainid is not None:
         domain_id = args.domainid.id
     new = vlans.NewRange(
-        zone=args.zoneid, pod=args.podid, physical_network=args.physicalnetworkid,
-        network_id=None, start_ip=args.startip, end_ip=args.endip, gateway=args.gateway,
-        netmask=args.netmask, vlan=args.vlan, for_virtual_network=args.forvirtualnetwork,
+        zone=args.zoneid,
+        pod=args.podid,
+        physical_network=args.physicalnetworkid,
+        network_id=None,
+        start_ip=args.startip,
+        end_ip=args.endip,
+        gateway=args.gateway,
+        netmask=args.netmask,
+        vlan=args.vlan,
+        for_virtual_network=args.forvirtualnetwork,
         for_system_vms=bool(args.forsystemvms),
         ip6=(args.ip6gateway, args.ip6cidr, args.startipv6, args.endipv6),
-        domain_id=domain_id, account_id=account_id,
+        domain_id=domain_id,
+        account_id=account_id,
     )
     vlan = vlans.create(call.db, call.caller, new)
     return ObjectResult(items(call.db, [vlan])[0])
@@ -106,7 +133,9 @@ def list_vlan_ip_ranges(call: Call, args: Args) -> ListResult:
         "physicalnetworkid": lambda v: Vlan.physical_network_id == v.id,
         "domainid": lambda v: Vlan.domain_id == v.id,
         "vlan": lambda v: Vlan.vlan_tag == vlans.vlan_uri(v),
-        "forvirtualnetwork": lambda v: Vlan.vlan_type == ("VirtualNetwork" if v else "DirectAttached"),
+        "forvirtualnetwork": lambda v: (
+            Vlan.vlan_type == ("VirtualNetwork" if v else "DirectAttached")
+        ),
     }
     for key, clause in filters.items():
         value = args.get(key)
@@ -118,7 +147,9 @@ def list_vlan_ip_ranges(call: Call, args: Args) -> ListResult:
 
 @command(
     "deleteVlanIpRange",
-    params=[Param("id", UUID, required=True, entity="Vlan", description="the id of the VLAN IP range")],
+    params=[
+        Param("id", UUID, required=True, entity="Vlan", description="the id of the VLAN IP range")
+    ],
     response_class="SuccessResponse",
 )
 def delete_vlan_ip_range(call: Call, args: Args) -> SuccessResult:

@@ -51,12 +51,17 @@ def _spec(args: Args) -> zones.ZoneSpec:
     )
 
 
-def _view(call: Call, zone: Zone, capacity_items: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def _view(
+    call: Call, zone: Zone, capacity_items: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     details = zones.details_of(call.db, [zone.id]).get(zone.id)
     domain = call.db.get(Domain, zone.domain_id) if zone.domain_id else None
     return zone_view(
-        zone, details=details, domain=(domain.uuid, domain.name) if domain else None,
-        capacity=capacity_items, full=call.caller.is_root_admin,
+        zone,
+        details=details,
+        domain=(domain.uuid, domain.name) if domain else None,
+        capacity=capacity_items,
+        full=call.caller.is_root_admin,
     )
 
 
@@ -70,8 +75,16 @@ def _view(call: Call, zone: Zone, capacity_items: list[dict[str, Any]] | None = 
         Param("networktype", STRING, required=True, description="network type: Basic or Advanced"),
         Param("domainid", UUID, entity="Domain", description="the ID of the containing domain"),
         Param("isedge", BOOLEAN, since="4.18.0", description="true if the zone is an edge zone"),
-        Param("securitygroupenabled", BOOLEAN, description="true if network is security group enabled"),
-        Param("storageaccessgroups", LIST, collection=STRING, since="4.21.0", description="storage access groups"),
+        Param(
+            "securitygroupenabled", BOOLEAN, description="true if network is security group enabled"
+        ),
+        Param(
+            "storageaccessgroups",
+            LIST,
+            collection=STRING,
+            since="4.21.0",
+            description="storage access groups",
+        ),
     ],
     object_name="zone",
     response_class="ZoneResponse",
@@ -147,9 +160,7 @@ def list_zones(call: Call, args: Args) -> ListResult:
     caller = call.caller
     if not caller.is_root_admin:
         # Others see enabled zones that are public or dedicated to their domain tree.
-        visible = select(Domain.id).where(
-            Domain.path.in_(_ancestor_paths(caller.domain_path))
-        )
+        visible = select(Domain.id).where(Domain.path.in_(_ancestor_paths(caller.domain_path)))
         stmt = stmt.where(
             Zone.allocation_state == "Enabled",
             or_(Zone.domain_id.is_(None), Zone.domain_id.in_(visible)),

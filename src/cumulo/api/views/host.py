@@ -9,7 +9,9 @@ from cumulo.db.models.host import Host
 
 
 def host_view(
-    host: Host, names: Names, owners: dict[int, tuple[str, str]],
+    host: Host,
+    names: Names,
+    owners: dict[int, tuple[str, str]],
     ratios: tuple[float, float] = (1.0, 1.0),
 ) -> dict[str, Any]:
     cpu_total = host.cpus * host.speed

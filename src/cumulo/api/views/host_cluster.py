@@ -9,7 +9,9 @@ from cumulo.db.models.host_cluster import Cluster
 
 
 def cluster_view(
-    cluster: Cluster, names: Names, ratios: tuple[float, float] = (1.0, 1.0),
+    cluster: Cluster,
+    names: Names,
+    ratios: tuple[float, float] = (1.0, 1.0),
     capacity: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     place = names.place(cluster)

@@ -8,7 +8,9 @@ from cumulo.api.views.infra_names import Names
 from cumulo.db.models.pod import Pod
 
 
-def pod_view(pod: Pod, names: Names, capacity: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def pod_view(
+    pod: Pod, names: Names, capacity: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     start = [pod.start_ip] if pod.start_ip else []
     end = [pod.end_ip] if pod.end_ip else []
     return {
@@ -23,7 +25,9 @@ def pod_view(pod: Pod, names: Names, capacity: list[dict[str, Any]] | None = Non
         "vlanid": [],
         "ipranges": [
             {"startip": pod.start_ip, "endip": pod.end_ip, "forsystemvms": "0", "vlanid": None}
-        ] if pod.start_ip else [],
+        ]
+        if pod.start_ip
+        else [],
         "allocationstate": pod.allocation_state,
         "capacity": capacity,
         "hasannotations": False,

@@ -8,8 +8,12 @@ from cumulo.db.models.zone import Zone
 
 
 def zone_view(
-    zone: Zone, *, details: dict[str, str] | None = None, domain: tuple[str, str] | None = None,
-    capacity: list[dict[str, Any]] | None = None, full: bool = True,
+    zone: Zone,
+    *,
+    details: dict[str, str] | None = None,
+    domain: tuple[str, str] | None = None,
+    capacity: list[dict[str, Any]] | None = None,
+    full: bool = True,
 ) -> dict[str, Any]:
     view: dict[str, Any] = {
         "id": zone.uuid,

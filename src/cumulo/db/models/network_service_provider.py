@@ -19,9 +19,7 @@ class NetworkServiceProvider(Entity):
     name: Mapped[str] = mapped_column(String(64))
     # Disabled | Enabled | Shutdown
     state: Mapped[str] = mapped_column(String(32), default="Disabled")
-    destination_physical_network_id: Mapped[int | None] = mapped_column(
-        BigInteger, nullable=True
-    )
+    destination_physical_network_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # Comma-separated service names (Dhcp, Dns, SourceNat ...).
     services: Mapped[str] = mapped_column(String(1024), default="")
 
@@ -32,9 +30,7 @@ class VirtualRouterElement(Entity):
     __tablename__ = "virtual_router_element"
     __table_args__ = (UniqueConstraint("provider_id"),)
 
-    provider_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("network_service_provider.id")
-    )
+    provider_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("network_service_provider.id"))
     # VirtualRouter | VPCVirtualRouter
     type: Mapped[str] = mapped_column(String(32))
     enabled: Mapped[bool] = mapped_column(Boolean, default=False)

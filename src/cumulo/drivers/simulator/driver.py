@@ -49,9 +49,7 @@ class SimulatorDriver(HypervisorDriver):
         self.latency_ms = latency_ms
 
     # -- plumbing ---------------------------------------------------------------
-    def _answer(
-        self, command: str, mock: Mock | None, body: Callable[[], Answer]
-    ) -> Answer:
+    def _answer(self, command: str, mock: Mock | None, body: Callable[[], Answer]) -> Answer:
         """Latency, then the fault rule, then the simulated work."""
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000)
@@ -95,7 +93,11 @@ class SimulatorDriver(HypervisorDriver):
                 host = self.world.hosts.get(spec.guid)
                 if host is None:
                     host = SimHost(
-                        spec.guid, spec.name, spec.cpus, spec.speed, spec.memory,
+                        spec.guid,
+                        spec.name,
+                        spec.cpus,
+                        spec.speed,
+                        spec.memory,
                         spec.local_storage,
                     )
                     self.world.hosts[spec.guid] = host

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
-from cumulo.drivers.base import GiB, DriverError
+from cumulo.drivers.base import DriverError, GiB
 
 DEFAULT_CORES = 4
 DEFAULT_SPEED = 8000  # MHz

@@ -64,7 +64,9 @@ class Machine:
         return True
 
 
-def table(label: str, model: Any, column: str, rows: dict[str, tuple[tuple[str, ...], str]]) -> Machine:
+def table(
+    label: str, model: Any, column: str, rows: dict[str, tuple[tuple[str, ...], str]]
+) -> Machine:
     return Machine(
         model,
         column,
