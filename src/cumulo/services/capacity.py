@@ -213,6 +213,8 @@ def _zone_capacity(session: Session, where: Where) -> list[Capacity]:
     if where.zone_id is not None:
         stores = stores.where(ImageStore.zone_id == where.zone_id)
     for zone_id, total, used in session.execute(stores).all():
+        if zone_id is None:
+            continue
         out.append(
             Capacity(SECONDARY_STORAGE, zone_id, None, None, int(total or 0), int(used or 0))
         )

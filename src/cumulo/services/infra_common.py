@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from cumulo.errors import InvalidParameter
 
+T = TypeVar("T")
 ALLOCATION_STATES = ("Enabled", "Disabled")
 
 
@@ -67,3 +68,11 @@ def drop_details(session: Session, model: Any, owner_column: str, owner_id: int)
 
 def exists(session: Session, stmt: Any) -> bool:
     return session.execute(stmt.limit(1)).first() is not None
+
+
+def must_get(session: Session, model: type[T], row_id: int) -> T:
+    """A row a job saved the id of; it exists (deletes are in the same job or refused)."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise LookupError(f"{model.__name__} {row_id} vanished")
+    return row

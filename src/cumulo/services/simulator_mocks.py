@@ -6,7 +6,7 @@ to the driver; drivers never read the database.
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from cumulo.db.models.host import Host
@@ -77,7 +77,7 @@ def cleanup(session: Session, mock_id: int | None) -> None:
         mock.mark_removed()
 
 
-def _active() -> object:
+def _active() -> ColumnElement[bool]:
     return (SimulatorMock.removed.is_(None)) & (
         or_(SimulatorMock.count.is_(None), SimulatorMock.count > 0)
     )

@@ -24,6 +24,7 @@ from cumulo.drivers import registry
 from cumulo.drivers.base import COMMAND_MAINTAIN
 from cumulo.jobs.context import JobRun
 from cumulo.services import clusters, hosts, simulator_mocks
+from cumulo.services.infra_common import must_get
 from cumulo.services.states import host as states
 
 
@@ -248,7 +249,7 @@ _ID = [Param("id", UUID, required=True, entity="Host", description="the host ID"
 
 def _host_result(job: JobRun, host_id: int) -> ObjectResult:
     return job.transaction(
-        lambda s: ObjectResult(host_items(s, [s.get(Host, host_id)])[0]), idempotent=True
+        lambda s: ObjectResult(host_items(s, [must_get(s, Host, host_id)])[0]), idempotent=True
     )
 
 
@@ -271,19 +272,19 @@ def _prepare_maintenance(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     host_id = int(payload["host_id"])
 
     def ask(s: Session) -> None:
-        host = s.get(Host, host_id)
+        host = must_get(s, Host, host_id)
         assert host is not None
         if host.resource_state != states.PREPARE:  # not already done by a previous attempt
             states.RESOURCE.apply(s, host, "ask_maintenance")
         events_record(s, job, host, "MAINT.PREPARE", "Preparing host for maintenance")
 
     job.step("ask", lambda: job.transaction(ask))
-    left = job.transaction(lambda s: hosts.evacuate(s, s.get(Host, host_id)))
+    left = job.transaction(lambda s: hosts.evacuate(s, must_get(s, Host, host_id)))
     maintain = job.transaction(_maintain_plan(host_id))
     answer = registry.driver_for(maintain[0]).maintain(maintain[1], maintain[2])
 
     def finish(s: Session) -> None:
-        host = s.get(Host, host_id)
+        host = must_get(s, Host, host_id)
         event = "enter_maintenance" if answer.ok and not left else "unable_to_migrate"
         states.RESOURCE.try_apply(s, host, event)
 
@@ -293,7 +294,7 @@ def _prepare_maintenance(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
 
 def _maintain_plan(host_id: int):  # type: ignore[no-untyped-def]
     def plan(s: Session) -> tuple[str, str, Any]:
-        host = s.get(Host, host_id)
+        host = must_get(s, Host, host_id)
         assert host is not None
         mock = simulator_mocks.take(s, COMMAND_MAINTAIN, host)
         return host.hypervisor or "Simulator", host.guid, mock
@@ -328,7 +329,7 @@ def _cancel_maintenance(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     host_id = int(payload["host_id"])
 
     def cancel(s: Session) -> None:
-        host = s.get(Host, host_id)
+        host = must_get(s, Host, host_id)
         assert host is not None
         if host.resource_state != states.ENABLED:
             states.RESOURCE.apply(s, host, "cancel_maintenance")
@@ -362,14 +363,14 @@ def _reconnect_host(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     host_id = int(payload["host_id"])
 
     def ask(s: Session) -> None:
-        host = s.get(Host, host_id)
+        host = must_get(s, Host, host_id)
         assert host is not None
         states.STATUS.apply(s, host, "connect")
 
     job.step("connect", lambda: job.transaction(ask))
     deadline = time.monotonic() + RECONNECT_WAIT_SECONDS
     while time.monotonic() < deadline:
-        status = job.transaction(lambda s: s.get(Host, host_id).status, idempotent=True)
+        status = job.transaction(lambda s: must_get(s, Host, host_id).status, idempotent=True)
         if status != states.CONNECTING:
             break
         time.sleep(0.2)

@@ -216,7 +216,7 @@ def list_storage_tags(call: Call, args: Args) -> ListResult:
     items = [
         {"id": f"{pool_id}-{tag}", "name": tag, "poolid": uuid}
         for pool_id, uuid, tags in rows
-        for tag in tags.split(",")
+        for tag in (tags or "").split(",")
         if tag and (not args.keyword or args.keyword in tag)
     ]
     return ListResult(items, len(items))
