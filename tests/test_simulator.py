@@ -124,6 +124,8 @@ def test_ping_failure_takes_one_host_down_and_back(cloud: Cloud) -> None:
             break
         time.sleep(0.1)
     assert "Alert" in seen and state == "Down"  # Alert first, Down once it persists
+    time.sleep(1.5)  # a few more failed checks: it stays Down, no flapping back Up
+    assert api.call("listHosts", id=sick["id"])["host"][0]["state"] == "Down"
     assert api.call("listHosts", id=well["id"])["host"][0]["state"] == "Up"
     api.call("cleanupSimulatorMock", id=mock["id"])
     wait_hosts_up(api, 2)

@@ -96,7 +96,9 @@ class HostMonitor:
         for host in hosts:
             if host.hypervisor is None or registry.canonical(host.hypervisor) is None:
                 continue
-            connecting = host.status in (states.CONNECTING, states.DISCONNECTED, states.DOWN)
+            # A Down host is pinged, not reconnected: if its checks keep failing it
+            # must stay Down instead of flapping through Connecting and Up.
+            connecting = host.status in (states.CONNECTING, states.DISCONNECTED)
             command = COMMAND_READY if connecting else COMMAND_PING
             mock = simulator_mocks.take(session, command, host) if with_mocks else None
             checks.append(Check(host.id, host.hypervisor, connecting, spec_of(host), mock))

@@ -17,7 +17,7 @@ STATUS = table(
         # the owner node (re)connects the host
         "connect": ((CONNECTING, UP, DOWN, DISCONNECTED, ALERT), CONNECTING),
         "ready": ((CONNECTING, UP, DISCONNECTED, ALERT, DOWN), UP),
-        "ping_ok": ((UP, ALERT, DISCONNECTED), UP),
+        "ping_ok": ((UP, ALERT, DISCONNECTED, DOWN), UP),
         # a check failed: Alert first, Down once the failure persists
         "ping_failed": ((UP, CONNECTING, DISCONNECTED), ALERT),
         "confirmed_down": ((ALERT, DISCONNECTED, CONNECTING), DOWN),
