@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cumulo.db.base import Base, IdMixin
+from cumulo.db.base import Entity
 
 
-class GuestVlanRange(Base, IdMixin):
+class GuestVlanRange(Entity):
     __tablename__ = "guest_vlan_range"
 
     physical_network_id: Mapped[int] = mapped_column(

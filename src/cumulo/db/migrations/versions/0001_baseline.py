@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 03:23:28.428262
+Create Date: 2026-11-22 03:41:30.630410
 """
 
 from collections.abc import Sequence
@@ -383,9 +383,12 @@ def upgrade() -> None:
     sa.Column('start', sa.Integer(), nullable=False),
     sa.Column('end', sa.Integer(), nullable=False),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['physical_network_id'], ['physical_network.id'], name=op.f('fk_guest_vlan_range_physical_network_id_physical_network')),
     sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_guest_vlan_range_zone_id_zone')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_guest_vlan_range'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_guest_vlan_range')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_guest_vlan_range_uuid'))
     )
     with op.batch_alter_table('guest_vlan_range', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_guest_vlan_range_physical_network_id'), ['physical_network_id'], unique=False)
