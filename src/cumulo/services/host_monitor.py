@@ -37,6 +37,8 @@ class Check:
     host_id: int
     hypervisor: str
     connecting: bool
+    # Up with no failures counted: a good answer changes nothing but last_pinged.
+    healthy: bool
     spec: HostSpec
     mock: Mock | None
 
@@ -101,7 +103,8 @@ class HostMonitor:
             connecting = host.status in (states.CONNECTING, states.DISCONNECTED)
             command = COMMAND_READY if connecting else COMMAND_PING
             mock = simulator_mocks.take(session, command, host) if with_mocks else None
-            checks.append(Check(host.id, host.hypervisor, connecting, spec_of(host), mock))
+            healthy = host.status == states.UP and host.failed_pings == 0
+            checks.append(Check(host.id, host.hypervisor, connecting, healthy, spec_of(host), mock))
         return checks
 
     def _take_over(
@@ -120,7 +123,21 @@ class HostMonitor:
 
     def _record(self, session: Session, msid: int, results: list[tuple[Check, Answer]]) -> None:
         now = db_now(session)
+        # The common case, healthy hosts answering, is one UPDATE for all of them.
+        steady = {c.host_id for c, a in results if a.ok and c.healthy and not c.connecting}
+        if steady:
+            session.execute(
+                update(Host)
+                .where(
+                    Host.id.in_(steady),
+                    Host.mgmt_server_msid == msid,
+                    Host.status == states.UP,
+                )
+                .values(last_pinged=now)
+            )
         for check, answer in results:
+            if check.host_id in steady:
+                continue
             host = session.get(Host, check.host_id)
             if host is None or host.removed is not None or host.mgmt_server_msid != msid:
                 continue  # deleted or taken over meanwhile
