@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 03:49:09.319271
+Create Date: 2026-11-22 03:49:17.223241
 """
 
 from collections.abc import Sequence
@@ -241,6 +241,26 @@ def upgrade() -> None:
     sa.UniqueConstraint('name', 'role_type', 'tombstone', name=op.f('uq_role_name_role_type_tombstone')),
     sa.UniqueConstraint('uuid', name=op.f('uq_role_uuid'))
     )
+    op.create_table('simulator_mock',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.String(length=4096), nullable=False),
+    sa.Column('zone_id', sa.BigInteger(), nullable=True),
+    sa.Column('pod_id', sa.BigInteger(), nullable=True),
+    sa.Column('cluster_id', sa.BigInteger(), nullable=True),
+    sa.Column('host_id', sa.BigInteger(), nullable=True),
+    sa.Column('count', sa.Integer(), nullable=True),
+    sa.Column('json_response', sa.String(length=4096), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_simulator_mock')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_simulator_mock_uuid'))
+    )
+    with op.batch_alter_table('simulator_mock', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_simulator_mock_name'), ['name'], unique=False)
+
     op.create_table('system_property',
     sa.Column('name', sa.String(length=128), nullable=False),
     sa.Column('value', sa.String(length=4096), nullable=False),
@@ -377,6 +397,36 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_service_offering')),
     sa.UniqueConstraint('uuid', name=op.f('uq_service_offering_uuid'))
     )
+    op.create_table('zone',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=True),
+    sa.Column('network_type', sa.String(length=32), nullable=False),
+    sa.Column('dns1', sa.String(length=64), nullable=False),
+    sa.Column('dns2', sa.String(length=64), nullable=True),
+    sa.Column('ip6_dns1', sa.String(length=64), nullable=True),
+    sa.Column('ip6_dns2', sa.String(length=64), nullable=True),
+    sa.Column('internal_dns1', sa.String(length=64), nullable=False),
+    sa.Column('internal_dns2', sa.String(length=64), nullable=True),
+    sa.Column('guest_cidr', sa.String(length=64), nullable=True),
+    sa.Column('network_domain', sa.String(length=255), nullable=True),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('security_group_enabled', sa.Boolean(), nullable=False),
+    sa.Column('local_storage_enabled', sa.Boolean(), nullable=False),
+    sa.Column('is_edge', sa.Boolean(), nullable=False),
+    sa.Column('allocation_state', sa.String(length=32), nullable=False),
+    sa.Column('dhcp_provider', sa.String(length=64), nullable=False),
+    sa.Column('zone_token', sa.String(length=64), nullable=False),
+    sa.Column('sort_key', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_zone_domain_id_domain')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_zone')),
+    sa.UniqueConstraint('name', 'tombstone', name=op.f('uq_zone_name_tombstone')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_zone_uuid'))
+    )
     op.create_table('account_detail',
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -413,6 +463,30 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_affinity_group_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_affinity_group_domain_path'), ['domain_path'], unique=False)
 
+    op.create_table('image_store',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('provider', sa.String(length=32), nullable=False),
+    sa.Column('protocol', sa.String(length=32), nullable=True),
+    sa.Column('url', sa.String(length=2048), nullable=True),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('scope', sa.String(length=16), nullable=False),
+    sa.Column('readonly', sa.Boolean(), nullable=False),
+    sa.Column('total_bytes', sa.BigInteger(), nullable=False),
+    sa.Column('used_bytes', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_image_store_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_image_store')),
+    sa.UniqueConstraint('name', 'tombstone', name=op.f('uq_image_store_name_tombstone')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_image_store_uuid'))
+    )
+    with op.batch_alter_table('image_store', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_image_store_zone_id'), ['zone_id'], unique=False)
+
     op.create_table('network_offering',
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('unique_name', sa.String(length=255), nullable=False),
@@ -447,6 +521,48 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_network_offering')),
     sa.UniqueConstraint('uuid', name=op.f('uq_network_offering_uuid'))
     )
+    op.create_table('physical_network',
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('state', sa.String(length=32), nullable=False),
+    sa.Column('isolation_methods', sa.String(length=255), nullable=False),
+    sa.Column('tags', sa.String(length=1024), nullable=True),
+    sa.Column('broadcast_domain_range', sa.String(length=16), nullable=False),
+    sa.Column('speed', sa.String(length=32), nullable=True),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_physical_network_domain_id_domain')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_physical_network_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_physical_network')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_physical_network_uuid')),
+    sa.UniqueConstraint('zone_id', 'name', name=op.f('uq_physical_network_zone_id_name'))
+    )
+    with op.batch_alter_table('physical_network', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_physical_network_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('pod',
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('gateway', sa.String(length=64), nullable=True),
+    sa.Column('netmask', sa.String(length=64), nullable=True),
+    sa.Column('start_ip', sa.String(length=64), nullable=True),
+    sa.Column('end_ip', sa.String(length=64), nullable=True),
+    sa.Column('allocation_state', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_pod_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pod')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_pod_uuid')),
+    sa.UniqueConstraint('zone_id', 'name', 'tombstone', name=op.f('uq_pod_zone_id_name_tombstone'))
+    )
+    with op.batch_alter_table('pod', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pod_zone_id'), ['zone_id'], unique=False)
+
     op.create_table('project',
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('display_text', sa.String(length=255), nullable=True),
@@ -567,6 +683,71 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_vpc_offering')),
     sa.UniqueConstraint('uuid', name=op.f('uq_vpc_offering_uuid'))
     )
+    op.create_table('zone_detail',
+    sa.Column('zone_id', sa.BigInteger(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.String(length=1024), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_zone_detail_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_zone_detail')),
+    sa.UniqueConstraint('zone_id', 'name', name=op.f('uq_zone_detail_zone_id_name'))
+    )
+    with op.batch_alter_table('zone_detail', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_zone_detail_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('cluster',
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pod_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('hypervisor', sa.String(length=32), nullable=False),
+    sa.Column('cluster_type', sa.String(length=32), nullable=False),
+    sa.Column('allocation_state', sa.String(length=32), nullable=False),
+    sa.Column('managed_state', sa.String(length=32), nullable=False),
+    sa.Column('arch', sa.String(length=16), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['pod_id'], ['pod.id'], name=op.f('fk_cluster_pod_id_pod')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_cluster_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cluster')),
+    sa.UniqueConstraint('pod_id', 'name', 'tombstone', name=op.f('uq_cluster_pod_id_name_tombstone')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_cluster_uuid'))
+    )
+    with op.batch_alter_table('cluster', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cluster_pod_id'), ['pod_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cluster_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('guest_vlan_range',
+    sa.Column('physical_network_id', sa.BigInteger(), nullable=False),
+    sa.Column('zone_id', sa.BigInteger(), nullable=False),
+    sa.Column('start', sa.Integer(), nullable=False),
+    sa.Column('end', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['physical_network_id'], ['physical_network.id'], name=op.f('fk_guest_vlan_range_physical_network_id_physical_network')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_guest_vlan_range_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_guest_vlan_range')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_guest_vlan_range_uuid'))
+    )
+    with op.batch_alter_table('guest_vlan_range', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_guest_vlan_range_physical_network_id'), ['physical_network_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_guest_vlan_range_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('image_store_detail',
+    sa.Column('store_id', sa.BigInteger(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.String(length=1024), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.ForeignKeyConstraint(['store_id'], ['image_store.id'], name=op.f('fk_image_store_detail_store_id_image_store')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_image_store_detail')),
+    sa.UniqueConstraint('store_id', 'name', name=op.f('uq_image_store_detail_store_id_name'))
+    )
+    with op.batch_alter_table('image_store_detail', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_image_store_detail_store_id'), ['store_id'], unique=False)
+
     op.create_table('network_offering_service',
     sa.Column('offering_id', sa.BigInteger(), nullable=False),
     sa.Column('service', sa.String(length=64), nullable=False),
@@ -578,6 +759,44 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('network_offering_service', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_network_offering_service_offering_id'), ['offering_id'], unique=False)
+
+    op.create_table('network_service_provider',
+    sa.Column('physical_network_id', sa.BigInteger(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('state', sa.String(length=32), nullable=False),
+    sa.Column('destination_physical_network_id', sa.BigInteger(), nullable=True),
+    sa.Column('services', sa.String(length=1024), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['physical_network_id'], ['physical_network.id'], name=op.f('fk_network_service_provider_physical_network_id_physical_network')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_network_service_provider')),
+    sa.UniqueConstraint('physical_network_id', 'name', name=op.f('uq_network_service_provider_physical_network_id_name')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_network_service_provider_uuid'))
+    )
+    with op.batch_alter_table('network_service_provider', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_network_service_provider_physical_network_id'), ['physical_network_id'], unique=False)
+
+    op.create_table('physical_network_traffic_type',
+    sa.Column('physical_network_id', sa.BigInteger(), nullable=False),
+    sa.Column('traffic_type', sa.String(length=32), nullable=False),
+    sa.Column('kvm_label', sa.String(length=255), nullable=True),
+    sa.Column('xen_label', sa.String(length=255), nullable=True),
+    sa.Column('vmware_label', sa.String(length=255), nullable=True),
+    sa.Column('hyperv_label', sa.String(length=255), nullable=True),
+    sa.Column('ovm3_label', sa.String(length=255), nullable=True),
+    sa.Column('isolation_method', sa.String(length=32), nullable=True),
+    sa.Column('vlan', sa.String(length=255), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['physical_network_id'], ['physical_network.id'], name=op.f('fk_physical_network_traffic_type_physical_network_id_physical_network')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_physical_network_traffic_type')),
+    sa.UniqueConstraint('physical_network_id', 'traffic_type', name=op.f('uq_physical_network_traffic_type_physical_network_id_traffic_type')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_physical_network_traffic_type_uuid'))
+    )
+    with op.batch_alter_table('physical_network_traffic_type', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_physical_network_traffic_type_physical_network_id'), ['physical_network_id'], unique=False)
 
     op.create_table('project_account',
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -613,6 +832,39 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_user_session_expires'), ['expires'], unique=False)
         batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)
 
+    op.create_table('vlan',
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pod_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('physical_network_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('network_id', sa.BigInteger(), nullable=True),
+    sa.Column('vlan_tag', sa.String(length=255), nullable=False),
+    sa.Column('gateway', sa.String(length=64), nullable=True),
+    sa.Column('netmask', sa.String(length=64), nullable=True),
+    sa.Column('start_ip', sa.String(length=64), nullable=True),
+    sa.Column('end_ip', sa.String(length=64), nullable=True),
+    sa.Column('ip6_gateway', sa.String(length=64), nullable=True),
+    sa.Column('ip6_cidr', sa.String(length=64), nullable=True),
+    sa.Column('ip6_start', sa.String(length=64), nullable=True),
+    sa.Column('ip6_end', sa.String(length=64), nullable=True),
+    sa.Column('vlan_type', sa.String(length=32), nullable=False),
+    sa.Column('for_system_vms', sa.Boolean(), nullable=False),
+    sa.Column('account_id', sa.BigInteger(), nullable=True),
+    sa.Column('domain_id', sa.BigInteger(), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['physical_network_id'], ['physical_network.id'], name=op.f('fk_vlan_physical_network_id_physical_network')),
+    sa.ForeignKeyConstraint(['pod_id'], ['pod.id'], name=op.f('fk_vlan_pod_id_pod')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_vlan_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vlan')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_vlan_uuid'))
+    )
+    with op.batch_alter_table('vlan', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_vlan_network_id'), ['network_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_vlan_physical_network_id'), ['physical_network_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_vlan_pod_id'), ['pod_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_vlan_zone_id'), ['zone_id'], unique=False)
+
     op.create_table('vpc_offering_service',
     sa.Column('offering_id', sa.BigInteger(), nullable=False),
     sa.Column('service', sa.String(length=64), nullable=False),
@@ -625,15 +877,180 @@ def upgrade() -> None:
     with op.batch_alter_table('vpc_offering_service', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_vpc_offering_service_offering_id'), ['offering_id'], unique=False)
 
+    op.create_table('cluster_detail',
+    sa.Column('cluster_id', sa.BigInteger(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.String(length=1024), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.ForeignKeyConstraint(['cluster_id'], ['cluster.id'], name=op.f('fk_cluster_detail_cluster_id_cluster')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cluster_detail')),
+    sa.UniqueConstraint('cluster_id', 'name', name=op.f('uq_cluster_detail_cluster_id_name'))
+    )
+    with op.batch_alter_table('cluster_detail', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cluster_detail_cluster_id'), ['cluster_id'], unique=False)
+
+    op.create_table('host',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('type', sa.String(length=32), nullable=False),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('resource_state', sa.String(length=32), nullable=False),
+    sa.Column('hypervisor', sa.String(length=32), nullable=True),
+    sa.Column('hypervisor_version', sa.String(length=32), nullable=True),
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pod_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('cluster_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('guid', sa.String(length=255), nullable=False),
+    sa.Column('url', sa.String(length=255), nullable=False),
+    sa.Column('username', sa.String(length=255), nullable=True),
+    sa.Column('password', sa.String(length=1024), nullable=True),
+    sa.Column('private_ip', sa.String(length=64), nullable=True),
+    sa.Column('private_netmask', sa.String(length=64), nullable=True),
+    sa.Column('arch', sa.String(length=16), nullable=False),
+    sa.Column('cpu_sockets', sa.Integer(), nullable=False),
+    sa.Column('cpus', sa.Integer(), nullable=False),
+    sa.Column('speed', sa.Integer(), nullable=False),
+    sa.Column('total_memory', sa.BigInteger(), nullable=False),
+    sa.Column('local_storage', sa.BigInteger(), nullable=False),
+    sa.Column('cpu_allocated', sa.BigInteger(), nullable=False),
+    sa.Column('memory_allocated', sa.BigInteger(), nullable=False),
+    sa.Column('cpu_used_mhz', sa.BigInteger(), nullable=False),
+    sa.Column('memory_used', sa.BigInteger(), nullable=False),
+    sa.Column('tags', sa.String(length=1024), nullable=True),
+    sa.Column('annotation', sa.String(length=1024), nullable=True),
+    sa.Column('version', sa.String(length=32), nullable=True),
+    sa.Column('mgmt_server_msid', sa.BigInteger(), nullable=True),
+    sa.Column('last_mgmt_server_msid', sa.BigInteger(), nullable=True),
+    sa.Column('lease_expires', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('last_pinged', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('failed_pings', sa.Integer(), nullable=False),
+    sa.Column('disconnected', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['cluster_id'], ['cluster.id'], name=op.f('fk_host_cluster_id_cluster')),
+    sa.ForeignKeyConstraint(['pod_id'], ['pod.id'], name=op.f('fk_host_pod_id_pod')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_host_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_host')),
+    sa.UniqueConstraint('guid', 'tombstone', name=op.f('uq_host_guid_tombstone')),
+    sa.UniqueConstraint('pod_id', 'private_ip', 'tombstone', name=op.f('uq_host_pod_id_private_ip_tombstone')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_host_uuid'))
+    )
+    with op.batch_alter_table('host', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_host_cluster_id'), ['cluster_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_host_name'), ['name'], unique=False)
+        batch_op.create_index('ix_host_owner', ['mgmt_server_msid', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_host_pod_id'), ['pod_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_host_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_host_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('virtual_router_element',
+    sa.Column('provider_id', sa.BigInteger(), nullable=False),
+    sa.Column('type', sa.String(length=32), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['provider_id'], ['network_service_provider.id'], name=op.f('fk_virtual_router_element_provider_id_network_service_provider')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_virtual_router_element')),
+    sa.UniqueConstraint('provider_id', name=op.f('uq_virtual_router_element_provider_id')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_virtual_router_element_uuid'))
+    )
+    op.create_table('storage_pool',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pod_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('cluster_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('host_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('scope', sa.String(length=16), nullable=False),
+    sa.Column('pool_type', sa.String(length=32), nullable=False),
+    sa.Column('url', sa.String(length=2048), nullable=False),
+    sa.Column('host_address', sa.String(length=255), nullable=False),
+    sa.Column('path', sa.String(length=1024), nullable=False),
+    sa.Column('port', sa.Integer(), nullable=False),
+    sa.Column('provider', sa.String(length=64), nullable=False),
+    sa.Column('hypervisor', sa.String(length=32), nullable=True),
+    sa.Column('tags', sa.String(length=1024), nullable=True),
+    sa.Column('is_tag_a_rule', sa.Boolean(), nullable=False),
+    sa.Column('managed', sa.Boolean(), nullable=False),
+    sa.Column('capacity_bytes', sa.BigInteger(), nullable=False),
+    sa.Column('used_bytes', sa.BigInteger(), nullable=False),
+    sa.Column('allocated_bytes', sa.BigInteger(), nullable=False),
+    sa.Column('capacity_iops', sa.BigInteger(), nullable=True),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['cluster_id'], ['cluster.id'], name=op.f('fk_storage_pool_cluster_id_cluster')),
+    sa.ForeignKeyConstraint(['host_id'], ['host.id'], name=op.f('fk_storage_pool_host_id_host')),
+    sa.ForeignKeyConstraint(['pod_id'], ['pod.id'], name=op.f('fk_storage_pool_pod_id_pod')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_storage_pool_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_storage_pool')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_storage_pool_uuid')),
+    sa.UniqueConstraint('zone_id', 'name', 'tombstone', name=op.f('uq_storage_pool_zone_id_name_tombstone'))
+    )
+    with op.batch_alter_table('storage_pool', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_storage_pool_cluster_id'), ['cluster_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_storage_pool_host_id'), ['host_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_storage_pool_pod_id'), ['pod_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_storage_pool_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('storage_pool_detail',
+    sa.Column('pool_id', sa.BigInteger(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.String(length=1024), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.ForeignKeyConstraint(['pool_id'], ['storage_pool.id'], name=op.f('fk_storage_pool_detail_pool_id_storage_pool')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_storage_pool_detail')),
+    sa.UniqueConstraint('pool_id', 'name', name=op.f('uq_storage_pool_detail_pool_id_name'))
+    )
+    with op.batch_alter_table('storage_pool_detail', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_storage_pool_detail_pool_id'), ['pool_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('storage_pool_detail', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_storage_pool_detail_pool_id'))
+
+    op.drop_table('storage_pool_detail')
+    with op.batch_alter_table('storage_pool', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_storage_pool_zone_id'))
+        batch_op.drop_index(batch_op.f('ix_storage_pool_pod_id'))
+        batch_op.drop_index(batch_op.f('ix_storage_pool_host_id'))
+        batch_op.drop_index(batch_op.f('ix_storage_pool_cluster_id'))
+
+    op.drop_table('storage_pool')
+    op.drop_table('virtual_router_element')
+    with op.batch_alter_table('host', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_host_zone_id'))
+        batch_op.drop_index(batch_op.f('ix_host_status'))
+        batch_op.drop_index(batch_op.f('ix_host_pod_id'))
+        batch_op.drop_index('ix_host_owner')
+        batch_op.drop_index(batch_op.f('ix_host_name'))
+        batch_op.drop_index(batch_op.f('ix_host_cluster_id'))
+
+    op.drop_table('host')
+    with op.batch_alter_table('cluster_detail', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cluster_detail_cluster_id'))
+
+    op.drop_table('cluster_detail')
     with op.batch_alter_table('vpc_offering_service', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_vpc_offering_service_offering_id'))
 
     op.drop_table('vpc_offering_service')
+    with op.batch_alter_table('vlan', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_vlan_zone_id'))
+        batch_op.drop_index(batch_op.f('ix_vlan_pod_id'))
+        batch_op.drop_index(batch_op.f('ix_vlan_physical_network_id'))
+        batch_op.drop_index(batch_op.f('ix_vlan_network_id'))
+
+    op.drop_table('vlan')
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
         batch_op.drop_index(batch_op.f('ix_user_session_expires'))
@@ -644,10 +1061,36 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_project_account_account_id'))
 
     op.drop_table('project_account')
+    with op.batch_alter_table('physical_network_traffic_type', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_physical_network_traffic_type_physical_network_id'))
+
+    op.drop_table('physical_network_traffic_type')
+    with op.batch_alter_table('network_service_provider', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_network_service_provider_physical_network_id'))
+
+    op.drop_table('network_service_provider')
     with op.batch_alter_table('network_offering_service', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_network_offering_service_offering_id'))
 
     op.drop_table('network_offering_service')
+    with op.batch_alter_table('image_store_detail', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_image_store_detail_store_id'))
+
+    op.drop_table('image_store_detail')
+    with op.batch_alter_table('guest_vlan_range', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_guest_vlan_range_zone_id'))
+        batch_op.drop_index(batch_op.f('ix_guest_vlan_range_physical_network_id'))
+
+    op.drop_table('guest_vlan_range')
+    with op.batch_alter_table('cluster', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cluster_zone_id'))
+        batch_op.drop_index(batch_op.f('ix_cluster_pod_id'))
+
+    op.drop_table('cluster')
+    with op.batch_alter_table('zone_detail', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_zone_detail_zone_id'))
+
+    op.drop_table('zone_detail')
     op.drop_table('vpc_offering')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_account_id'))
@@ -670,7 +1113,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_project_domain_id'))
 
     op.drop_table('project')
+    with op.batch_alter_table('pod', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pod_zone_id'))
+
+    op.drop_table('pod')
+    with op.batch_alter_table('physical_network', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_physical_network_zone_id'))
+
+    op.drop_table('physical_network')
     op.drop_table('network_offering')
+    with op.batch_alter_table('image_store', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_image_store_zone_id'))
+
+    op.drop_table('image_store')
     with op.batch_alter_table('affinity_group', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_affinity_group_domain_path'))
         batch_op.drop_index(batch_op.f('ix_affinity_group_account_id'))
@@ -680,6 +1135,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_account_detail_account_id'))
 
     op.drop_table('account_detail')
+    op.drop_table('zone')
     op.drop_table('service_offering')
     with op.batch_alter_table('role_permission', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_role_permission_role_id'))
@@ -699,6 +1155,10 @@ def downgrade() -> None:
 
     op.drop_table('account')
     op.drop_table('system_property')
+    with op.batch_alter_table('simulator_mock', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_simulator_mock_name'))
+
+    op.drop_table('simulator_mock')
     op.drop_table('role')
     op.drop_table('resource_limit')
     op.drop_table('resource_count')
