@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 03:49:17.223241
+Create Date: 2026-11-22 03:49:55.349821
 """
 
 from collections.abc import Sequence
@@ -487,6 +487,50 @@ def upgrade() -> None:
     with op.batch_alter_table('image_store', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_image_store_zone_id'), ['zone_id'], unique=False)
 
+    op.create_table('network',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('display_text', sa.String(length=255), nullable=False),
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('physical_network_id', sa.BigInteger(), nullable=True),
+    sa.Column('network_offering_id', sa.BigInteger(), nullable=False),
+    sa.Column('traffic_type', sa.String(length=32), nullable=False),
+    sa.Column('guest_type', sa.String(length=32), nullable=True),
+    sa.Column('state', sa.String(length=32), nullable=False),
+    sa.Column('broadcast_uri', sa.String(length=255), nullable=True),
+    sa.Column('broadcast_domain_type', sa.String(length=32), nullable=False),
+    sa.Column('cidr', sa.String(length=64), nullable=True),
+    sa.Column('gateway', sa.String(length=64), nullable=True),
+    sa.Column('netmask', sa.String(length=64), nullable=True),
+    sa.Column('start_ip', sa.String(length=64), nullable=True),
+    sa.Column('end_ip', sa.String(length=64), nullable=True),
+    sa.Column('network_domain', sa.String(length=255), nullable=True),
+    sa.Column('dns1', sa.String(length=64), nullable=True),
+    sa.Column('dns2', sa.String(length=64), nullable=True),
+    sa.Column('acl_type', sa.String(length=16), nullable=False),
+    sa.Column('specify_ip_ranges', sa.Boolean(), nullable=False),
+    sa.Column('restart_required', sa.Boolean(), nullable=False),
+    sa.Column('is_system', sa.Boolean(), nullable=False),
+    sa.Column('vpc_id', sa.BigInteger(), nullable=True),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('project_id', sa.BigInteger(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_network_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_network_domain_id_domain')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_network_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_network')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_network_uuid'))
+    )
+    with op.batch_alter_table('network', schema=None) as batch_op:
+        batch_op.create_index('ix_network_owner', ['account_id', 'domain_path'], unique=False)
+        batch_op.create_index(batch_op.f('ix_network_zone_id'), ['zone_id'], unique=False)
+
     op.create_table('network_offering',
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('unique_name', sa.String(length=255), nullable=False),
@@ -662,6 +706,48 @@ def upgrade() -> None:
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_account_id'), ['account_id'], unique=False)
 
+    op.create_table('vm_template',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('display_text', sa.String(length=4096), nullable=False),
+    sa.Column('is_template', sa.Boolean(), nullable=False),
+    sa.Column('template_type', sa.String(length=16), nullable=False),
+    sa.Column('format', sa.String(length=16), nullable=False),
+    sa.Column('hypervisor', sa.String(length=32), nullable=False),
+    sa.Column('guest_os_id', sa.BigInteger(), nullable=True),
+    sa.Column('url', sa.String(length=2048), nullable=True),
+    sa.Column('checksum', sa.String(length=255), nullable=True),
+    sa.Column('size', sa.BigInteger(), nullable=True),
+    sa.Column('bits', sa.Integer(), nullable=False),
+    sa.Column('is_public', sa.Boolean(), nullable=False),
+    sa.Column('is_featured', sa.Boolean(), nullable=False),
+    sa.Column('is_extractable', sa.Boolean(), nullable=False),
+    sa.Column('cross_zones', sa.Boolean(), nullable=False),
+    sa.Column('bootable', sa.Boolean(), nullable=False),
+    sa.Column('password_enabled', sa.Boolean(), nullable=False),
+    sa.Column('ssh_key_enabled', sa.Boolean(), nullable=False),
+    sa.Column('is_dynamically_scalable', sa.Boolean(), nullable=False),
+    sa.Column('requires_hvm', sa.Boolean(), nullable=False),
+    sa.Column('template_tag', sa.String(length=255), nullable=True),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('project_id', sa.BigInteger(), nullable=True),
+    sa.Column('source_volume_id', sa.BigInteger(), nullable=True),
+    sa.Column('source_snapshot_id', sa.BigInteger(), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_vm_template_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_vm_template_domain_id_domain')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vm_template')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_vm_template_uuid'))
+    )
+    with op.batch_alter_table('vm_template', schema=None) as batch_op:
+        batch_op.create_index('ix_vm_template_owner', ['account_id', 'domain_path'], unique=False)
+
     op.create_table('vpc_offering',
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('unique_name', sa.String(length=255), nullable=False),
@@ -777,6 +863,36 @@ def upgrade() -> None:
     with op.batch_alter_table('network_service_provider', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_network_service_provider_physical_network_id'), ['physical_network_id'], unique=False)
 
+    op.create_table('nic',
+    sa.Column('instance_id', sa.BigInteger(), nullable=False),
+    sa.Column('instance_type', sa.String(length=32), nullable=False),
+    sa.Column('network_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('mac_address', sa.String(length=17), nullable=False),
+    sa.Column('ip4_address', sa.String(length=64), nullable=True),
+    sa.Column('netmask', sa.String(length=64), nullable=True),
+    sa.Column('gateway', sa.String(length=64), nullable=True),
+    sa.Column('ip6_address', sa.String(length=64), nullable=True),
+    sa.Column('broadcast_uri', sa.String(length=255), nullable=True),
+    sa.Column('isolation_uri', sa.String(length=255), nullable=True),
+    sa.Column('device_id', sa.Integer(), nullable=False),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('reserver_name', sa.String(length=255), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['network_id'], ['network.id'], name=op.f('fk_nic_network_id_network')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_nic')),
+    sa.UniqueConstraint('mac_address', 'tombstone', name=op.f('uq_nic_mac_address_tombstone')),
+    sa.UniqueConstraint('network_id', 'ip4_address', 'tombstone', name=op.f('uq_nic_network_id_ip4_address_tombstone')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_nic_uuid'))
+    )
+    with op.batch_alter_table('nic', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_nic_instance_id'), ['instance_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_nic_network_id'), ['network_id'], unique=False)
+
     op.create_table('physical_network_traffic_type',
     sa.Column('physical_network_id', sa.BigInteger(), nullable=False),
     sa.Column('traffic_type', sa.String(length=32), nullable=False),
@@ -814,6 +930,28 @@ def upgrade() -> None:
     with op.batch_alter_table('project_account', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_project_account_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_project_account_project_id'), ['project_id'], unique=False)
+
+    op.create_table('template_store_ref',
+    sa.Column('template_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('download_state', sa.String(length=32), nullable=False),
+    sa.Column('download_pct', sa.Integer(), nullable=False),
+    sa.Column('error_text', sa.String(length=1024), nullable=True),
+    sa.Column('install_path', sa.String(length=1024), nullable=True),
+    sa.Column('physical_size', sa.BigInteger(), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['store_id'], ['image_store.id'], name=op.f('fk_template_store_ref_store_id_image_store')),
+    sa.ForeignKeyConstraint(['template_id'], ['vm_template.id'], name=op.f('fk_template_store_ref_template_id_vm_template')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_template_store_ref_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_template_store_ref')),
+    sa.UniqueConstraint('template_id', 'store_id', name=op.f('uq_template_store_ref_template_id_store_id'))
+    )
+    with op.batch_alter_table('template_store_ref', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_template_store_ref_template_id'), ['template_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_template_store_ref_zone_id'), ['zone_id'], unique=False)
 
     op.create_table('user_session',
     sa.Column('session_id', sa.String(length=64), nullable=False),
@@ -1056,6 +1194,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_user_session_expires'))
 
     op.drop_table('user_session')
+    with op.batch_alter_table('template_store_ref', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_template_store_ref_zone_id'))
+        batch_op.drop_index(batch_op.f('ix_template_store_ref_template_id'))
+
+    op.drop_table('template_store_ref')
     with op.batch_alter_table('project_account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_account_project_id'))
         batch_op.drop_index(batch_op.f('ix_project_account_account_id'))
@@ -1065,6 +1208,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_physical_network_traffic_type_physical_network_id'))
 
     op.drop_table('physical_network_traffic_type')
+    with op.batch_alter_table('nic', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_nic_network_id'))
+        batch_op.drop_index(batch_op.f('ix_nic_instance_id'))
+
+    op.drop_table('nic')
     with op.batch_alter_table('network_service_provider', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_network_service_provider_physical_network_id'))
 
@@ -1092,6 +1240,10 @@ def downgrade() -> None:
 
     op.drop_table('zone_detail')
     op.drop_table('vpc_offering')
+    with op.batch_alter_table('vm_template', schema=None) as batch_op:
+        batch_op.drop_index('ix_vm_template_owner')
+
+    op.drop_table('vm_template')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_account_id'))
 
@@ -1122,6 +1274,11 @@ def downgrade() -> None:
 
     op.drop_table('physical_network')
     op.drop_table('network_offering')
+    with op.batch_alter_table('network', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_network_zone_id'))
+        batch_op.drop_index('ix_network_owner')
+
+    op.drop_table('network')
     with op.batch_alter_table('image_store', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_image_store_zone_id'))
 
