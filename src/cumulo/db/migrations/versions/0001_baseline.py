@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 03:49:55.349821
+Create Date: 2026-11-22 03:50:19.120005
 """
 
 from collections.abc import Sequence
@@ -706,6 +706,56 @@ def upgrade() -> None:
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_account_id'), ['account_id'], unique=False)
 
+    op.create_table('vm_instance',
+    sa.Column('instance_name', sa.String(length=255), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('display_name', sa.String(length=255), nullable=True),
+    sa.Column('vm_type', sa.String(length=32), nullable=False),
+    sa.Column('state', sa.String(length=32), nullable=False),
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pod_id', sa.BigInteger(), nullable=True),
+    sa.Column('cluster_id', sa.BigInteger(), nullable=True),
+    sa.Column('host_id', sa.BigInteger(), nullable=True),
+    sa.Column('last_host_id', sa.BigInteger(), nullable=True),
+    sa.Column('hypervisor', sa.String(length=32), nullable=True),
+    sa.Column('service_offering_id', sa.BigInteger(), nullable=False),
+    sa.Column('template_id', sa.BigInteger(), nullable=True),
+    sa.Column('iso_id', sa.BigInteger(), nullable=True),
+    sa.Column('guest_os_id', sa.BigInteger(), nullable=True),
+    sa.Column('cpu_number', sa.Integer(), nullable=False),
+    sa.Column('cpu_speed', sa.Integer(), nullable=False),
+    sa.Column('memory_mb', sa.Integer(), nullable=False),
+    sa.Column('ha_enabled', sa.Boolean(), nullable=False),
+    sa.Column('limit_cpu_use', sa.Boolean(), nullable=False),
+    sa.Column('display_vm', sa.Boolean(), nullable=False),
+    sa.Column('password', sa.LargeBinary(), nullable=True),
+    sa.Column('user_data', sa.Text(), nullable=True),
+    sa.Column('ssh_keypair_names', sa.String(length=1024), nullable=True),
+    sa.Column('group_name', sa.String(length=255), nullable=True),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('project_id', sa.BigInteger(), nullable=True),
+    sa.Column('destroyed_at', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_vm_instance_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_vm_instance_domain_id_domain')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_vm_instance_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vm_instance')),
+    sa.UniqueConstraint('instance_name', name=op.f('uq_vm_instance_instance_name')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_vm_instance_uuid'))
+    )
+    with op.batch_alter_table('vm_instance', schema=None) as batch_op:
+        batch_op.create_index('ix_vm_instance_host', ['host_id'], unique=False)
+        batch_op.create_index('ix_vm_instance_owner', ['account_id', 'domain_path'], unique=False)
+        batch_op.create_index('ix_vm_instance_type_state', ['vm_type', 'state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_vm_instance_zone_id'), ['zone_id'], unique=False)
+
     op.create_table('vm_template',
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('display_text', sa.String(length=4096), nullable=False),
@@ -747,6 +797,45 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('vm_template', schema=None) as batch_op:
         batch_op.create_index('ix_vm_template_owner', ['account_id', 'domain_path'], unique=False)
+
+    op.create_table('volume',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('volume_type', sa.String(length=16), nullable=False),
+    sa.Column('state', sa.String(length=32), nullable=False),
+    sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pool_id', sa.BigInteger(), nullable=True),
+    sa.Column('last_pool_id', sa.BigInteger(), nullable=True),
+    sa.Column('instance_id', sa.BigInteger(), nullable=True),
+    sa.Column('device_id', sa.Integer(), nullable=True),
+    sa.Column('disk_offering_id', sa.BigInteger(), nullable=True),
+    sa.Column('template_id', sa.BigInteger(), nullable=True),
+    sa.Column('path', sa.String(length=1024), nullable=True),
+    sa.Column('format', sa.String(length=16), nullable=True),
+    sa.Column('provisioning_type', sa.String(length=16), nullable=False),
+    sa.Column('min_iops', sa.BigInteger(), nullable=True),
+    sa.Column('max_iops', sa.BigInteger(), nullable=True),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('project_id', sa.BigInteger(), nullable=True),
+    sa.Column('destroyed_at', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_volume_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_volume_domain_id_domain')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_volume_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_volume')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_volume_uuid'))
+    )
+    with op.batch_alter_table('volume', schema=None) as batch_op:
+        batch_op.create_index('ix_volume_instance', ['instance_id'], unique=False)
+        batch_op.create_index('ix_volume_owner', ['account_id', 'domain_path'], unique=False)
+        batch_op.create_index(batch_op.f('ix_volume_zone_id'), ['zone_id'], unique=False)
 
     op.create_table('vpc_offering',
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -1240,10 +1329,23 @@ def downgrade() -> None:
 
     op.drop_table('zone_detail')
     op.drop_table('vpc_offering')
+    with op.batch_alter_table('volume', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volume_zone_id'))
+        batch_op.drop_index('ix_volume_owner')
+        batch_op.drop_index('ix_volume_instance')
+
+    op.drop_table('volume')
     with op.batch_alter_table('vm_template', schema=None) as batch_op:
         batch_op.drop_index('ix_vm_template_owner')
 
     op.drop_table('vm_template')
+    with op.batch_alter_table('vm_instance', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_vm_instance_zone_id'))
+        batch_op.drop_index('ix_vm_instance_type_state')
+        batch_op.drop_index('ix_vm_instance_owner')
+        batch_op.drop_index('ix_vm_instance_host')
+
+    op.drop_table('vm_instance')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_account_id'))
 
