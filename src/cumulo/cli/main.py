@@ -6,7 +6,9 @@ import click
 
 from cumulo import __version__
 from cumulo.cli.admin import admin
+from cumulo.cli.cluster import cluster
 from cumulo.cli.db import db
+from cumulo.cli.lab import lab
 from cumulo.cli.serve import serve
 
 
@@ -19,6 +21,8 @@ def cli() -> None:
 cli.add_command(serve)
 cli.add_command(db)
 cli.add_command(admin)
+cli.add_command(cluster)
+cli.add_command(lab)
 
 
 def main() -> None:
