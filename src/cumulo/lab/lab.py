@@ -199,15 +199,12 @@ def _known(host: str) -> None:
 
 def down(cfg: LabConfig) -> None:
     """Remove every process, namespace, route and file of the lab; safe to repeat."""
-    for host in (*DB_NODES, *LBS):
-        if cfg.ns(host) in netns.existing():
-            services.kill_host(cfg, host)
-        else:
-            for pidfile in (cfg.host_dir(host) / "run").glob("*.pid"):
-                procs.kill_pidfile(pidfile)
+    recorded = [
+        procs.read_pid(f) for host in (*DB_NODES, *LBS) for f in (cfg.host_dir(host) / "run").glob("*.pid")
+    ]
+    procs.kill_all([p for p in recorded if p])
+    procs.kill_all([p for ns in cfg.all_namespaces for p in services.ns_pids(ns)])
     for ns in cfg.all_namespaces:
-        for pid in services.ns_pids(ns):
-            procs.kill(pid)
         netns.delete(ns)
     netns.safety_route(f"{cfg.net}.0.0/16", add=False)
     shutil.rmtree(cfg.state_dir, ignore_errors=True)

@@ -77,3 +77,16 @@ def kill(pid: int | None, sig: int = signal.SIGKILL, wait: float = 5.0) -> bool:
 
 def kill_pidfile(pidfile: Path, sig: int = signal.SIGKILL) -> bool:
     return kill(read_pid(pidfile), sig)
+
+
+def kill_all(pids: list[int], wait: float = 10.0) -> None:
+    """SIGKILL all at once, then wait (bounded) for every one of them."""
+    for pid in pids:
+        if alive(pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + wait
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.02)

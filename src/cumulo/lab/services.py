@@ -77,14 +77,12 @@ def start_lb(cfg: LabConfig, host: str) -> None:
 
 
 def kill_host(cfg: LabConfig, host: str) -> list[str]:
-    """kill -9 every process of the host: the ones we recorded, then whatever is left
-    in its namespace (e.g. rsync started by an SST)."""
-    killed = []
-    for name in services(host):
-        if procs.kill_pidfile(pidfile(cfg, host, name)):
-            killed.append(name)
-    for pid in ns_pids(cfg.ns(host)):
-        procs.kill(pid)
+    """kill -9 every process of the host: the ones we recorded, and whatever else
+    runs in its namespace (e.g. rsync started by an SST)."""
+    recorded = {name: procs.read_pid(pidfile(cfg, host, name)) for name in services(host)}
+    killed = [name for name, pid in recorded.items() if procs.alive(pid)]
+    pids = [p for p in recorded.values() if p] + ns_pids(cfg.ns(host))
+    procs.kill_all(pids)
     return killed
 
 

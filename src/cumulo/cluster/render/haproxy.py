@@ -100,12 +100,18 @@ def _galera(ctx: Context, db_vip: str) -> list[str]:
 
 
 def _stats(ctx: Context, lb: LoadBalancer) -> list[str]:
+    port = ctx.inv.web.stats_port
+    vips = [ctx.inv.vips["web"].address, ctx.inv.vips["db"].address]
     return [
+        "# Also on the VIPs: whoever answers there holds the VIP (X-Cumulo-LB says who);",
+        "# `cumulo doctor` reads both.",
         "listen stats",
         "    mode http",
-        f"    bind {ctx.web_addr(lb)}:{ctx.inv.web.stats_port}",
+        f"    bind {ctx.web_addr(lb)}:{port}",
+        *[f"    bind {vip}:{port}" for vip in vips],
         "    stats enable",
         "    stats uri /stats",
         "    stats refresh 5s",
         f"    stats auth admin:{ctx.secrets['stats_password']}",
+        f"    http-after-response set-header X-Cumulo-LB {lb.name}",
     ]
