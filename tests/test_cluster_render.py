@@ -34,15 +34,22 @@ def _self_signed_pem(path: Path) -> None:
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cumulo.test")])
     now = dt.datetime.now(dt.UTC)
     cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name)
-        .public_key(key.public_key()).serial_number(1)
-        .not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
         .sign(key, hashes.SHA256())
     )
     path.write_bytes(
         cert.public_bytes(serialization.Encoding.PEM)
-        + key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+        + key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
     )
 
 
@@ -60,8 +67,10 @@ def netns_with_eth0_eth1() -> Iterator[str]:
     ns = f"ckt-{uuid.uuid4().hex[:6]}"
     subprocess.run(["ip", "netns", "add", ns], check=True)
     try:
-        subprocess.run(["ip", "-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name",
-                        "eth1"], check=True)
+        subprocess.run(
+            ["ip", "-n", ns, "link", "add", "eth0", "type", "veth", "peer", "name", "eth1"],
+            check=True,
+        )
         yield ns
     finally:
         subprocess.run(["ip", "netns", "delete", ns], check=False)
@@ -79,21 +88,44 @@ def test_rendered_configs_pass_the_real_checkers(
     _render(inv, out, tmp_path / "secrets.toml")
 
     for lb in inv.load_balancers:
-        res = subprocess.run(["haproxy", "-c", "-f", str(out / lb.name / "haproxy.cfg")],
-                             capture_output=True, text=True)
+        res = subprocess.run(
+            ["haproxy", "-c", "-f", str(out / lb.name / "haproxy.cfg")],
+            capture_output=True,
+            text=True,
+        )
         assert res.returncode == 0, res.stdout + res.stderr
         res = subprocess.run(
-            ["ip", "netns", "exec", netns_with_eth0_eth1, "keepalived", "-t", "-f",
-             str(out / lb.name / "keepalived.conf")], capture_output=True, text=True)
+            [
+                "ip",
+                "netns",
+                "exec",
+                netns_with_eth0_eth1,
+                "keepalived",
+                "-t",
+                "-f",
+                str(out / lb.name / "keepalived.conf"),
+            ],
+            capture_output=True,
+            text=True,
+        )
         assert res.returncode == 0, res.stdout + res.stderr
     for node in inv.galera_nodes:
         res = subprocess.run(
-            ["mariadbd", f"--defaults-file={out / node.name / '60-galera.cnf'}", "--user=root",
-             "--help", "--verbose"], capture_output=True, text=True, timeout=60)
+            [
+                "mariadbd",
+                f"--defaults-file={out / node.name / '60-galera.cnf'}",
+                "--user=root",
+                "--help",
+                "--verbose",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert res.returncode == 0, res.stderr[-2000:]
         assert re.search(r"^wsrep-on\s+TRUE", res.stdout, re.M)
         assert re.search(r"^innodb-autoinc-lock-mode\s+2", res.stdout, re.M)
-        assert re.search(r"^max-connections\s+%d$" % inv.max_connections, res.stdout, re.M)
+        assert re.search(rf"^max-connections\s+{inv.max_connections}$", res.stdout, re.M)
 
 
 def test_a_broken_config_is_caught_by_the_checkers(tmp_path: Path) -> None:
@@ -104,8 +136,12 @@ def test_a_broken_config_is_caught_by_the_checkers(tmp_path: Path) -> None:
     assert subprocess.run(["haproxy", "-c", "-f", str(cfg)], capture_output=True).returncode != 0
     cnf = tmp_path / "mgm1" / "60-galera.cnf"
     cnf.write_text(cnf.read_text() + "innodb_autoinc_lock_modez = 2\n")
-    res = subprocess.run(["mariadbd", f"--defaults-file={cnf}", "--user=root", "--help",
-                          "--verbose"], capture_output=True, text=True, timeout=60)
+    res = subprocess.run(
+        ["mariadbd", f"--defaults-file={cnf}", "--user=root", "--help", "--verbose"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert res.returncode != 0 and "unknown variable" in res.stderr
 
 
@@ -133,11 +169,17 @@ def test_topology_a_contents(tmp_path: Path) -> None:
     assert f"auth_pass {secrets['vrrp_web']}" in k2 and len(secrets["vrrp_web"]) == 8
 
     cnf = (tmp_path / "manager-2" / "60-galera.cnf").read_text()
-    for line in ("wsrep_on = ON", "wsrep_provider = /usr/lib/galera/libgalera_smm.so",
-                 'wsrep_cluster_address = "gcomm://192.168.2.30,192.168.2.31,192.168.2.32"',
-                 "wsrep_node_address = 192.168.2.31", "wsrep_node_name = manager-2",
-                 "binlog_format = ROW", "innodb_rollback_on_timeout = 1",
-                 "evs.suspect_timeout=PT2S", "evs.inactive_timeout=PT4S"):
+    for line in (
+        "wsrep_on = ON",
+        "wsrep_provider = /usr/lib/galera/libgalera_smm.so",
+        'wsrep_cluster_address = "gcomm://192.168.2.30,192.168.2.31,192.168.2.32"',
+        "wsrep_node_address = 192.168.2.31",
+        "wsrep_node_name = manager-2",
+        "binlog_format = ROW",
+        "innodb_rollback_on_timeout = 1",
+        "evs.suspect_timeout=PT2S",
+        "evs.inactive_timeout=PT4S",
+    ):
         assert line in cnf
     assert "max_connections = 110" in cnf  # 3 managers x (10 + 10) + 50
 
@@ -185,14 +227,22 @@ def test_cli_keeps_secrets_stable_across_renders(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda t: t.replace('[arbitrator]\nname = "lb2"\naddresses = { lan = "192.168.1.12" }',
-                             ""), "add a third Galera node or an [arbitrator]"),
-        (lambda t: t.replace('address = "192.168.1.10"', 'address = "10.0.0.10"'),
-         "vips.web.address: 10.0.0.10 is not inside 192.168.1.0/24"),
+        (
+            lambda t: t.replace(
+                '[arbitrator]\nname = "lb2"\naddresses = { lan = "192.168.1.12" }', ""
+            ),
+            "add a third Galera node or an [arbitrator]",
+        ),
+        (
+            lambda t: t.replace('address = "192.168.1.10"', 'address = "10.0.0.10"'),
+            "vips.web.address: 10.0.0.10 is not inside 192.168.1.0/24",
+        ),
         (lambda t: t.replace("priority = 100", "priority = 101"), "same priority"),
         (lambda t: t.replace("vrid = 51", "vrid = 52"), "vrid: 52 is already used"),
-        (lambda t: t.replace("[database]", "[database]\nwritter = 'mgm1'"),
-         "database.writter: unknown key"),
+        (
+            lambda t: t.replace("[database]", "[database]\nwritter = 'mgm1'"),
+            "database.writter: unknown key",
+        ),
         (lambda t: t.replace('name = "mgm2"', 'name = "mgm1"'), "appear twice"),
     ],
 )

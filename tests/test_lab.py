@@ -39,9 +39,20 @@ def lab() -> Iterator[LabConfig]:
 def _probe(cfg: LabConfig, mode: str, action) -> dict:  # type: ignore[no-untyped-def]
     """Start a probe in the client namespace, inject the failure, time the recovery."""
     p = subprocess.Popen(
-        ["ip", "netns", "exec", cfg.ns("client"), sys.executable, "-m", "cumulo.lab.probe",
-         str(cfg.state_dir), mode],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        [
+            "ip",
+            "netns",
+            "exec",
+            cfg.ns("client"),
+            sys.executable,
+            "-m",
+            "cumulo.lab.probe",
+            str(cfg.state_dir),
+            mode,
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert p.stdin and p.stdout
     assert p.stdout.readline().strip() == "ready"
@@ -66,25 +77,46 @@ def test_lab_serves_the_api_and_survives_failures(lab: LabConfig) -> None:
 
     # A signed listApis through the web VIP, from the client namespace.
     out = subprocess.run(
-        ["ip", "netns", "exec", cfg.ns("client"), sys.executable, "-m", "cumulo.lab.probe",
-         str(cfg.state_dir), "once"], capture_output=True, text=True, timeout=60, check=True)
+        [
+            "ip",
+            "netns",
+            "exec",
+            cfg.ns("client"),
+            sys.executable,
+            "-m",
+            "cumulo.lab.probe",
+            str(cfg.state_dir),
+            "once",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert json.loads(out.stdout)["count"] > 5
 
     # The MASTER load balancer dies: the VIPs move to lb2.
     lb = _probe(cfg, "read", lambda: lab_ops.kill(cfg, "lb1"))
-    print(f"\nlb1 killed: API answers again through the VIP after {lb['elapsed']}s "
-          f"({lb['failures']} failed calls)")
+    print(
+        f"\nlb1 killed: API answers again through the VIP after {lb['elapsed']}s "
+        f"({lb['failures']} failed calls)"
+    )
     assert lb["elapsed"] is not None and lb["elapsed"] < 15
     assert lab_ops.vip_holders(cfg) == {"web": ["lb2"], "db": ["lb2"]}
     lab_ops.heal(cfg, "lb1")
-    back = lab_ops.wait(lambda: lab_ops.vip_holders(cfg) == {"web": ["lb1"], "db": ["lb1"]},
-                        30, "lb1 did not take the VIPs back")
+    back = lab_ops.wait(
+        lambda: lab_ops.vip_holders(cfg) == {"web": ["lb1"], "db": ["lb1"]},
+        30,
+        "lb1 did not take the VIPs back",
+    )
     print(f"lb1 healed: took the VIPs back (preempt) after {back:.1f}s")
 
     # The Galera writer (also a management node) dies: writes move to db2.
     db = _probe(cfg, "write", lambda: lab_ops.kill(cfg, "db1"))
-    print(f"db1 killed: createDomain through the VIP succeeds again after {db['elapsed']}s "
-          f"({db['failures']} failed calls)")
+    print(
+        f"db1 killed: createDomain through the VIP succeeds again after {db['elapsed']}s "
+        f"({db['failures']} failed calls)"
+    )
     assert db["elapsed"] is not None and db["elapsed"] < 30
     st = collect(cfg)
     assert st["hosts"]["db2"]["wsrep"]["wsrep_cluster_size"] == "2"
@@ -95,8 +127,11 @@ def test_lab_serves_the_api_and_survives_failures(lab: LabConfig) -> None:
     assert "IST received" in log  # rejoined incrementally, not by a full copy
     print(f"db1 healed: Synced by IST and serving after {took:.1f}s")
     assert mariadb.wsrep(cfg, "db1")["wsrep_cluster_size"] == "3"
-    lab_ops.wait(lambda: lab_ops.backend_up(cfg, "lb1", "galera", "db1"), 30,
-                 "HAProxy did not take db1 back as the writer")
+    lab_ops.wait(
+        lambda: lab_ops.backend_up(cfg, "lb1", "galera", "db1"),
+        30,
+        "HAProxy did not take db1 back as the writer",
+    )
     after = _probe(cfg, "write", lambda: None)
     assert after["elapsed"] is not None and after["elapsed"] < 10
 

@@ -30,11 +30,19 @@ def _setup(db: MariaDB, tmp: Path, node: str, *extra: str) -> tuple[int, str]:
     res = CliRunner().invoke(
         cli,
         [
-            "cluster", "setup-databases", f"cumulo:s3cret%pw@{db.host}:{db.port}",
-            "--config-out", str(tmp / node / "cumulo.toml"),
-            "--data-dir", str(tmp / node / "data"),
-            "--key-file", str(tmp / node / "cluster.key"),
-            "--node-name", node, "--service-ip", "127.0.0.1",
+            "cluster",
+            "setup-databases",
+            f"cumulo:s3cret%pw@{db.host}:{db.port}",
+            "--config-out",
+            str(tmp / node / "cumulo.toml"),
+            "--data-dir",
+            str(tmp / node / "data"),
+            "--key-file",
+            str(tmp / node / "cluster.key"),
+            "--node-name",
+            node,
+            "--service-ip",
+            "127.0.0.1",
             *extra,
         ],
     )
@@ -66,8 +74,9 @@ def test_first_node_creates_database_least_privilege_user_schema_and_key(
     grants = mariadb.sql("SHOW GRANTS FOR 'cumulo'@'%'")
     assert "`cumulo`.*" in grants and "ON *.*" in grants.split("\n")[0]
     assert "ALL PRIVILEGES ON *.*" not in grants
-    conn = pymysql.connect(host=mariadb.host, port=mariadb.port, user="cumulo",
-                           password="s3cret%pw")
+    conn = pymysql.connect(
+        host=mariadb.host, port=mariadb.port, user="cumulo", password="s3cret%pw"
+    )
     try:
         with conn.cursor() as cur, pytest.raises(pymysql.err.OperationalError) as err:
             cur.execute("CREATE DATABASE stolen")
@@ -107,8 +116,9 @@ def test_doctor_finds_the_503_key_mismatch(
 
     monkeypatch.setenv("CUMULO_PASSWORD_HASH_MEMORY_KIB", "1024")
     mariadb.sql("DROP DATABASE IF EXISTS cumulo")
-    code, out = _setup(mariadb, tmp_path, "n1", f"--deploy-as={ADMIN_USER}:{ADMIN_PASSWORD}",
-                       "--force")
+    code, out = _setup(
+        mariadb, tmp_path, "n1", f"--deploy-as={ADMIN_USER}:{ADMIN_PASSWORD}", "--force"
+    )
     assert code == 0, out
     config = str(tmp_path / "n1" / "cumulo.toml")
     monkeypatch.setenv("CUMULO_CONFIG", config)  # restored after the test

@@ -24,7 +24,10 @@ class MariaDB:
     def sql(self, statement: str) -> str:
         res = subprocess.run(
             ["mariadb", f"--socket={self.socket}", "-uroot", "-N", "-B", "-e", statement],
-            capture_output=True, text=True, timeout=20, check=True,
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
         )
         return res.stdout
 
@@ -46,17 +49,36 @@ def private_mariadb() -> Iterator[MariaDB]:
     shutil.chown(base, "mysql", "mysql")
     shutil.chown(data, "mysql", "mysql")
     subprocess.run(
-        ["mariadb-install-db", "--no-defaults", f"--datadir={data}", "--user=mysql",
-         "--skip-test-db", "--auth-root-authentication-method=socket"],
-        capture_output=True, check=True, timeout=120,
+        [
+            "mariadb-install-db",
+            "--no-defaults",
+            f"--datadir={data}",
+            "--user=mysql",
+            "--skip-test-db",
+            "--auth-root-authentication-method=socket",
+        ],
+        capture_output=True,
+        check=True,
+        timeout=120,
     )
     port = _free_port()
     proc = subprocess.Popen(
-        ["mariadbd", "--no-defaults", f"--datadir={data}", f"--socket={sock}", f"--port={port}",
-         "--bind-address=127.0.0.1", f"--log-error={log}", "--skip-name-resolve",
-         "--innodb-buffer-pool-size=32M", "--innodb-flush-log-at-trx-commit=2",
-         "--performance-schema=0", "--user=mysql"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            "mariadbd",
+            "--no-defaults",
+            f"--datadir={data}",
+            f"--socket={sock}",
+            f"--port={port}",
+            "--bind-address=127.0.0.1",
+            f"--log-error={log}",
+            "--skip-name-resolve",
+            "--innodb-buffer-pool-size=32M",
+            "--innodb-flush-log-at-trx-commit=2",
+            "--performance-schema=0",
+            "--user=mysql",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     db = MariaDB("127.0.0.1", port, str(sock))
     try:
@@ -65,12 +87,16 @@ def private_mariadb() -> Iterator[MariaDB]:
             try:
                 db.sql("SELECT 1")
                 break
-            except subprocess.CalledProcessError:
+            except subprocess.CalledProcessError as exc:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"mariadbd did not start: {log.read_text()[-2000:]}")
+                    raise RuntimeError(
+                        f"mariadbd did not start: {log.read_text()[-2000:]}"
+                    ) from exc
                 time.sleep(0.2)
-        db.sql(f"CREATE USER '{ADMIN_USER}'@'%' IDENTIFIED BY '{ADMIN_PASSWORD}';"
-               f"GRANT ALL PRIVILEGES ON *.* TO '{ADMIN_USER}'@'%' WITH GRANT OPTION;")
+        db.sql(
+            f"CREATE USER '{ADMIN_USER}'@'%' IDENTIFIED BY '{ADMIN_PASSWORD}';"
+            f"GRANT ALL PRIVILEGES ON *.* TO '{ADMIN_USER}'@'%' WITH GRANT OPTION;"
+        )
         yield db
     finally:
         proc.terminate()

@@ -19,13 +19,18 @@ MARK = {"ok": "OK  ", "warn": "WARN", "fail": "FAIL"}
 
 @click.command()
 @click.option("--config", type=click.Path(dir_okay=False), help="this node's TOML configuration")
-@click.option("--inventory", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="also check Galera members, VIPs and HAProxy backends")
-@click.option("--secrets", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="secrets file of the inventory (default: next to it)")
+@click.option(
+    "--inventory",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="also check Galera members, VIPs and HAProxy backends",
+)
+@click.option(
+    "--secrets",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="secrets file of the inventory (default: next to it)",
+)
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
-def doctor(config: str | None, inventory: Path | None, secrets: Path | None,
-           as_json: bool) -> None:
+def doctor(config: str | None, inventory: Path | None, secrets: Path | None, as_json: bool) -> None:
     """Database, schema, cluster key, nodes, clocks (and with --inventory: Galera, VIPs, LBs)."""
     settings = load_settings(config)
     findings: list[Finding] = database.check_all(settings)
@@ -40,8 +45,9 @@ def doctor(config: str | None, inventory: Path | None, secrets: Path | None,
             findings.extend(topology.check_all(inv, values, settings.effective_database_url))
     failed = any(f.status == "fail" for f in findings)
     if as_json:
-        click.echo(json.dumps({"ok": not failed, "findings": [f.as_dict() for f in findings]},
-                              indent=2))
+        click.echo(
+            json.dumps({"ok": not failed, "findings": [f.as_dict() for f in findings]}, indent=2)
+        )
     else:
         for f in findings:
             click.echo(f"{MARK[f.status]} {f.check}: {f.message}")

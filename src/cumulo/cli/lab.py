@@ -12,8 +12,11 @@ from cumulo.lab import status as lab_status
 from cumulo.lab.topology import DEFAULT_STATE, LabConfig
 
 state_option = click.option(
-    "--state-dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_STATE,
-    show_default=True, help="where the lab keeps its files, pids and logs",
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_STATE,
+    show_default=True,
+    help="where the lab keeps its files, pids and logs",
 )
 
 
@@ -25,8 +28,12 @@ def lab() -> None:
 @lab.command("up")
 @state_option
 @click.option("--prefix", default="cl", show_default=True, help="namespace name prefix")
-@click.option("--net", default="10.78", show_default=True,
-              help="first two octets: NET.1.0/24 is web, NET.2.0/24 is db")
+@click.option(
+    "--net",
+    default="10.78",
+    show_default=True,
+    help="first two octets: NET.1.0/24 is web, NET.2.0/24 is db",
+)
 def up_cmd(state_dir: Path, prefix: str, net: str) -> None:
     """Start the lab (needs root and the Debian packages it names)."""
     cfg = LabConfig(state_dir=state_dir, prefix=prefix, net=net)

@@ -44,12 +44,12 @@ def verdict(status: dict) -> tuple[bool, str]:
 
 def serve(bind: str, port: int, socket: str | None, host: str, user: str, password: str) -> None:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             try:
                 ok, text = verdict(wsrep_state(socket, host, 3306, user, password))
             except Exception as exc:
                 ok, text = False, f"MariaDB unreachable: {exc.__class__.__name__}"
-            body = (("Galera node is synced: " if ok else "Galera node not ready: ") + text + "\n")
+            body = ("Galera node is synced: " if ok else "Galera node not ready: ") + text + "\n"
             self.send_response(200 if ok else 503)
             self.send_header("Content-Type", "text/plain")
             self.send_header("Content-Length", str(len(body)))
@@ -57,7 +57,7 @@ def serve(bind: str, port: int, socket: str | None, host: str, user: str, passwo
             self.end_headers()
             self.wfile.write(body.encode())
 
-        do_OPTIONS = do_GET  # noqa: N815
+        do_OPTIONS = do_GET
 
         def log_message(self, *_args: object) -> None:  # one line per second is noise
             pass

@@ -69,7 +69,9 @@ def create_database_and_user(admin: Target, app: Target, database: str) -> None:
                 f"CREATE DATABASE IF NOT EXISTS `{database}` "
                 "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
             )
-            cur.execute("CREATE USER IF NOT EXISTS %s@'%%' IDENTIFIED BY %s", (app.user, app.password))
+            cur.execute(
+                "CREATE USER IF NOT EXISTS %s@'%%' IDENTIFIED BY %s", (app.user, app.password)
+            )
             # Re-running with a new password must update it, not keep the old one.
             cur.execute("ALTER USER %s@'%%' IDENTIFIED BY %s", (app.user, app.password))
             cur.execute(f"GRANT ALL PRIVILEGES ON `{database}`.* TO %s@'%%'", (app.user,))

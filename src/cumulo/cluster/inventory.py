@@ -206,7 +206,8 @@ class Inventory(_Strict):
             if net is None:
                 raise ValueError(
                     f"vips.{role}.network: no network {vip.network!r}; "
-                    f"declare it under [networks.{vip.network}] or use one of {sorted(self.networks)}"
+                    f"declare it under [networks.{vip.network}] or use one of "
+                    f"{sorted(self.networks)}"
                 )
             if vip.address not in net.cidr:
                 raise ValueError(f"vips.{role}.address: {vip.address} is not inside {net.cidr}")
@@ -294,7 +295,7 @@ class Inventory(_Strict):
 
     @property
     def max_connections(self) -> int:
-        """Every manager may open pool_size + overflow (= 2 × pool) connections to the writer."""
+        """Every manager may open pool_size + overflow (= 2 x pool) connections to the writer."""
         return len(self.management) * self.database.pool_size * 2 + 50
 
 

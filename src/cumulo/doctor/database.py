@@ -103,13 +103,23 @@ def _nodes(db: Database, threshold: float) -> list[Finding]:
         check = f"node {name}"
         desc = f"{ip} version {version}, {state}, heartbeat {age:.1f}s ago"
         if state == "Up" and age > threshold:
-            out.append(fail(check, f"{desc}: its heartbeat is late (threshold {threshold}s); "
-                            "the process hangs or cannot write to the database — look at its log."))
+            out.append(
+                fail(
+                    check,
+                    f"{desc}: its heartbeat is late (threshold {threshold}s); "
+                    "the process hangs or cannot write to the database — look at its log.",
+                )
+            )
         elif state != "Up":
             out.append(warn(check, f"{desc}: not running; start it or remove it from the cluster."))
         elif version != __version__:
-            out.append(warn(check, f"{desc}: runs another version than this one ({__version__}); "
-                            "finish the upgrade of every node."))
+            out.append(
+                warn(
+                    check,
+                    f"{desc}: runs another version than this one ({__version__}); "
+                    "finish the upgrade of every node.",
+                )
+            )
         else:
             out.append(ok(check, desc))
     if not nodes:

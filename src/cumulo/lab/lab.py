@@ -99,10 +99,16 @@ def _galera(cfg: LabConfig, ctx: Context) -> None:
 def _lbs(cfg: LabConfig) -> None:
     for lb in LBS:
         services.start_lb(cfg, lb)
-    wait(lambda: vip_holders(cfg)["web"] == ["lb1"] and vip_holders(cfg)["db"] == ["lb1"],
-         30, "lb1 did not take both VIPs")
-    wait(lambda: backend_up(cfg, "lb1", "galera", DB_NODES[0]), 30,
-         "HAProxy does not see the Galera writer as UP (clustercheck)")
+    wait(
+        lambda: vip_holders(cfg)["web"] == ["lb1"] and vip_holders(cfg)["db"] == ["lb1"],
+        30,
+        "lb1 did not take both VIPs",
+    )
+    wait(
+        lambda: backend_up(cfg, "lb1", "galera", DB_NODES[0]),
+        30,
+        "HAProxy does not see the Galera writer as UP (clustercheck)",
+    )
 
 
 def _setup_database(cfg: LabConfig, ctx: Context) -> None:
@@ -111,7 +117,13 @@ def _setup_database(cfg: LabConfig, ctx: Context) -> None:
     db = ctx.inv.database
     res = subprocess.run(
         [
-            "ip", "netns", "exec", cfg.ns(host), lay.cumulo_bin, "cluster", "setup-databases",
+            "ip",
+            "netns",
+            "exec",
+            cfg.ns(host),
+            lay.cumulo_bin,
+            "cluster",
+            "setup-databases",
             f"{db.user}:{ctx.secrets['db_password']}@{cfg.db_vip}:{db.port}",
             f"--deploy-as=root:{LAB_ROOT_PASSWORD}",
             f"--database={db.name}",
@@ -142,8 +154,11 @@ def _setup_database(cfg: LabConfig, ctx: Context) -> None:
 def _managers(cfg: LabConfig) -> None:
     for host in DB_NODES:
         services.start_cumulo(cfg, host)
-    wait(lambda: all(backend_up(cfg, "lb1", "cumulo_web", h) for h in DB_NODES), 90,
-         "the management nodes did not become ready (/readyz) behind HAProxy")
+    wait(
+        lambda: all(backend_up(cfg, "lb1", "cumulo_web", h) for h in DB_NODES),
+        90,
+        "the management nodes did not become ready (/readyz) behind HAProxy",
+    )
 
 
 def wait(cond: Callable[[], bool], timeout: float, what: str) -> float:
@@ -200,7 +215,9 @@ def _known(host: str) -> None:
 def down(cfg: LabConfig) -> None:
     """Remove every process, namespace, route and file of the lab; safe to repeat."""
     recorded = [
-        procs.read_pid(f) for host in (*DB_NODES, *LBS) for f in (cfg.host_dir(host) / "run").glob("*.pid")
+        procs.read_pid(f)
+        for host in (*DB_NODES, *LBS)
+        for f in (cfg.host_dir(host) / "run").glob("*.pid")
     ]
     procs.kill_all([p for p in recorded if p])
     procs.kill_all([p for ns in cfg.all_namespaces for p in services.ns_pids(ns)])

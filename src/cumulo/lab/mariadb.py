@@ -60,9 +60,15 @@ def recover_position(cfg: LabConfig, host: str) -> str:
     log.unlink(missing_ok=True)
     subprocess.run(
         [
-            "ip", "netns", "exec", cfg.ns(host),
-            "mariadbd", f"--defaults-file={cnf(cfg, host)}", f"--user={USER}",
-            "--wsrep-recover", f"--log-error={log}",
+            "ip",
+            "netns",
+            "exec",
+            cfg.ns(host),
+            "mariadbd",
+            f"--defaults-file={cnf(cfg, host)}",
+            f"--user={USER}",
+            "--wsrep-recover",
+            f"--log-error={log}",
         ],
         capture_output=True,
         timeout=60,
@@ -76,8 +82,16 @@ def recover_position(cfg: LabConfig, host: str) -> str:
 def sql(cfg: LabConfig, host: str, statement: str, timeout: float = 5) -> str:
     """Run SQL as root over the node's unix socket (a file: no namespace needed)."""
     res = subprocess.run(
-        ["mariadb", f"--socket={cfg.layout(host).mysql_socket}", "-uroot", "-N", "-B",
-         "--connect-timeout=2", "-e", statement],
+        [
+            "mariadb",
+            f"--socket={cfg.layout(host).mysql_socket}",
+            "-uroot",
+            "-N",
+            "-B",
+            "--connect-timeout=2",
+            "-e",
+            statement,
+        ],
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -101,7 +115,7 @@ def wait_synced(cfg: LabConfig, host: str, timeout: float = 90) -> float:
     deadline = t0 + timeout
     while time.monotonic() < deadline:
         if not procs.alive(procs.read_pid(pidfile(cfg, host))):
-            tail = (cfg.layout(host).mysql_log and Path(cfg.layout(host).mysql_log))
+            tail = cfg.layout(host).mysql_log and Path(cfg.layout(host).mysql_log)
             raise RuntimeError(f"mariadbd on {host} exited; see {tail}")
         st = wsrep(cfg, host)
         if st.get("wsrep_local_state") == "4" and st.get("wsrep_ready") == "ON":

@@ -23,9 +23,14 @@ from cumulo.lab.topology import LabConfig
 
 
 def call(url: str, creds: dict, command: str, timeout: float, **params: str) -> dict:
-    p = {**params, "command": command, "response": "json", "apiKey": creds["apikey"],
-         "signatureVersion": "3",
-         "expires": (datetime.now(UTC) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S+0000")}
+    p = {
+        **params,
+        "command": command,
+        "response": "json",
+        "apiKey": creds["apikey"],
+        "signatureVersion": "3",
+        "expires": (datetime.now(UTC) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S+0000"),
+    }
     p["signature"] = sign(p, creds["secretkey"])
     query = "&".join(f"{quote(k)}={quote(v, safe='')}" for k, v in p.items())
     resp = httpx.get(f"{url}/client/api?{query}", timeout=timeout)
@@ -54,8 +59,16 @@ def main(argv: list[str]) -> int:
                 call(url, creds, "createDomain", 3, name=f"probe-{uuid.uuid4().hex[:8]}")
             else:
                 call(url, creds, "listApis", 1)
-            print(json.dumps({"elapsed": round(time.time() - t0, 2), "failures": failures,
-                              "last_error": last_error}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "elapsed": round(time.time() - t0, 2),
+                        "failures": failures,
+                        "last_error": last_error,
+                    }
+                ),
+                flush=True,
+            )
             return 0
         except Exception as exc:
             failures += 1

@@ -6,6 +6,7 @@ ever acts on the pids it recorded itself.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -83,10 +84,8 @@ def kill_all(pids: list[int], wait: float = 10.0) -> None:
     """SIGKILL all at once, then wait (bounded) for every one of them."""
     for pid in pids:
         if alive(pid):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
     deadline = time.monotonic() + wait
     while any(alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.02)

@@ -38,7 +38,9 @@ def pidfile(cfg: LabConfig, host: str, service: str) -> Path:
 def start_clustercheck(cfg: LabConfig, ctx: Context, host: str) -> None:
     user, password = CLUSTERCHECK_USER
     argv = [*clustercheck_argv(ctx, host), "--mysql-user", user, "--mysql-password", password]
-    procs.start(cfg.ns(host), argv, pidfile(cfg, host, "clustercheck"), log(cfg, host, "clustercheck"))
+    procs.start(
+        cfg.ns(host), argv, pidfile(cfg, host, "clustercheck"), log(cfg, host, "clustercheck")
+    )
 
 
 def start_cumulo(cfg: LabConfig, host: str) -> None:
@@ -65,11 +67,18 @@ def start_lb(cfg: LabConfig, host: str) -> None:
     procs.start(
         cfg.ns(host),
         [
-            "keepalived", "-n", "-l", "-D",
-            "-f", str(cfg.rendered / host / "keepalived.conf"),
-            "-p", str(rd / "keepalived.pid"),
-            "-r", str(rd / "vrrp.pid"),
-            "-c", str(rd / "checkers.pid"),
+            "keepalived",
+            "-n",
+            "-l",
+            "-D",
+            "-f",
+            str(cfg.rendered / host / "keepalived.conf"),
+            "-p",
+            str(rd / "keepalived.pid"),
+            "-r",
+            str(rd / "vrrp.pid"),
+            "-c",
+            str(rd / "checkers.pid"),
         ],
         pidfile(cfg, host, "keepalived"),
         log(cfg, host, "keepalived"),

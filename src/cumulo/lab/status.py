@@ -23,14 +23,19 @@ def collect(cfg: LabConfig) -> dict[str, Any]:
             st = mariadb.wsrep(cfg, host)
             hosts[host]["wsrep"] = {
                 k: st.get(k)
-                for k in ("wsrep_local_state_comment", "wsrep_cluster_size", "wsrep_ready",
-                          "wsrep_cluster_status")
+                for k in (
+                    "wsrep_local_state_comment",
+                    "wsrep_cluster_size",
+                    "wsrep_ready",
+                    "wsrep_cluster_status",
+                )
             }
     backends: dict[str, Any] = {}
     for lb in LBS:
         try:
             backends[lb] = {
-                f"{s.proxy}/{s.server}": s.status for s in from_socket(cfg.layout(lb).haproxy_socket)
+                f"{s.proxy}/{s.server}": s.status
+                for s in from_socket(cfg.layout(lb).haproxy_socket)
             }
         except OSError as exc:
             backends[lb] = {"error": f"stats socket unreachable ({exc.__class__.__name__})"}
@@ -44,8 +49,10 @@ def format_text(st: dict[str, Any]) -> str:
         line = f"{host:<4} {procs_text}"
         if "wsrep" in h:
             w = h["wsrep"]
-            line += (f"  wsrep={w['wsrep_local_state_comment'] or 'unreachable'} "
-                     f"size={w['wsrep_cluster_size']} ready={w['wsrep_ready']}")
+            line += (
+                f"  wsrep={w['wsrep_local_state_comment'] or 'unreachable'} "
+                f"size={w['wsrep_cluster_size']} ready={w['wsrep_ready']}"
+            )
         lines.append(line)
     for role, holders in st["vips"].items():
         lines.append(f"VIP {role}: {', '.join(holders) or 'NOBODY'}")

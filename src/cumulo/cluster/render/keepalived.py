@@ -19,8 +19,12 @@ def render(ctx: Context) -> list[Artefact]:
             )
         )
         out.append(
-            Artefact(f"{lb.name}/chk_haproxy.sh", track_script(lay.haproxy_pid), 0o755,
-                     lay.keepalived_script)
+            Artefact(
+                f"{lb.name}/chk_haproxy.sh",
+                track_script(lay.haproxy_pid),
+                0o755,
+                lay.keepalived_script,
+            )
         )
     return out
 
