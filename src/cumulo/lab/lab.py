@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cumulo.cluster.haproxystats import from_socket
+from cumulo.cluster.inventory_toml import dumps
 from cumulo.cluster.render import render_all, write
 from cumulo.cluster.render.base import Context
 from cumulo.cluster.render.secrets import load_or_create
@@ -63,6 +64,8 @@ def up(cfg: LabConfig, say: Callable[[str], None] = print) -> dict[str, float]:
 
     cfg.save()
     ctx = context(cfg)
+    # For `cumulo doctor --inventory` (its secrets file sits next to it).
+    (cfg.state_dir / "inventory.toml").write_text(dumps(ctx.inv))
     phase("render", lambda: write(render_all(ctx.inv, ctx.secrets, cfg.layout), cfg.rendered))
     phase("network", lambda: _network(cfg))
     phase("galera", lambda: _galera(cfg, ctx))

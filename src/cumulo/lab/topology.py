@@ -113,6 +113,7 @@ def inventory(cfg: LabConfig) -> Inventory:
     return Inventory.model_validate(
         {
             "name": "cumulo-lab",
+            "secrets_file": "secrets.toml",
             "networks": {"web": {"cidr": f"{cfg.net}.1.0/24"}, "db": {"cidr": f"{cfg.net}.2.0/24"}},
             "vips": {
                 "web": {"address": cfg.web_vip, "network": "web", "vrid": 52},
