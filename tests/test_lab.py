@@ -187,3 +187,20 @@ def test_down_removes_everything_and_can_be_repeated() -> None:
     assert not set(cfg.all_namespaces) & netns.existing()
     assert not cfg.state_dir.exists()
     lab_ops.down(cfg)  # nothing left: still fine
+
+
+def test_up_names_the_missing_packages_and_touches_nothing(tmp_path: Path) -> None:
+    state = tmp_path / "lab"
+    res = subprocess.run(
+        [str(Path(sys.executable).parent / "cumulo"), "lab", "up", "--state-dir", str(state)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/nonexistent", "HOME": str(tmp_path)},
+    )
+    assert res.returncode != 0
+    assert "missing Debian packages:" in res.stderr
+    for pkg in ("mariadb-server", "haproxy", "keepalived", "iproute2", "rsync"):
+        assert pkg in res.stderr
+    assert "apt-get install" in res.stderr
+    assert not state.exists()

@@ -51,6 +51,8 @@ def up_cmd(state_dir: Path, prefix: str, net: str) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def status_cmd(state_dir: Path, as_json: bool) -> None:
     """Processes per namespace, VIP holders, wsrep state, HAProxy backends."""
+    if not (state_dir / "lab.json").exists():
+        raise click.ClickException(f"no lab in {state_dir}; start one with `cumulo lab up`")
     st = lab_status.collect(LabConfig.load(state_dir))
     click.echo(json.dumps(st, indent=2) if as_json else lab_status.format_text(st))
 

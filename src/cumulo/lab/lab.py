@@ -207,6 +207,12 @@ def heal(cfg: LabConfig, host: str) -> float:
         services.heal_db(cfg, context(cfg), host)
     else:
         services.start_lb(cfg, host)
+        # The stats socket answers once haproxy runs (wait() retries the OSError before).
+        wait(
+            lambda: bool(from_socket(cfg.layout(host).haproxy_socket)),
+            10,
+            f"haproxy on {host} did not start",
+        )
     return time.monotonic() - t0
 
 
