@@ -139,3 +139,59 @@ def test_doctor_finds_the_503_key_mismatch(
     assert res.exit_code == 1
     assert "FAIL cluster key" in res.output and "503" in res.output
     assert "Copy the key file" in res.output
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize("socket_ok", [True, False], ids=["not-galera", "unreachable"])
+def test_clustercheck_refuses_a_node_that_is_not_a_synced_galera_member(
+    mariadb: MariaDB, tmp_path: Path, socket_ok: bool
+) -> None:
+    """The 200 answer is exercised by the lab (HAProxy marks Galera backends UP with it)."""
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    port = _free_port()
+    sock = mariadb.socket if socket_ok else str(tmp_path / "nothing.sock")
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "cumulo"),
+            "cluster",
+            "clustercheck",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--mysql-socket",
+            sock,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                resp = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+                break
+            except httpx.ConnectError:
+                assert time.monotonic() < deadline, "clustercheck did not start"
+                time.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert resp.status_code == 503
+    if socket_ok:
+        # Reached MariaDB as root over the socket, but it has no wsrep state.
+        assert "wsrep_local_state=None" in resp.text
+    else:
+        assert "MariaDB unreachable" in resp.text
