@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from cumulo.lab import procs
-from cumulo.lab.topology import CLUSTERCHECK_USER, LAB_ROOT_PASSWORD, LabConfig
+from cumulo.lab.topology import LAB_ROOT_PASSWORD, LabConfig
 
 # The packaged service's account; mariadbd refuses root without --user=root anyway.
 USER = "mysql"
@@ -125,11 +125,10 @@ def wait_synced(cfg: LabConfig, host: str, timeout: float = 90) -> float:
 
 
 def create_lab_users(cfg: LabConfig, host: str) -> None:
-    cc_user, cc_pw = CLUSTERCHECK_USER
+    # What `setup-databases --deploy-as root:...` logs in with through the DB VIP.
     sql(
         cfg,
         host,
         f"CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY '{LAB_ROOT_PASSWORD}';"
-        "GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;"
-        f"CREATE USER IF NOT EXISTS '{cc_user}'@'localhost' IDENTIFIED BY '{cc_pw}';",
+        "GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;",
     )

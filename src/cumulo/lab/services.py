@@ -9,7 +9,7 @@ from pathlib import Path
 from cumulo.cluster.render.base import Context
 from cumulo.cluster.render.clustercheck import command as clustercheck_argv
 from cumulo.lab import mariadb, procs
-from cumulo.lab.topology import CLUSTERCHECK_USER, DB_NODES, LabConfig
+from cumulo.lab.topology import DB_NODES, LabConfig
 
 
 def run_dir(cfg: LabConfig, host: str) -> Path:
@@ -36,8 +36,8 @@ def pidfile(cfg: LabConfig, host: str, service: str) -> Path:
 
 
 def start_clustercheck(cfg: LabConfig, ctx: Context, host: str) -> None:
-    user, password = CLUSTERCHECK_USER
-    argv = [*clustercheck_argv(ctx, host), "--mysql-user", user, "--mysql-password", password]
+    # Exactly the rendered unit's command: root over the unix socket, no password.
+    argv = clustercheck_argv(ctx, host)
     procs.start(
         cfg.ns(host), argv, pidfile(cfg, host, "clustercheck"), log(cfg, host, "clustercheck")
     )

@@ -24,7 +24,6 @@ PACKAGES = {
     "rsync": "rsync",
 }
 LAB_ROOT_PASSWORD = "lab-root-pw"
-CLUSTERCHECK_USER = ("clustercheck", "lab-cc-pw")
 
 
 @dataclass(frozen=True)
