@@ -6,7 +6,10 @@ import click
 
 from cumulo import __version__
 from cumulo.cli.admin import admin
+from cumulo.cli.cluster import cluster
 from cumulo.cli.db import db
+from cumulo.cli.doctor import doctor
+from cumulo.cli.lab import lab
 from cumulo.cli.serve import serve
 
 
@@ -19,6 +22,9 @@ def cli() -> None:
 cli.add_command(serve)
 cli.add_command(db)
 cli.add_command(admin)
+cli.add_command(cluster)
+cli.add_command(lab)
+cli.add_command(doctor)
 
 
 def main() -> None:

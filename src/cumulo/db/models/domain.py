@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cumulo.db.base import Entity, RemovableMixin
@@ -10,12 +10,17 @@ from cumulo.db.base import Entity, RemovableMixin
 
 class Domain(Entity, RemovableMixin):
     __tablename__ = "domain"
-    __table_args__ = (UniqueConstraint("parent_id", "name", "tombstone"),)
+    __table_args__ = (
+        UniqueConstraint("parent_id", "name", "tombstone"),
+        # InnoDB keys hold at most 3072 bytes (768 utf8mb4 chars); a prefix
+        # serves the LIKE '/a/b/%' scans.
+        Index("ix_domain_path", "path", mysql_length=255),
+    )
 
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("domain.id"), nullable=True)
     name: Mapped[str] = mapped_column(String(255))
     # "/" for ROOT, "/a/b/" below it: visibility checks are prefix matches.
-    path: Mapped[str] = mapped_column(String(1024), index=True)
+    path: Mapped[str] = mapped_column(String(1024))
     level: Mapped[int] = mapped_column(Integer, default=0)
     child_count: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(16), default="Active")

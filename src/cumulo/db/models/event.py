@@ -12,7 +12,12 @@ class Event(Entity):
     __tablename__ = "event"
     __table_args__ = (
         Index("ix_event_account_created", "account_id", "created"),
-        Index("ix_event_domain_path_created", "domain_path", "created"),
+        Index(
+            "ix_event_domain_path_created",
+            "domain_path",
+            "created",
+            mysql_length={"domain_path": 255},  # InnoDB key limit 3072 bytes
+        ),
         # Newest-first listings across all accounts (root admin, listall).
         Index("ix_event_created", "created"),
         Index("ix_event_type_created", "type", "created"),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 03:50:19.120005
+Create Date: 2026-11-22 03:53:30.885148
 """
 
 from collections.abc import Sequence
@@ -122,7 +122,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('uuid', name=op.f('uq_domain_uuid'))
     )
     with op.batch_alter_table('domain', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_domain_path'), ['path'], unique=False)
+        batch_op.create_index('ix_domain_path', ['path'], unique=False, mysql_length=255)
 
     op.create_table('event',
     sa.Column('type', sa.String(length=64), nullable=False),
@@ -148,7 +148,7 @@ def upgrade() -> None:
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.create_index('ix_event_account_created', ['account_id', 'created'], unique=False)
         batch_op.create_index('ix_event_created', ['created'], unique=False)
-        batch_op.create_index('ix_event_domain_path_created', ['domain_path', 'created'], unique=False)
+        batch_op.create_index('ix_event_domain_path_created', ['domain_path', 'created'], unique=False, mysql_length={'domain_path': 255})
         batch_op.create_index('ix_event_type_created', ['type', 'created'], unique=False)
 
     op.create_table('guest_os_category',
@@ -1431,13 +1431,13 @@ def downgrade() -> None:
     op.drop_table('guest_os_category')
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.drop_index('ix_event_type_created')
-        batch_op.drop_index('ix_event_domain_path_created')
+        batch_op.drop_index('ix_event_domain_path_created', mysql_length={'domain_path': 255})
         batch_op.drop_index('ix_event_created')
         batch_op.drop_index('ix_event_account_created')
 
     op.drop_table('event')
     with op.batch_alter_table('domain', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_domain_path'))
+        batch_op.drop_index('ix_domain_path', mysql_length=255)
 
     op.drop_table('domain')
     op.drop_table('disk_offering')
