@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 03:00:48.246635
+Create Date: 2026-11-22 03:16:11.430512
 """
 
 from collections.abc import Sequence
@@ -27,7 +27,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.BigInteger(), nullable=False),
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('domain_id', sa.BigInteger(), nullable=False),
-    sa.Column('domain_path', sa.String(length=1024), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('status', sa.Integer(), nullable=False),
     sa.Column('process_status', sa.Integer(), nullable=False),
     sa.Column('result_code', sa.Integer(), nullable=False),
@@ -65,7 +65,7 @@ def upgrade() -> None:
     op.create_table('domain',
     sa.Column('parent_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('name', sa.String(length=255), nullable=False),
-    sa.Column('path', sa.String(length=1024), nullable=False),
+    sa.Column('path', sa.String(length=512), nullable=False),
     sa.Column('level', sa.Integer(), nullable=False),
     sa.Column('child_count', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
@@ -92,7 +92,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.BigInteger(), nullable=True),
     sa.Column('account_id', sa.BigInteger(), nullable=True),
     sa.Column('domain_id', sa.BigInteger(), nullable=True),
-    sa.Column('domain_path', sa.String(length=1024), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('project_id', sa.BigInteger(), nullable=True),
     sa.Column('resource_type', sa.String(length=64), nullable=True),
     sa.Column('resource_uuid', sa.String(length=40), nullable=True),
