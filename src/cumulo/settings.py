@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     password_hash_memory_kib: int = 65536
     password_hash_time_cost: int = 3
     dev: bool = False
+    # How long a node may keep using an API key's owner and a role's rules
+    # before reading them again: disabling a user or changing a rule takes
+    # effect on every node within this time.
+    auth_cache_seconds: float = 1.0
     log_level: str = "info"
 
     # Cluster membership timers (seconds).
