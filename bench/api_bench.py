@@ -36,9 +36,10 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.support.mariadb import MariaDB, free_port  # noqa: E402
+
 from cumulo.api.declaration import load_commands, lookup  # noqa: E402
 from cumulo.http.signing import sign  # noqa: E402
-from tests.support.mariadb import MariaDB, free_port  # noqa: E402
 
 LOADGEN = Path(__file__).resolve().parent / "loadgen.py"
 CRED = re.compile(r"^\s*(apikey|secretkey):\s*(\S+)\s*$", re.MULTILINE)
@@ -338,9 +339,12 @@ def cold_start(base: Path, url: str, keys: Keys | None, workers: int) -> float:
 
 
 @contextmanager
-def backend_url(name: str, base: Path) -> Iterator[str]:
+def backend_url(name: str, base: Path, mariadb_url: str | None = None) -> Iterator[str]:
     if name == "sqlite":
         yield f"sqlite:///{base / 'cumulo.db'}"
+        return
+    if mariadb_url:  # an empty database on a server someone else runs
+        yield mariadb_url
         return
     maria = MariaDB(base / "mariadb").start()
     try:
@@ -352,7 +356,7 @@ def backend_url(name: str, base: Path) -> Iterator[str]:
 def bench_backend(name: str, a: argparse.Namespace) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix=f"cumulo-bench-{name}-") as tmp:
         base = Path(tmp)
-        with backend_url(name, base) as url:
+        with backend_url(name, base, a.mariadb_url) as url:
             data = base / "data"
             data.mkdir()
             if name == "sqlite":
@@ -397,6 +401,7 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=2.0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--mariadb-url", help="use this empty database instead of a private mariadbd")
     ap.add_argument("--smoke", action="store_true", help="tiny numbers, for the test suite")
     a = ap.parse_args()
     if a.smoke:

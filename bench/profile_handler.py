@@ -17,8 +17,9 @@ from urllib.parse import parse_qsl
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.api_bench import Keys, backend_url, seed, signed_target  # noqa: E402
 from tests.support.cloud import running_cloud, test_settings  # noqa: E402
+
+from bench.api_bench import Keys, backend_url, seed, signed_target  # noqa: E402
 
 
 def main() -> None:
