@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 1
+    # Threads per worker process running API requests (the database calls block).
+    request_threads: int = 8
     node_name: str = Field(default_factory=socket.gethostname)
     # Address other nodes and operators see for this node (listManagementServers).
     service_ip: str = "127.0.0.1"
