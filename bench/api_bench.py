@@ -114,6 +114,7 @@ def seed(url: str, domains: int, accounts: int) -> None:
     """Insert rows straight into the tables: seeding is not what is measured."""
     from sqlalchemy import insert, update
 
+    from cumulo.api.roles import BUILTIN_ROLE_IDS, RoleType
     from cumulo.db.base import new_uuid, utcnow
     from cumulo.db.database import Database
     from cumulo.db.models.account import Account, AccountType
@@ -154,7 +155,7 @@ def seed(url: str, domains: int, accounts: int) -> None:
                             "name": f"bench-{i:05d}",
                             "type": AccountType.USER,
                             "domain_id": Domain.ROOT_ID,
-                            "role_id": 4,
+                            "role_id": BUILTIN_ROLE_IDS[RoleType.USER],
                             "state": "enabled",
                             "is_default": False,
                             "tombstone": 0,
