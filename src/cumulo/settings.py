@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 1
+    # Threads per worker process running API requests (the database calls block).
+    request_threads: int = 8
     node_name: str = Field(default_factory=socket.gethostname)
     # Address other nodes and operators see for this node (listManagementServers).
     service_ip: str = "127.0.0.1"
@@ -63,6 +65,10 @@ class Settings(BaseSettings):
     password_hash_memory_kib: int = 65536
     password_hash_time_cost: int = 3
     dev: bool = False
+    # How long a node may keep using an API key's owner and a role's rules
+    # before reading them again: disabling a user or changing a rule takes
+    # effect on every node within this time.
+    auth_cache_seconds: float = 1.0
     log_level: str = "info"
 
     # Cluster membership timers (seconds).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from cumulo.api.access import check_available
-from cumulo.api.arguments import parse_args
+from cumulo.api.arguments import Args, parse_args
 from cumulo.api.context import Call, Caller
 from cumulo.api.declaration import Command
 from cumulo.api.results import Enqueue, Result
@@ -34,12 +34,12 @@ def dispatch(
     """
     if command.is_async and not rt.accepting_jobs:
         raise ServiceUnavailable(DRAINING_TEXT)
-    parse_args(command, params, caller)  # fail fast, before touching the database
+    parsed = parse_args(command, params, caller)  # fail fast, before touching the database
     custom_job_id = params.get("customjobid") if command.is_async else None
 
     def work(session: Session) -> Result:
-        check_available(session, caller, command)
-        args = parse_args(command, params, caller)
+        check_available(session, caller, command, rt.role_rules)
+        args = Args(command, parsed.as_dict())  # a fresh copy each attempt: resolve fills it
         args.resolve(session)
         call = Call(
             caller=caller, db=session, runtime=rt, http_method=http_method, request_id=request_id

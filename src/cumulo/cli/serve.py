@@ -92,6 +92,10 @@ def serve(
                 log_level=settings.log_level,
                 access_log=False,
                 lifespan="off",
+                # Uvicorn kills a worker that does not answer its health ping within
+                # this time, also while it is still starting; on a busy host the
+                # default 5 s killed every worker before it finished importing.
+                timeout_worker_healthcheck=60,
             )
     finally:
         agent.stop()

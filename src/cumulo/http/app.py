@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from anyio import CapacityLimiter, to_thread
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -22,6 +23,14 @@ FORM = "application/x-www-form-urlencoded"
 def create_app(rt: Runtime) -> Starlette:
     load_commands()
     handler = ApiHandler(rt)
+    limiters: list[CapacityLimiter] = []
+
+    def limiter() -> CapacityLimiter:
+        # Few request threads per worker process: more only fight over the GIL
+        # (CPU per request grew with concurrency); waiting requests queue here.
+        if not limiters:
+            limiters.append(CapacityLimiter(rt.settings.request_threads))
+        return limiters[0]
 
     async def api(request: Request) -> Response:
         body: str | None = None
@@ -43,7 +52,7 @@ def create_app(rt: Runtime) -> Starlette:
             client_ip=request.client.host if request.client else "",
             secure=request.url.scheme == "https",
         )
-        return _send(await run_in_threadpool(handler.handle, req))
+        return _send(await to_thread.run_sync(handler.handle, req, limiter=limiter()))
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")

@@ -167,7 +167,7 @@ def list_domains(call: Call, args: Args) -> ListResult:
         stmt = stmt.where(Domain.id == args.id.id)
     elif not args.listall:
         stmt = stmt.where(Domain.id == caller.domain_id)
-    else:
+    elif caller.domain_path != "/":  # everything is under ROOT: no filter to evaluate
         stmt = stmt.where(Domain.path.startswith(caller.domain_path, autoescape=True))
     if args.name is not None:
         stmt = stmt.where(Domain.name == args.name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cumulo.db.base import Entity
+from cumulo.db.base import PATH_LENGTH, Entity
 
 
 class Event(Entity):
@@ -33,7 +33,7 @@ class Event(Entity):
     account_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     domain_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # The owner's domain path, so visibility is a prefix match without joins.
-    domain_path: Mapped[str] = mapped_column(String(1024), default="/")
+    domain_path: Mapped[str] = mapped_column(String(PATH_LENGTH), default="/")
     project_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     resource_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
     resource_uuid: Mapped[str | None] = mapped_column(String(40), nullable=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 03:53:30.885148
+Create Date: 2026-11-22 03:58:54.731025
 """
 
 from collections.abc import Sequence
@@ -27,7 +27,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.BigInteger(), nullable=False),
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('domain_id', sa.BigInteger(), nullable=False),
-    sa.Column('domain_path', sa.String(length=1024), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('status', sa.Integer(), nullable=False),
     sa.Column('process_status', sa.Integer(), nullable=False),
     sa.Column('result_code', sa.Integer(), nullable=False),
@@ -105,7 +105,7 @@ def upgrade() -> None:
     op.create_table('domain',
     sa.Column('parent_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('name', sa.String(length=255), nullable=False),
-    sa.Column('path', sa.String(length=1024), nullable=False),
+    sa.Column('path', sa.String(length=512), nullable=False),
     sa.Column('level', sa.Integer(), nullable=False),
     sa.Column('child_count', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
@@ -122,7 +122,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('uuid', name=op.f('uq_domain_uuid'))
     )
     with op.batch_alter_table('domain', schema=None) as batch_op:
-        batch_op.create_index('ix_domain_path', ['path'], unique=False, mysql_length=255)
+        batch_op.create_index(batch_op.f('ix_domain_path'), ['path'], unique=False)
 
     op.create_table('event',
     sa.Column('type', sa.String(length=64), nullable=False),
@@ -132,7 +132,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.BigInteger(), nullable=True),
     sa.Column('account_id', sa.BigInteger(), nullable=True),
     sa.Column('domain_id', sa.BigInteger(), nullable=True),
-    sa.Column('domain_path', sa.String(length=1024), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('project_id', sa.BigInteger(), nullable=True),
     sa.Column('resource_type', sa.String(length=64), nullable=True),
     sa.Column('resource_uuid', sa.String(length=40), nullable=True),
@@ -1437,7 +1437,7 @@ def downgrade() -> None:
 
     op.drop_table('event')
     with op.batch_alter_table('domain', schema=None) as batch_op:
-        batch_op.drop_index('ix_domain_path', mysql_length=255)
+        batch_op.drop_index(batch_op.f('ix_domain_path'))
 
     op.drop_table('domain')
     op.drop_table('disk_offering')
