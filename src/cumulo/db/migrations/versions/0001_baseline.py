@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 03:58:54.731025
+Create Date: 2026-11-22 03:59:14.683216
 """
 
 from collections.abc import Sequence
@@ -448,7 +448,7 @@ def upgrade() -> None:
     sa.Column('description', sa.String(length=4096), nullable=True),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('domain_path', sa.String(length=1024), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('acl_type', sa.String(length=16), nullable=False),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('uuid', sa.String(length=40), nullable=False),
@@ -513,7 +513,7 @@ def upgrade() -> None:
     sa.Column('vpc_id', sa.BigInteger(), nullable=True),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('project_id', sa.BigInteger(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -636,7 +636,7 @@ def upgrade() -> None:
     sa.Column('resource_uuid', sa.String(length=40), nullable=False),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('domain_path', sa.String(length=1024), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('customer', sa.String(length=255), nullable=True),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('uuid', sa.String(length=40), nullable=False),
@@ -657,7 +657,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('domain_path', sa.String(length=1024), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('fingerprint', sa.String(length=128), nullable=False),
     sa.Column('public_key', sa.Text(), nullable=False),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -734,7 +734,7 @@ def upgrade() -> None:
     sa.Column('group_name', sa.String(length=255), nullable=True),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('project_id', sa.BigInteger(), nullable=True),
     sa.Column('destroyed_at', cumulo.db.base.UTCDateTime(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -780,7 +780,7 @@ def upgrade() -> None:
     sa.Column('template_tag', sa.String(length=255), nullable=True),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('project_id', sa.BigInteger(), nullable=True),
     sa.Column('source_volume_id', sa.BigInteger(), nullable=True),
     sa.Column('source_snapshot_id', sa.BigInteger(), nullable=True),
@@ -817,7 +817,7 @@ def upgrade() -> None:
     sa.Column('max_iops', sa.BigInteger(), nullable=True),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('project_id', sa.BigInteger(), nullable=True),
     sa.Column('destroyed_at', cumulo.db.base.UTCDateTime(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
