@@ -32,7 +32,7 @@ from tests.support.client import ApiClient
 FAST_TIMERS = {
     "heartbeat_interval": 0.3,
     "heartbeat_threshold": 1.5,
-    "job_lease_seconds": 3,
+    "job_lease_seconds": 5,
     "job_poll_interval": 0.2,
     "shutdown_grace_seconds": 10,
 }
@@ -171,6 +171,7 @@ def live_server(data_dir: Path, name: str = "node-1", **settings: Any) -> Iterat
     """A started node; stopped (SIGTERM, then kill) when the block ends."""
     server = LiveServer(data_dir, name, **settings)
     try:
-        yield server.start()
+        server.start()
+        yield server
     finally:
         server.close()

@@ -145,6 +145,8 @@ def _serve_workers(rt: Runtime, agent: NodeAgent, url: str) -> None:
         log_level=s.log_level,
         access_log=False,
         lifespan="off",
+        # A worker busy importing on a loaded machine is not a hung worker.
+        timeout_worker_healthcheck=30,
     )
     supervisor = _DrainingSupervisor(config, [config.bind_socket()], agent)
     agent.on_exit = supervisor.should_exit.set

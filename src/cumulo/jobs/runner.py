@@ -84,13 +84,15 @@ class JobRunner:
     # -- claiming --------------------------------------------------------
     def _poll_loop(self) -> None:
         while not self._stop.is_set():
+            # Cleared before claiming: a wake-up that arrives during the claim
+            # is kept for the next round instead of being lost.
+            self.rt.job_wakeup.clear()
             try:
                 if self.rt.accepting_jobs and self.rt.msid is not None:
                     self.claim_and_run()
             except Exception:
                 log.exception("job poll failed")
             self.rt.job_wakeup.wait(self.rt.settings.job_poll_interval)
-            self.rt.job_wakeup.clear()
 
     def claim_and_run(self) -> int:
         free = self.threads - self.running()
