@@ -24,12 +24,12 @@ from cumulo.db.models.account import User
 from cumulo.db.models.cluster import ManagementServer
 from cumulo.db.models.config import ConfigValue
 from cumulo.db.models.domain import Domain
-from cumulo.db.models.job import AsyncJob, JobStatus
+from cumulo.db.models.job import AsyncJob
 from cumulo.jobs import housekeeping, leases
 from cumulo.jobs.context import JobInterrupted, JobRun
 from cumulo.services.callers import caller_for_user
-from tests.support.cloud import Cloud, running_cloud
 from tests.support import cloud as cloud_support
+from tests.support.cloud import Cloud, running_cloud
 from tests.support.jobs import build_tree, job_row, live_in_subtree, wait_for
 from tests.support.server import LiveServer
 
