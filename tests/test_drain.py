@@ -45,9 +45,10 @@ def test_prepare_ready_and_cancel_shutdown(fast_cloud: Cloud) -> None:
     assert prepared["shutdowntriggered"] is True
     # The node follows its row at the next heartbeat and, with no jobs, is ready.
     wait_for(
-        lambda: admin.call("readyForShutdown", managementserverid=msid)["readyforshutdown"][
-            "readyforshutdown"
-        ],
+        lambda: (
+            admin.call("readyForShutdown", managementserverid=msid)["readyforshutdown"]["state"]
+            == "ReadyToShutDown"
+        ),
         timeout=5,
     )
     state = admin.call("readyForShutdown", managementserverid=msid)["readyforshutdown"]
@@ -69,7 +70,8 @@ def test_shutdown_commands_check_the_state(fast_cloud: Cloud) -> None:
     admin, msid = fast_cloud.admin, fast_cloud.rt.node_uuid
     with pytest.raises(ApiError) as err:
         admin.call("cancelShutdown", managementserverid=msid)
-    assert err.value.status == 431  # nothing to cancel: Up already is fine
+    assert err.value.status == 431
+    assert "is Up" in err.value.body["errortext"]
     with pytest.raises(ApiError) as err:
         admin.call("prepareForShutdown", managementserverid="not-a-uuid")
     assert err.value.status == 431

@@ -114,7 +114,7 @@ def set_state(session: Session, node: NodeIdentity, state: str) -> None:
     )
 
 
-def mark_dead_peers(session: Session, threshold_seconds: float) -> list[int]:
+def mark_dead_peers(session: Session, threshold_seconds: float, me: NodeIdentity) -> list[int]:
     """Declare Down every node silent for longer than the threshold; return their msids.
 
     Their running jobs become claimable at once, so survivors adopt them
@@ -127,6 +127,9 @@ def mark_dead_peers(session: Session, threshold_seconds: float) -> list[int]:
                 ManagementServer.state.in_(ALIVE),
                 ManagementServer.last_update < cutoff,
                 ManagementServer.removed.is_(None),
+                # Never itself: this transaction may have waited for a lock
+                # longer than the threshold since our own heartbeat.
+                ManagementServer.id != me.id,
             )
         )
     )

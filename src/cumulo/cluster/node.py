@@ -93,7 +93,7 @@ class NodeAgent:
             self.rt.accepting_jobs = self.state == ms.UP
         self._follow(row_state)
         threshold = self.rt.settings.heartbeat_threshold
-        dead = self.rt.db.run(lambda s: ms.mark_dead_peers(s, threshold))
+        dead = self.rt.db.run(lambda s: ms.mark_dead_peers(s, threshold, node))
         for msid in dead:
             log.warning("management server %s missed its heartbeats; declared Down", msid)
         if dead:

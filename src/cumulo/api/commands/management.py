@@ -147,8 +147,7 @@ def prepare_for_shutdown(call: Call, args: Args) -> ObjectResult:
 def cancel_shutdown(call: Call, args: Args) -> ObjectResult:
     """Cancels a triggered shutdown"""
     node = _target(call, args)
-    if node.state != UP:
-        _move(call, node, (PREPARING, READY, SHUTTING_DOWN), UP)
+    _move(call, node, (PREPARING, READY, SHUTTING_DOWN), UP)
     return _answer(call, node)
 
 
