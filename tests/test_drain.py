@@ -1,4 +1,4 @@
-"""Draining a node: SIGTERM, prepareForShutdown / cancelShutdown / readyForShutdown / triggerShutdown."""
+"""Draining a node: SIGTERM and the prepare/cancel/ready/triggerShutdown commands."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from cumulo.api.dispatch import DRAINING_TEXT
+from cumulo.cluster.node import NodeAgent
+from cumulo.db.database import db_now
+from cumulo.runtime import Runtime
 from cumulo.db.models.job import JobStatus
 from tests.support import cloud as cloud_support
 from tests.support.client import ApiClient, ApiError
@@ -132,3 +135,43 @@ def test_trigger_shutdown_through_another_node(tmp_path: Path) -> None:
     finally:
         a.close()
         b.close()
+
+
+def test_drain_hands_running_jobs_over_after_the_grace_period(tmp_path: Path) -> None:
+    settings = cloud_support.test_settings(
+        tmp_path / "data",
+        heartbeat_interval=0.2,
+        # Generous: a loaded machine must not get "other" declared Down here.
+        heartbeat_threshold=5.0,
+        shutdown_grace_seconds=0.3,
+    )
+    with running_cloud(settings) as cloud:
+        db = cloud.rt.db
+        exits: list[bool] = []
+        cloud.agent.on_exit = lambda: exits.append(True)
+        top = build_tree(db, "big", 60)
+        total = live_in_subtree(db, top.path)
+        jobid = cloud.admin.call("deleteDomain", id=top.uuid, cleanup=True)["jobid"]
+        wait_for(lambda: live_in_subtree(db, top.path) < total - 50, timeout=30, interval=0.01)
+
+        cloud.agent.request_shutdown()
+        wait_for(lambda: exits, timeout=5)
+        row = job_row(db, jobid)
+        assert row.status == JobStatus.IN_PROGRESS
+        assert row.lease_expires is not None
+        assert row.lease_expires < db.run(db_now, write=False)  # claimable by anyone now
+        assert live_in_subtree(db, top.path) > 0
+
+        other = Runtime.open(settings.model_copy(update={"node_name": "other"}))
+        agent = NodeAgent(other)
+        agent.start()
+        try:
+            wait_for(lambda: job_row(db, jobid).status != JobStatus.IN_PROGRESS, timeout=30)
+            row = job_row(db, jobid)
+            assert row.status == JobStatus.SUCCEEDED
+            assert row.owner_msid == other.msid
+            assert row.interrupted_msid == cloud.rt.msid
+            assert live_in_subtree(db, top.path) == 0
+        finally:
+            agent.stop()
+            other.close()
