@@ -11,8 +11,8 @@ import pytest
 from cumulo.api.dispatch import DRAINING_TEXT
 from cumulo.cluster.node import NodeAgent
 from cumulo.db.database import db_now
-from cumulo.runtime import Runtime
 from cumulo.db.models.job import JobStatus
+from cumulo.runtime import Runtime
 from tests.support import cloud as cloud_support
 from tests.support.client import ApiClient, ApiError
 from tests.support.cloud import Cloud, running_cloud
