@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from cumulo.api.dispatch import DRAINING_TEXT
@@ -17,7 +19,7 @@ from tests.support import cloud as cloud_support
 from tests.support.client import ApiClient, ApiError
 from tests.support.cloud import Cloud, running_cloud
 from tests.support.jobs import build_tree, job_row, live_in_subtree, open_db, wait_for
-from tests.support.server import LiveServer
+from tests.support.server import LiveServer, cumulo
 
 
 @pytest.fixture
@@ -96,7 +98,10 @@ def test_sigterm_lets_the_running_job_finish_then_exits(tmp_path: Path) -> None:
 
         node.terminate()
         signalled = time.monotonic()
-        wait_for(lambda: node.http.get("/readyz").status_code == 503, timeout=3, interval=0.01)
+        try:
+            wait_for(lambda: node.http.get("/readyz").status_code == 503, timeout=3, interval=0.01)
+        except httpx.HTTPError as exc:
+            raise AssertionError(f"node gone while draining ({exc}):\n{node.log()}") from exc
         print(f"SIGTERM → /readyz 503 after {time.monotonic() - signalled:.2f}s")
         _refused(admin, other.uuid)
         assert job_row(db, jobid).status == JobStatus.IN_PROGRESS  # still running here
@@ -175,3 +180,20 @@ def test_drain_hands_running_jobs_over_after_the_grace_period(tmp_path: Path) ->
         finally:
             agent.stop()
             other.close()
+
+
+def test_cli_drains_and_undrains_a_node(fast_cloud: Cloud) -> None:
+    data = fast_cloud.settings.data_dir
+    assert cumulo(data, "cluster", "drain", "--node", "test-node").strip() == (
+        "test-node: PreparingForShutDown"
+    )
+    wait_for(lambda: not fast_cloud.rt.accepting_jobs, timeout=5)
+    assert fast_cloud.http.get("/readyz").status_code == 503
+    listing = cumulo(data, "cluster", "list")
+    assert "test-node" in listing and "jobs=0" in listing
+    assert "ToShutDown" in listing or "ForShutDown" in listing
+    cumulo(data, "cluster", "drain", "--node", "test-node", "--cancel")
+    wait_for(lambda: fast_cloud.rt.accepting_jobs, timeout=5)
+    with pytest.raises(subprocess.CalledProcessError) as err:
+        cumulo(data, "cluster", "drain", "--node", "no-such-node")
+    assert "no node named no-such-node" in err.value.stderr
