@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from datetime import timedelta
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -77,7 +78,12 @@ class JobRun:
                 AsyncJob.status == JobStatus.IN_PROGRESS,
                 AsyncJob.lease_expires > now,
             )
-            .values(last_updated=utcnow())
+            # Work in progress renews the lease too: a busy database (SQLite
+            # writers queueing) must not starve a run that is committing.
+            .values(
+                last_updated=utcnow(),
+                lease_expires=now + timedelta(seconds=self.runtime.settings.job_lease_seconds),
+            )
         )
         if res.rowcount != 1:  # type: ignore[attr-defined]
             raise JobInterrupted(f"job {self.job_uuid} is no longer owned by this run")

@@ -51,14 +51,19 @@ def claim(session: Session, msid: int, lease: timedelta, limit: int) -> list[Cla
         res = session.execute(
             update(AsyncJob)
             .where(AsyncJob.id == job_id, AsyncJob.attempts == attempts, *_claimable(now))
-            .values(
+            # Ordered: MySQL evaluates SET left to right with the new values,
+            # so the old owner must be read before owner_msid is overwritten.
+            .ordered_values(
                 # Remember whose run was cut short, for the adopted job's errortext.
-                interrupted_msid=func.coalesce(AsyncJob.owner_msid, AsyncJob.interrupted_msid),
-                owner_msid=msid,
-                lease_expires=now + lease,
-                attempts=attempts + 1,
-                started=func.coalesce(AsyncJob.started, now),
-                last_updated=now,
+                (
+                    AsyncJob.interrupted_msid,
+                    func.coalesce(AsyncJob.owner_msid, AsyncJob.interrupted_msid),
+                ),
+                (AsyncJob.owner_msid, msid),
+                (AsyncJob.lease_expires, now + lease),
+                (AsyncJob.attempts, attempts + 1),
+                (AsyncJob.started, func.coalesce(AsyncJob.started, now)),
+                (AsyncJob.last_updated, now),
             )
         )
         if res.rowcount == 1:  # type: ignore[attr-defined]
