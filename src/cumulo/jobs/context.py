@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import timedelta
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import update
