@@ -109,6 +109,22 @@ def expire_owned_by(session: Session, msids: Iterable[int]) -> int:
     return int(res.rowcount)  # type: ignore[attr-defined]
 
 
+def release(session: Session, msid: int, claims: Iterable[Claim]) -> None:
+    """Give back claims this node cannot run after all (it began draining meanwhile)."""
+    now = db_now(session)
+    for c in claims:
+        session.execute(
+            update(AsyncJob)
+            .where(
+                AsyncJob.id == c.job_id,
+                AsyncJob.owner_msid == msid,
+                AsyncJob.attempts == c.attempt,
+                AsyncJob.status == JobStatus.IN_PROGRESS,
+            )
+            .values(lease_expires=now - RELEASED)
+        )
+
+
 def finish(
     session: Session, claim_: Claim, msid: int, status: int, code: int, body: dict[str, Any]
 ) -> bool:

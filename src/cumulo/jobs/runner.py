@@ -100,6 +100,10 @@ class JobRunner:
         if free <= 0 or msid is None:
             return 0
         claimed = self.rt.db.run(lambda s: leases.claim(s, msid, self.lease, free))
+        if claimed and not self.rt.accepting_jobs:
+            # Draining or fenced while the claim waited for the database.
+            self.rt.db.run(lambda s: leases.release(s, msid, claimed), idempotent=True)
+            return 0
         for c in claimed:
             with self._lock:
                 self._running[c.job_id] = (c, None)
