@@ -30,7 +30,7 @@ from cumulo.jobs.context import JobInterrupted, JobRun
 from cumulo.services.callers import caller_for_user
 from tests.support import cloud as cloud_support
 from tests.support.cloud import Cloud, running_cloud
-from tests.support.jobs import build_tree, job_row, live_in_subtree, wait_for
+from tests.support.jobs import build_tree, job_row, live_in_subtree, open_db, wait_for
 from tests.support.server import LiveServer
 
 GHOST_MSID = 424242
@@ -292,7 +292,7 @@ def test_jobs_queued_by_http_workers_start_promptly(tmp_path: Path) -> None:
             time.sleep(0.05)
         for jobid in ids:
             admin.wait_job(jobid, timeout=20)
-        db = tests_db(tmp_path / "data")
+        db = open_db(tmp_path / "data")
         latency = [
             (job_row(db, j).started - job_row(db, j).created).total_seconds()  # type: ignore[operator]
             for j in ids
@@ -306,12 +306,6 @@ def test_jobs_queued_by_http_workers_start_promptly(tmp_path: Path) -> None:
         assert statistics.median(latency) < 1.0
     finally:
         server.close()
-
-
-def tests_db(data_dir: Path) -> Any:
-    from tests.support.jobs import open_db
-
-    return open_db(data_dir)
 
 
 def test_wait_for_reports_timeouts() -> None:
