@@ -6,6 +6,7 @@ explicitly; nothing below reaches for globals.
 
 from __future__ import annotations
 
+import socket
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -82,6 +83,22 @@ class Runtime:
                 f"({self.secrets.fingerprint}) is not the key this database was set up with "
                 f"({stored}); copy the key file from a working management node"
             )
+
+    def wake_jobs(self) -> None:
+        """Tell the job runner a job was queued (after its transaction committed).
+
+        In an HTTP worker of ``serve --workers N`` the runner lives in the
+        parent process: a datagram to its local port wakes it; if one is lost
+        the runner's polling still finds the job.
+        """
+        self.job_wakeup.set()
+        port = self.settings.job_wakeup_port
+        if port:
+            try:
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                    sock.sendto(b"job", ("127.0.0.1", port))
+            except OSError:
+                pass
 
     def close(self) -> None:
         self.db.dispose()

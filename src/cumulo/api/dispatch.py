@@ -8,7 +8,7 @@ from cumulo.api.access import check_available
 from cumulo.api.arguments import Args, parse_args
 from cumulo.api.context import Call, Caller
 from cumulo.api.declaration import Command
-from cumulo.api.results import Enqueue, Result
+from cumulo.api.results import Enqueue, JobAccepted, Result
 from cumulo.errors import ServiceUnavailable
 from cumulo.jobs.queue import enqueue
 from cumulo.runtime import Runtime
@@ -49,4 +49,7 @@ def dispatch(
             return enqueue(call, command, result, custom_job_id)
         return result
 
-    return rt.db.run(work, write=not command.read_only)
+    result = rt.db.run(work, write=not command.read_only)
+    if isinstance(result, JobAccepted):
+        rt.wake_jobs()  # after COMMIT, so the runner finds the row
+    return result

@@ -1,4 +1,4 @@
-"""``cumulo cluster``: render an HA deployment, set up its database, clustercheck."""
+"""``cumulo cluster``: render an HA deployment, set up its database, clustercheck, drain."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from cumulo.cli.cluster_nodes import drain, list_nodes
 from cumulo.cli.context import deploy_schema, print_credentials
 from cumulo.cluster import clustercheck as clustercheck_mod
 from cumulo.cluster.dbsetup import SetupError, Target, create_database_and_user, node_config
@@ -21,7 +22,11 @@ from cumulo.settings import Settings
 
 @click.group()
 def cluster() -> None:
-    """High-availability deployment: render configs, set up the database."""
+    """High-availability deployment: render configs, set up the database, drain nodes."""
+
+
+cluster.add_command(list_nodes)
+cluster.add_command(drain)
 
 
 @cluster.command("render")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 from anyio import CapacityLimiter, to_thread
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -101,7 +104,28 @@ def worker_app() -> Starlette:
     """Factory for uvicorn worker processes: each opens its own runtime."""
     rt = Runtime.open(get_settings())
     rt.node_uuid, rt.msid = _node_of(rt)
+    threading.Thread(target=_follow_node_state, args=(rt,), name="node-state", daemon=True).start()
     return create_app(rt)
+
+
+def _follow_node_state(rt: Runtime) -> None:
+    """Workers refuse async commands while the parent node drains or is fenced."""
+    from sqlalchemy import select
+
+    from cumulo.db.models.cluster import ManagementServer
+
+    while True:
+        try:
+            state = rt.db.run(
+                lambda s: s.execute(
+                    select(ManagementServer.state).where(ManagementServer.msid == rt.msid)
+                ).scalar(),
+                write=False,
+            )
+            rt.accepting_jobs = state == "Up"
+        except Exception:
+            rt.accepting_jobs = False
+        time.sleep(0.5)
 
 
 def _node_of(rt: Runtime) -> tuple[str | None, int | None]:

@@ -157,6 +157,41 @@ def check_deletable(session: Session, caller: Caller, domain: Domain, cleanup: b
         )
 
 
+def delete_batch(session: Session, caller: Caller, domain: Domain, limit: int) -> int:
+    """Remove up to ``limit`` of the deepest live subdomains (and their accounts).
+
+    Deepest first, so a parent never goes before its children; calling it
+    until it returns 0 empties the subtree in short transactions that a
+    crash can interrupt and a rerun simply continues.
+    """
+    batch = list(
+        session.execute(
+            select(Domain)
+            .where(
+                Domain.path.startswith(domain.path, autoescape=True),
+                Domain.id != domain.id,
+                Domain.removed.is_(None),
+            )
+            .order_by(Domain.level.desc(), Domain.id)
+            .limit(limit)
+        ).scalars()
+    )
+    if not batch:
+        return 0
+    from cumulo.services import accounts  # late: accounts builds on domains
+
+    for account in session.execute(
+        select(Account).where(
+            Account.domain_id.in_([d.id for d in batch]), Account.removed.is_(None)
+        )
+    ).scalars():
+        accounts.remove(session, caller, account)
+    for d in batch:
+        d.mark_removed()
+        d.state = "Inactive"
+    return len(batch)
+
+
 def delete(session: Session, caller: Caller, domain: Domain, cleanup: bool) -> None:
     """Remove the domain (and with cleanup its subtree and their accounts)."""
     check_deletable(session, caller, domain, cleanup)

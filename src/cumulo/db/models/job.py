@@ -42,7 +42,11 @@ class AsyncJob(Entity):
     init_msid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     owner_msid: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
     lease_expires: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Claims so far; with owner_msid it is the fencing token of the current run.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The node whose run was cut short when this job was last adopted.
+    interrupted_msid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    started: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # JSON: the steps already done, so an adopted job resumes where it was.
     checkpoint: Mapped[str] = mapped_column(Text, default="{}")
     completed: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 03:59:14.683216
+Create Date: 2026-11-22 04:04:47.497647
 """
 
 from collections.abc import Sequence
@@ -38,6 +38,8 @@ def upgrade() -> None:
     sa.Column('owner_msid', sa.BigInteger(), nullable=True),
     sa.Column('lease_expires', cumulo.db.base.UTCDateTime(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('interrupted_msid', sa.BigInteger(), nullable=True),
+    sa.Column('started', cumulo.db.base.UTCDateTime(), nullable=True),
     sa.Column('checkpoint', sa.Text(), nullable=False),
     sa.Column('completed', cumulo.db.base.UTCDateTime(), nullable=True),
     sa.Column('last_updated', cumulo.db.base.UTCDateTime(), nullable=True),
@@ -174,6 +176,7 @@ def upgrade() -> None:
     sa.Column('last_server_stop', cumulo.db.base.UTCDateTime(), nullable=True),
     sa.Column('os_name', sa.String(length=255), nullable=True),
     sa.Column('java_version', sa.String(length=64), nullable=True),
+    sa.Column('kernel_version', sa.String(length=128), nullable=True),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('uuid', sa.String(length=40), nullable=False),
     sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
@@ -265,6 +268,13 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=128), nullable=False),
     sa.Column('value', sa.String(length=4096), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_system_property'))
+    )
+    op.create_table('task_lease',
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('owner_msid', sa.BigInteger(), nullable=True),
+    sa.Column('expires', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('last_run', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_task_lease'))
     )
     op.create_table('account',
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -1413,6 +1423,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_account_domain_id'))
 
     op.drop_table('account')
+    op.drop_table('task_lease')
     op.drop_table('system_property')
     with op.batch_alter_table('simulator_mock', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_simulator_mock_name'))
