@@ -103,9 +103,44 @@ def _explicit(session: Session, owner_type: str, owner_id: int) -> dict[int, int
     return {t: m for t, m in rows}
 
 
-def account_limits(session: Session, config: ConfigStore, account: Account) -> dict[int, int]:
+def explicit_many(
+    session: Session, owner_type: str, owner_ids: list[int]
+) -> dict[int, dict[int, int]]:
+    """Explicit limits of many owners in one query (list views of a whole page)."""
+    out: dict[int, dict[int, int]] = {i: {} for i in owner_ids}
+    if owner_ids:
+        rows = session.execute(
+            select(ResourceLimit.owner_id, ResourceLimit.resource_type, ResourceLimit.max).where(
+                ResourceLimit.owner_type == owner_type, ResourceLimit.owner_id.in_(owner_ids)
+            )
+        )
+        for owner, t, m in rows:
+            out[owner][t] = m
+    return out
+
+
+def counts_many(
+    session: Session, owner_type: str, owner_ids: list[int]
+) -> dict[int, dict[int, int]]:
+    """Resource counts of many owners in one query."""
+    found: dict[int, dict[int, int]] = {i: {} for i in owner_ids}
+    if owner_ids:
+        rows = session.execute(
+            select(ResourceCount.owner_id, ResourceCount.resource_type, ResourceCount.count).where(
+                ResourceCount.owner_type == owner_type, ResourceCount.owner_id.in_(owner_ids)
+            )
+        )
+        for owner, t, c in rows:
+            found[owner][t] = c
+    return {o: {k.number: f.get(k.number, 0) for k in KINDS} for o, f in found.items()}
+
+
+def account_limits(
+    session: Session, config: ConfigStore, account: Account, explicit: dict[int, int] | None = None
+) -> dict[int, int]:
     """Effective limit of every type for an account, in API units (-1 unlimited)."""
-    explicit = _explicit(session, ACCOUNT, account.id)
+    if explicit is None:
+        explicit = _explicit(session, ACCOUNT, account.id)
     prefix = "max.project." if account.type == AccountType.PROJECT else "max.account."
     out: dict[int, int] = {}
     for k in KINDS:
@@ -118,8 +153,11 @@ def account_limits(session: Session, config: ConfigStore, account: Account) -> d
     return out
 
 
-def domain_limits(session: Session, config: ConfigStore, domain: Domain) -> dict[int, int]:
-    explicit = _explicit(session, DOMAIN, domain.id)
+def domain_limits(
+    session: Session, config: ConfigStore, domain: Domain, explicit: dict[int, int] | None = None
+) -> dict[int, int]:
+    if explicit is None:
+        explicit = _explicit(session, DOMAIN, domain.id)
     out: dict[int, int] = {}
     for k in KINDS:
         if k.number in explicit:

@@ -15,7 +15,7 @@ from cumulo.api.params import BOOLEAN, INTEGER, LIST, MAP, STRING, UUID, Param
 from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
 from cumulo.api.roles import ADMINS, ALL_ROLES
 from cumulo.api.scope import find_account, list_scope
-from cumulo.api.views.account import account_view
+from cumulo.api.views.account import account_view, account_views
 from cumulo.db.models.account import Account, AccountType
 from cumulo.db.models.domain import Domain
 from cumulo.errors import InvalidParameter
@@ -307,16 +307,12 @@ def list_accounts(call: Call, args: Args) -> ListResult:
     rows, count = fetch_page(call.db, stmt.order_by(Account.id), call, args)
     details = {d.lower() for d in (args.details or [])}
     brief = bool(details) and details <= DETAILS_MIN
-    items = [
-        account_view(
-            call.db,
-            call.runtime.config,
-            a,
-            d,
-            caller,
-            with_resources=not brief,
-            with_users=not brief,
-        )
-        for a, d in rows
-    ]
+    items = account_views(
+        call.db,
+        call.runtime.config,
+        [(a, d) for a, d in rows],
+        caller,
+        with_resources=not brief,
+        with_users=not brief,
+    )
     return ListResult(items, count)

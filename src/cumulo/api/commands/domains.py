@@ -28,21 +28,27 @@ def _with_parent() -> Select[tuple[Domain, Domain]]:
     return select(Domain, Parent).outerjoin(Parent, Parent.id == Domain.parent_id)
 
 
-def _with_limits(call: Call, domain: Domain, parent: Domain | None) -> dict[str, Any]:
-    """DomainResponse with the domain's limit/total/available fields."""
-    fields = domain_view(domain, parent)
-    fields.update(
-        limit_fields(
-            limits.domain_limits(call.db, call.runtime.config, domain),
-            limits.counts(call.db, limits.DOMAIN, domain.id),
+def _with_limits(call: Call, rows: list[tuple[Domain, Domain | None]]) -> list[dict[str, Any]]:
+    """DomainResponses with their limit/total/available fields (two queries per page)."""
+    ids = [d.id for d, _p in rows]
+    explicit = limits.explicit_many(call.db, limits.DOMAIN, ids)
+    counts = limits.counts_many(call.db, limits.DOMAIN, ids)
+    out = []
+    for domain, parent in rows:
+        fields = domain_view(domain, parent)
+        fields.update(
+            limit_fields(
+                limits.domain_limits(call.db, call.runtime.config, domain, explicit[domain.id]),
+                counts[domain.id],
+            )
         )
-    )
-    return fields
+        out.append(fields)
+    return out
 
 
 def _view(call: Call, domain: Domain) -> ObjectResult:
     parent = call.db.get(Domain, domain.parent_id) if domain.parent_id else None
-    return ObjectResult(_with_limits(call, domain, parent))
+    return ObjectResult(_with_limits(call, [(domain, parent)])[0])
 
 
 @command(
@@ -221,7 +227,7 @@ def list_domains(call: Call, args: Args) -> ListResult:
     details = {d.lower() for d in (args.details or [])}
     if details and details <= {"min"}:
         return ListResult([domain_view(d, p) for d, p in rows], count)
-    return ListResult([_with_limits(call, d, p) for d, p in rows], count)
+    return ListResult(_with_limits(call, [(d, p) for d, p in rows]), count)
 
 
 @command(

@@ -30,8 +30,67 @@ def account_view(
     with_resources: bool = True,
     with_users: bool = True,
 ) -> dict[str, Any]:
-    role = session.get(Role, account.role_id) if account.role_id else None
-    fields: dict[str, Any] = {
+    return account_views(
+        session,
+        config,
+        [(account, domain)],
+        caller,
+        with_resources=with_resources,
+        with_users=with_users,
+    )[0]
+
+
+def account_views(
+    session: Session,
+    config: ConfigStore,
+    rows: list[tuple[Account, Domain]],
+    caller: Caller,
+    *,
+    with_resources: bool = True,
+    with_users: bool = True,
+) -> list[dict[str, Any]]:
+    """AccountResponses for a page of accounts, with a fixed number of queries."""
+    ids = [a.id for a, _d in rows]
+    role_ids = {a.role_id for a, _d in rows if a.role_id}
+    roles = (
+        {r.id: r for r in session.execute(select(Role).where(Role.id.in_(role_ids))).scalars()}
+        if role_ids
+        else {}
+    )
+    details = accounts.details_of(session, ids)
+    explicit = limits.explicit_many(session, limits.ACCOUNT, ids) if with_resources else {}
+    counts = limits.counts_many(session, limits.ACCOUNT, ids) if with_resources else {}
+    members: dict[int, list[User]] = {i: [] for i in ids}
+    if with_users and ids:
+        for u in session.execute(
+            select(User).where(User.account_id.in_(ids), User.removed.is_(None)).order_by(User.id)
+        ).scalars():
+            members[u.account_id].append(u)
+    out = []
+    for account, domain in rows:
+        role = roles.get(account.role_id) if account.role_id else None
+        fields = _account_fields(account, domain, role)
+        if details.get(account.id):
+            fields["accountdetails"] = details[account.id]
+        if with_resources:
+            fields.update(
+                limit_fields(
+                    limits.account_limits(session, config, account, explicit[account.id]),
+                    counts[account.id],
+                )
+            )
+            fields["vmstopped"] = 0
+            fields["vmrunning"] = 0
+        if with_users:
+            fields["user"] = [
+                user_view(u, account, domain, role, caller) for u in members[account.id]
+            ]
+        out.append(fields)
+    return out
+
+
+def _account_fields(account: Account, domain: Domain, role: Role | None) -> dict[str, Any]:
+    return {
         "id": account.uuid,
         "name": account.name,
         "accounttype": account.type,
@@ -48,23 +107,3 @@ def account_view(
         "created": account.created,
         "apikeyaccess": API_KEY_ACCESS_TEXT[account.api_key_access],
     }
-    details = accounts.details_of(session, [account.id]).get(account.id)
-    if details:
-        fields["accountdetails"] = details
-    if with_resources:
-        fields.update(
-            limit_fields(
-                limits.account_limits(session, config, account),
-                limits.counts(session, limits.ACCOUNT, account.id),
-            )
-        )
-        fields["vmstopped"] = 0
-        fields["vmrunning"] = 0
-    if with_users:
-        members = session.execute(
-            select(User)
-            .where(User.account_id == account.id, User.removed.is_(None))
-            .order_by(User.id)
-        ).scalars()
-        fields["user"] = [user_view(u, account, domain, role, caller) for u in members]
-    return fields
