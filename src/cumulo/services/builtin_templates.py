@@ -67,6 +67,10 @@ def _new(session: Session, **fields: object) -> VMTemplate:
     return row
 
 
+def find_system_template(session: Session) -> VMTemplate | None:
+    return _find(session, SYSTEM_TEMPLATE_NAME, "SYSTEM")
+
+
 def system_template(session: Session) -> VMTemplate:
     row = _find(session, SYSTEM_TEMPLATE_NAME, "SYSTEM")
     if row is None:

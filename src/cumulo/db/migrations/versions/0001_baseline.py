@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 03:53:30.885148
+Create Date: 2026-11-22 04:05:30.857633
 """
 
 from collections.abc import Sequence
@@ -737,6 +737,9 @@ def upgrade() -> None:
     sa.Column('domain_path', sa.String(length=255), nullable=False),
     sa.Column('project_id', sa.BigInteger(), nullable=True),
     sa.Column('destroyed_at', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('private_ip', sa.String(length=64), nullable=True),
+    sa.Column('public_ip', sa.String(length=64), nullable=True),
+    sa.Column('link_local_ip', sa.String(length=64), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('uuid', sa.String(length=40), nullable=False),
