@@ -163,3 +163,95 @@ def test_template_limit(cloud: Cloud) -> None:
 
 def user_domain(api) -> str:  # type: ignore[no-untyped-def]
     return api.call("listDomains", name="ROOT")["domain"][0]["id"]
+
+
+def test_sharing_with_another_account(cloud: Cloud) -> None:
+    api = cloud.admin
+    zone = storage_zone(api)
+    user = make_user(cloud)
+    (row,) = _register(api, zone["id"], name="shared-one")
+    shared = user.call("listTemplates", templatefilter="sharedexecutable").get("template", [])
+    assert shared == []
+    api.call("updateTemplatePermissions", id=row["id"], op="add", accounts="alice")
+    perms = api.call("listTemplatePermissions", id=row["id"])["templatepermission"]
+    assert perms["account"] == ["alice"] and perms["ispublic"] is False
+    shared = user.call("listTemplates", templatefilter="sharedexecutable")["template"]
+    assert [t["name"] for t in shared] == ["shared-one"]
+    executable = user.call("listTemplates", templatefilter="executable")["template"]
+    assert "shared-one" in {t["name"] for t in executable}
+    api.call("updateTemplatePermissions", id=row["id"], op="remove", accounts="alice")
+    assert user.call("listTemplates", templatefilter="sharedexecutable").get("template", []) == []
+    # Making it public shows it in the community list.
+    api.call("updateTemplatePermissions", id=row["id"], ispublic=True)
+    community = user.call("listTemplates", templatefilter="community")["template"]
+    assert [t["name"] for t in community] == ["shared-one"]
+    with pytest.raises(ApiError) as err:
+        user.call("updateTemplatePermissions", id=row["id"], ispublic=False)
+    assert err.value.status == 531
+
+
+def test_tags_on_templates(cloud: Cloud) -> None:
+    api = cloud.admin
+    zone = storage_zone(api)
+    (a,) = _register(api, zone["id"], name="tagged")
+    _register(api, zone["id"], name="plain")
+    api.run(
+        "createTags",
+        resourcetype="Template",
+        resourceids=a["id"],
+        **{"tags[0].key": "tier", "tags[0].value": "web"},
+    )
+    rows = api.call(
+        "listTemplates", templatefilter="self", **{"tags[0].key": "tier", "tags[0].value": "web"}
+    )["template"]
+    assert [r["name"] for r in rows] == ["tagged"]
+    assert rows[0]["tags"][0]["key"] == "tier"
+
+
+def test_create_template_from_volume_and_extract(cloud: Cloud) -> None:
+    from cumulo.db.models.volume import Volume
+    from cumulo.db.models.zone import Zone
+
+    api = cloud.admin
+    zone = storage_zone(api)
+    api.call("updateZone", id=zone["id"], allocationstate="Enabled")
+
+    def add_volume(session):  # type: ignore[no-untyped-def]
+        z = session.query(Zone).filter_by(uuid=zone["id"]).one()
+        vol = Volume(
+            name="ROOT-1",
+            volume_type="ROOT",
+            state="Ready",
+            size=3 * 1024**3,
+            zone_id=z.id,
+            format="QCOW2",
+            account_id=2,
+            domain_id=1,
+        )
+        session.add(vol)
+        session.flush()
+        return vol.uuid
+
+    vol_id = cloud.rt.db.run(add_volume)
+    os_id = api.call("listOsTypes", keyword="CentOS")["ostype"][0]["id"]
+    made = api.run("createTemplate", name="from-vol", ostypeid=os_id, volumeid=vol_id)["template"]
+    assert made["isready"] is True and made["size"] == 3 * 1024**3
+    assert made["zoneid"] == zone["id"]
+    with pytest.raises(ApiError) as err:
+        api.run("createTemplate", name="x", ostypeid=os_id, snapshotid=vol_id)
+    assert err.value.status == 431
+    # Extraction is served by the zone's secondary storage VM once it runs.
+    deadline = __import__("time").monotonic() + 20
+    while __import__("time").monotonic() < deadline:
+        vms = api.call("listSystemVms", systemvmtype="secondarystoragevm").get("systemvm", [])
+        if vms and vms[0]["state"] == "Running":
+            break
+        __import__("time").sleep(0.1)
+    out = api.run("extractTemplate", id=made["id"], mode="HTTP_DOWNLOAD", zoneid=zone["id"])
+    extract = out["template"]
+    assert extract["url"].startswith("https://") and made["id"] in extract["url"]
+    assert extract["state"] == "DOWNLOAD_URL_CREATED"
+    user = make_user(cloud)
+    with pytest.raises(ApiError) as err:
+        user.run("extractTemplate", id=made["id"], mode="HTTP_DOWNLOAD")
+    assert err.value.status == 531

@@ -158,3 +158,108 @@ UPDATE_TEMPLATE_PARAMS = [
     Param("templatetag", ParamType.STRING, since="4.20.0", description=""),
     Param("templatetype", ParamType.STRING, description=""),
 ]
+
+
+UPDATE_TEMPLATE_PERMISSIONS_PARAMS = [
+    Param("accounts", ParamType.LIST, collection=ParamType.STRING, description=""),
+    Param("id", ParamType.UUID, required=True, entity="VMTemplate", description=""),
+    Param("isextractable", ParamType.BOOLEAN, description=""),
+    Param("isfeatured", ParamType.BOOLEAN, description=""),
+    Param("ispublic", ParamType.BOOLEAN, description=""),
+    Param("op", ParamType.STRING, description=""),
+    Param(
+        "projectids", ParamType.LIST, collection=ParamType.UUID, entity="Project", description=""
+    ),
+]
+
+
+LIST_TEMPLATE_PERMISSIONS_PARAMS = [
+    Param("id", ParamType.UUID, required=True, description=""),
+]
+
+
+UPDATE_ISO_PERMISSIONS_PARAMS = [
+    Param("accounts", ParamType.LIST, collection=ParamType.STRING, description=""),
+    Param("id", ParamType.UUID, required=True, entity="VMTemplate", description=""),
+    Param("isextractable", ParamType.BOOLEAN, description=""),
+    Param("isfeatured", ParamType.BOOLEAN, description=""),
+    Param("ispublic", ParamType.BOOLEAN, description=""),
+    Param("op", ParamType.STRING, description=""),
+    Param(
+        "projectids", ParamType.LIST, collection=ParamType.UUID, entity="Project", description=""
+    ),
+]
+
+
+LIST_ISO_PERMISSIONS_PARAMS = [
+    Param("id", ParamType.UUID, required=True, description=""),
+]
+
+
+EXTRACT_TEMPLATE_PARAMS = [
+    Param("id", ParamType.UUID, required=True, entity="VMTemplate", description=""),
+    Param("mode", ParamType.STRING, required=True, description=""),
+    Param("url", ParamType.STRING, length=2048, description=""),
+    Param("zoneid", ParamType.UUID, entity="Zone", description=""),
+]
+
+
+EXTRACT_ISO_PARAMS = [
+    Param("id", ParamType.UUID, required=True, entity="VMTemplate", description=""),
+    Param("mode", ParamType.STRING, required=True, description=""),
+    Param("url", ParamType.STRING, length=2048, description=""),
+    Param("zoneid", ParamType.UUID, entity="Zone", description=""),
+]
+
+
+CREATE_TEMPLATE_PARAMS = [
+    Param("account", ParamType.STRING, since="4.19.0", description=""),
+    Param("arch", ParamType.STRING, since="4.20.2", description=""),
+    Param("bits", ParamType.INTEGER, description=""),
+    Param("details", ParamType.MAP, description=""),
+    Param("displaytext", ParamType.STRING, length=4096, description=""),
+    Param("domainid", ParamType.UUID, since="4.19.0", entity="Domain", description=""),
+    Param("isdynamicallyscalable", ParamType.BOOLEAN, description=""),
+    Param("isfeatured", ParamType.BOOLEAN, description=""),
+    Param("ispublic", ParamType.BOOLEAN, description=""),
+    Param("name", ParamType.STRING, required=True, description=""),
+    Param("ostypeid", ParamType.UUID, required=True, entity="GuestOs", description=""),
+    Param("passwordenabled", ParamType.BOOLEAN, description=""),
+    Param("projectid", ParamType.UUID, entity="Project", description=""),
+    Param("requireshvm", ParamType.BOOLEAN, description=""),
+    Param("snapshotid", ParamType.UUID, description=""),
+    Param("sshkeyenabled", ParamType.BOOLEAN, description=""),
+    Param("templatetag", ParamType.STRING, description=""),
+    Param("url", ParamType.STRING, length=2048, description=""),
+    Param("virtualmachineid", ParamType.UUID, description=""),
+    Param("volumeid", ParamType.UUID, entity="Volume", description=""),
+    Param("zoneid", ParamType.UUID, since="4.19.0", entity="Zone", description=""),
+]
+
+
+UPDATE_ISO_PARAMS = [
+    Param("arch", ParamType.STRING, since="4.20", description=""),
+    Param("bootable", ParamType.BOOLEAN, description=""),
+    Param("cleanupdetails", ParamType.BOOLEAN, description=""),
+    Param("details", ParamType.MAP, description=""),
+    Param("displaytext", ParamType.STRING, length=4096, description=""),
+    Param("forceupdateostype", ParamType.BOOLEAN, since="4.21", description=""),
+    Param("format", ParamType.STRING, description=""),
+    Param("id", ParamType.UUID, required=True, entity="VMTemplate", description=""),
+    Param("isdynamicallyscalable", ParamType.BOOLEAN, description=""),
+    Param("isrouting", ParamType.BOOLEAN, description=""),
+    Param("name", ParamType.STRING, description=""),
+    Param("ostypeid", ParamType.UUID, entity="GuestOs", description=""),
+    Param("passwordenabled", ParamType.BOOLEAN, description=""),
+    Param("requireshvm", ParamType.BOOLEAN, description=""),
+    Param("sortkey", ParamType.INTEGER, description=""),
+    Param("sshkeyenabled", ParamType.BOOLEAN, description=""),
+]
+
+
+COPY_ISO_PARAMS = [
+    Param("destzoneid", ParamType.UUID, entity="Zone", description=""),
+    Param("destzoneids", ParamType.LIST, collection=ParamType.UUID, entity="Zone", description=""),
+    Param("id", ParamType.UUID, required=True, entity="VMTemplate", description=""),
+    Param("sourcezoneid", ParamType.UUID, entity="Zone", description=""),
+]

@@ -19,6 +19,7 @@ from cumulo.db.models.guest_os import GuestOs
 from cumulo.db.models.image_store import ImageStore
 from cumulo.db.models.template import TemplateStoreRef, VMTemplate
 from cumulo.db.models.vm import VMInstance
+from cumulo.db.models.volume import Volume
 from cumulo.db.models.zone import Zone
 from cumulo.errors import InvalidParameter, PermissionDenied, ResourceInUse
 from cumulo.services import events, limits
@@ -263,3 +264,110 @@ def copy(
         ).scalars():
             ref.download_state, ref.download_pct, ref.error_text = NOT_DOWNLOADED, 0, None
         add_copies(session, template, dest, NOT_DOWNLOADED)
+
+
+def ready_copy(session: Session, template: VMTemplate, zone: Zone | None) -> TemplateStoreRef:
+    stmt = select(TemplateStoreRef).where(
+        TemplateStoreRef.template_id == template.id, TemplateStoreRef.download_state == DOWNLOADED
+    )
+    if zone is not None:
+        stmt = stmt.where(TemplateStoreRef.zone_id == zone.id)
+    ref = session.execute(stmt.order_by(TemplateStoreRef.id)).scalars().first()
+    if ref is None:
+        where = f" in zone {zone.name}" if zone else ""
+        raise InvalidParameter(f"{template.name} is not downloaded{where} yet; try again later")
+    return ref
+
+
+def extract_url(
+    session: Session, template: VMTemplate, ref_id: int
+) -> tuple[TemplateStoreRef, Zone, str]:
+    """The download link the zone's secondary storage VM serves the copy under."""
+    from cumulo.db.models.vm import VMInstance, VmType
+
+    ref = session.get(TemplateStoreRef, ref_id)
+    if ref is None or ref.download_state != DOWNLOADED:
+        raise InvalidParameter(f"{template.name} is no longer on the image store")
+    zone = session.get(Zone, ref.zone_id)
+    assert zone is not None
+    ssvm = (
+        session.execute(
+            select(VMInstance).where(
+                VMInstance.zone_id == zone.id,
+                VMInstance.vm_type == VmType.SECONDARY_STORAGE,
+                VMInstance.state == "Running",
+                VMInstance.removed.is_(None),
+            )
+        )
+        .scalars()
+        .first()
+    )
+    if ssvm is None:
+        raise InvalidParameter(
+            f"Zone {zone.name} has no running secondary storage VM to serve the download"
+        )
+    host = (ssvm.public_ip or ssvm.private_ip or "").replace(".", "-")
+    ext = "iso" if not template.is_template else template.format.lower()
+    return ref, zone, f"https://{host}.realhostip.com/userdata/{template.uuid}.{ext}"
+
+
+def create_from_volume(
+    session: Session,
+    caller: Caller,
+    config,  # type: ignore[no-untyped-def]
+    owner: Owner,
+    volume: Volume,
+    **fields: object,
+) -> VMTemplate:
+    """The template row of createTemplate; its copy appears when the job has run."""
+    from cumulo.db.models.vm import VMInstance
+
+    if volume.removed is not None:
+        raise InvalidParameter("The volume has been removed")
+    if volume.state != "Ready":
+        raise InvalidParameter(f"Volume is {volume.state}; it must be Ready")
+    vm_id = volume.instance_id
+    if vm_id is not None:
+        vm = session.get(VMInstance, vm_id)
+        if vm is not None and vm.state != "Stopped":
+            raise InvalidParameter(
+                f"The VM {vm.name} using the volume is {vm.state}; stop it first"
+            )
+    if volume.account_id != caller.account_id and not caller.is_admin:
+        raise PermissionDenied("The volume belongs to another account")
+    if not zone_stores(session, volume.zone_id):
+        raise InvalidParameter("The volume's zone has no image store to keep the template")
+    if fields.get("is_featured") and not caller.is_root_admin:
+        raise PermissionDenied("Only root admins may create featured templates")
+    limits.consume(session, config, owner.account_id, ResourceType.TEMPLATE)
+    base = session.get(VMTemplate, volume.template_id) if volume.template_id else None
+    template = VMTemplate(
+        account_id=owner.account_id,
+        domain_id=owner.domain_id,
+        domain_path=owner.domain_path,
+        format=volume.format or (base.format if base else "QCOW2"),
+        hypervisor=base.hypervisor if base else "Simulator",
+        source_volume_id=volume.id,
+        state="Inactive",
+        **fields,
+    )
+    session.add(template)
+    session.flush()
+    events.record(
+        session,
+        caller,
+        "TEMPLATE.CREATE",
+        f"Template {template.name} created from a volume",
+        resource_type="Template",
+        resource_uuid=template.uuid,
+    )
+    return template
+
+
+def finish_from_volume(session: Session, template: VMTemplate, volume: Volume) -> None:
+    """The volume's data is now on the zone's store: the copy is Ready."""
+    template.size = volume.size or None
+    template.state = "Active"
+    zone = session.get(Zone, volume.zone_id)
+    assert zone is not None
+    add_copies(session, template, zone, DOWNLOADED)

@@ -15,6 +15,7 @@ from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
 from cumulo.api.roles import ALL_ROLES
 from cumulo.api.scope import list_scope
 from cumulo.api.template_params import (
+    COPY_ISO_PARAMS,
     COPY_TEMPLATE_PARAMS,
     DELETE_ISO_PARAMS,
     DELETE_TEMPLATE_PARAMS,
@@ -22,6 +23,7 @@ from cumulo.api.template_params import (
     LIST_TEMPLATES_PARAMS,
     REGISTER_ISO_PARAMS,
     REGISTER_TEMPLATE_PARAMS,
+    UPDATE_ISO_PARAMS,
     UPDATE_TEMPLATE_PARAMS,
 )
 from cumulo.api.views.tag import tags_field
@@ -30,6 +32,7 @@ from cumulo.db.models.account import Account
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.guest_os import GuestOs
 from cumulo.db.models.template import TemplateStoreRef, VMTemplate
+from cumulo.db.models.template_permission import TemplatePermission
 from cumulo.db.models.zone import Zone
 from cumulo.errors import InvalidParameter, PermissionDenied
 from cumulo.jobs.context import JobRun
@@ -139,13 +142,17 @@ def _visibility(caller: Caller, flt: str, scope_clause: ColumnElement[bool]) -> 
         return featured
     if flt in ("self", "selfexecutable"):
         return mine if not caller.is_admin else scope_clause
+    shared = VMTemplate.id.in_(
+        select(TemplatePermission.template_id).where(
+            TemplatePermission.account_id == caller.account_id
+        )
+    )
     if flt in ("shared", "sharedexecutable"):
-        # Launch permissions for other accounts are not implemented: nothing is shared.
-        return false()
+        return shared
     if flt == "community":
         return and_(public, VMTemplate.is_featured.is_(False))
     if flt == "executable":
-        return or_(public, mine, scope_clause if caller.is_admin else false())
+        return or_(public, mine, shared, scope_clause if caller.is_admin else false())
     # "all"
     if not caller.is_admin:
         raise PermissionDenied("templatefilter=all is for administrators; use executable")
@@ -277,7 +284,7 @@ def _delete_enqueue(call: Call, args: Args, iso: bool) -> Enqueue:
     row = _check_kind(args.id, iso)
     templates.check_owner_access(call.caller, row)
     zone = args.zoneid if isinstance(args.zoneid, Zone) else None
-    payload = {"id": row.id, "zone": zone.id if zone else None, "forced": bool(args.forced)}
+    payload = {"id": row.id, "zone": zone.id if zone else None, "forced": bool(args.get("forced"))}
     return Enqueue(payload, instance_type="Template" if not iso else "Iso", instance_uuid=row.uuid)
 
 
@@ -330,7 +337,24 @@ delete_iso.execute(_delete_run)
 )
 def copy_template(call: Call, args: Args) -> Enqueue:
     """Copies a template from one zone to another."""
-    row = _check_kind(args.id, False)
+    return _copy(call, args, iso=False)
+
+
+@command(
+    "copyIso",
+    params=COPY_ISO_PARAMS,
+    roles=ALL_ROLES,
+    kind=Kind.ASYNC,
+    object_name="iso",
+    response_class="TemplateResponse",
+)
+def copy_iso(call: Call, args: Args) -> Enqueue:
+    """Copies an ISO from one zone to another."""
+    return _copy(call, args, iso=True)
+
+
+def _copy(call: Call, args: Args, iso: bool) -> Enqueue:
+    row = _check_kind(args.id, iso)
     templates.check_owner_access(call.caller, row)
     dests = [args.destzoneid] if args.destzoneid is not None else list(args.destzoneids or [])
     if not dests:
@@ -340,17 +364,21 @@ def copy_template(call: Call, args: Args) -> Enqueue:
     return Enqueue({"id": row.id, "zones": [z.id for z in dests]}, "Template", row.uuid)
 
 
-@copy_template.execute
-def _copy_template(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
+def _copy_run(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     # The copies were queued in the request; the store downloads them. The job
     # reports the template as seen in the first destination zone.
     def view(s: Session) -> dict[str, Any]:
         stmt = _base(s).where(
             VMTemplate.id == int(payload["id"]), TemplateStoreRef.zone_id == payload["zones"][0]
         )
-        return _views(s, [tuple(r) for r in s.execute(stmt)], False)[0]
+        rows = [tuple(r) for r in s.execute(stmt)]
+        return _views(s, rows, not rows[0][0].is_template)[0]
 
     return ObjectResult(job.transaction(view))
+
+
+copy_template.execute(_copy_run)
+copy_iso.execute(_copy_run)
 
 
 @command(
@@ -362,7 +390,23 @@ def _copy_template(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
 )
 def update_template(call: Call, args: Args) -> ObjectResult:
     """Updates attributes of a template."""
-    row = _check_kind(args.id, False)
+    return _update(call, args, iso=False)
+
+
+@command(
+    "updateIso",
+    params=UPDATE_ISO_PARAMS,
+    roles=ALL_ROLES,
+    object_name="iso",
+    response_class="TemplateResponse",
+)
+def update_iso(call: Call, args: Args) -> ObjectResult:
+    """Updates an ISO file."""
+    return _update(call, args, iso=True)
+
+
+def _update(call: Call, args: Args, iso: bool) -> ObjectResult:
+    row = _check_kind(args.id, iso)
     templates.check_owner_access(call.caller, row)
     if args.name:
         row.name = args.name.strip()
@@ -376,7 +420,7 @@ def update_template(call: Call, args: Args) -> ObjectResult:
         row.ssh_key_enabled = bool(args.sshkeyenabled)
     if args.bootable is not None:
         row.bootable = bool(args.bootable)
-    if args.format:
+    if args.format and not iso:
         row.format = templates.normalise_format(args.format)
     if args.isdynamicallyscalable is not None:
         row.is_dynamically_scalable = bool(args.isdynamicallyscalable)
