@@ -255,3 +255,22 @@ def test_create_template_from_volume_and_extract(cloud: Cloud) -> None:
     with pytest.raises(ApiError) as err:
         user.run("extractTemplate", id=made["id"], mode="HTTP_DOWNLOAD")
     assert err.value.status == 531
+
+
+def test_secondary_storage_limit_fails_the_download(cloud: Cloud) -> None:
+    api = cloud.admin
+    zone = storage_zone(api)
+    user = make_user(cloud)
+    root = user_domain(api)
+    api.call("updateResourceLimit", account="alice", domainid=root, resourcetype=11, max=1)
+    (row,) = _register(user, zone["id"], name="too-big")
+    row = wait_template(api, row["id"], zone["id"], want_ready=False)
+    assert "secondary_storage" in row["status"], row["status"]
+    api.call("updateResourceLimit", account="alice", domainid=root, resourcetype=11, max=100)
+    (ok,) = _register(user, zone["id"], name="fits")
+    ok = wait_template(api, ok["id"], zone["id"])
+    account = api.call("listAccounts", name="alice", listall=True)["account"][0]
+    assert int(account["secondarystoragetotal"] * 1024**3) >= ok["size"] - 1024**3
+    user.run("deleteTemplate", id=ok["id"])
+    account = api.call("listAccounts", name="alice", listall=True)["account"][0]
+    assert account["secondarystoragetotal"] == 0

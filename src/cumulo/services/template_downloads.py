@@ -20,11 +20,18 @@ from cumulo.db.models.image_store import ImageStore
 from cumulo.db.models.template import TemplateStoreRef, VMTemplate
 from cumulo.drivers import registry
 from cumulo.drivers.base import COMMAND_DOWNLOAD, Answer, Mock
+from cumulo.errors import ResourceLimitExceeded
 from cumulo.runtime import Runtime
-from cumulo.services import simulator_mocks
+from cumulo.services import limits, simulator_mocks
+from cumulo.services.configuration import ConfigStore
+from cumulo.services.limits import ResourceType
 from cumulo.services.templates import DOWNLOADED, ERROR, IN_PROGRESS, NOT_DOWNLOADED
 
 log = logging.getLogger(__name__)
+
+
+class RaceLost(Exception):
+    """Another node moved a copy this round; its result stands."""
 
 
 @dataclass(frozen=True)
@@ -54,8 +61,30 @@ def _plan(session: Session) -> list[Step]:
     return steps
 
 
-def _record(session: Session, results: list[tuple[Step, Answer]]) -> None:
+def _charge(session: Session, config: ConfigStore, ref_id: int, size: int) -> str | None:
+    """Count the finished copy against the owner's secondary storage; the error if over."""
+    ref = session.get(TemplateStoreRef, ref_id)
+    template = session.get(VMTemplate, ref.template_id) if ref else None
+    if template is None:
+        return None
+    try:
+        with session.begin_nested():
+            limits.consume(
+                session, config, template.account_id, ResourceType.SECONDARY_STORAGE, size
+            )
+    except ResourceLimitExceeded as exc:
+        return str(exc)
+    if not template.size:
+        template.size = size
+    return None
+
+
+def _record(session: Session, config: ConfigStore, results: list[tuple[Step, Answer]]) -> None:
     for step, answer in results:
+        if answer.ok and int(answer.data.get("pct", 100)) >= 100:
+            refused = _charge(session, config, step.ref_id, int(answer.data.get("size") or 0))
+            if refused:
+                answer = Answer(False, refused)
         guard = (
             TemplateStoreRef.id == step.ref_id,
             TemplateStoreRef.download_pct == step.seen_pct,
@@ -81,11 +110,9 @@ def _record(session: Session, results: list[tuple[Step, Answer]]) -> None:
                 values["physical_size"] = answer.data.get("size")
                 values["install_path"] = answer.data.get("install_path")
         changed = session.execute(update(TemplateStoreRef).where(*guard).values(**values))
-        if changed.rowcount == 1 and answer.ok and "physical_size" in values:  # type: ignore[attr-defined]
-            ref = session.get(TemplateStoreRef, step.ref_id)
-            template = session.get(VMTemplate, ref.template_id) if ref else None
-            if template is not None and not template.size:
-                template.size = values["physical_size"]  # type: ignore[assignment]
+        if changed.rowcount != 1 and "physical_size" in values:  # type: ignore[attr-defined]
+            # Another node recorded this step first: undo our charge with the whole round.
+            raise RaceLost()
 
 
 def tick(rt: Runtime) -> int:
@@ -102,5 +129,8 @@ def tick(rt: Runtime) -> int:
             log.exception("download step failed")
             answer = Answer(False, str(exc))
         results.append((step, answer))
-    rt.db.run(lambda s: _record(s, results))
+    try:
+        rt.db.run(lambda s: _record(s, rt.config, results))
+    except RaceLost:
+        return 0
     return len(results)

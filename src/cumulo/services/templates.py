@@ -210,6 +210,9 @@ def delete(
     if zone is not None and not found:
         raise InvalidParameter(f"Template {template.name} is not in zone {zone.name}")
     for ref in found:
+        if ref.download_state == DOWNLOADED and template.template_type not in ("BUILTIN", "SYSTEM"):
+            size = ref.physical_size or 0
+            limits.release(session, template.account_id, ResourceType.SECONDARY_STORAGE, size)
         session.delete(ref)
     session.flush()
     left = session.execute(
@@ -371,3 +374,54 @@ def finish_from_volume(session: Session, template: VMTemplate, volume: Volume) -
     zone = session.get(Zone, volume.zone_id)
     assert zone is not None
     add_copies(session, template, zone, DOWNLOADED)
+
+
+def _count_templates(session: Session, account_ids: list[int]) -> dict[int, int]:
+    rows = session.execute(
+        select(VMTemplate.account_id, func.count(VMTemplate.id))
+        .where(VMTemplate.account_id.in_(account_ids), VMTemplate.removed.is_(None))
+        .where(VMTemplate.template_type.not_in(("BUILTIN", "SYSTEM")))
+        .group_by(VMTemplate.account_id)
+    )
+    return {a: int(n) for a, n in rows}
+
+
+def _count_secondary(session: Session, account_ids: list[int]) -> dict[int, int]:
+    rows = session.execute(
+        select(VMTemplate.account_id, func.sum(TemplateStoreRef.physical_size))
+        .join(TemplateStoreRef, TemplateStoreRef.template_id == VMTemplate.id)
+        .where(
+            VMTemplate.account_id.in_(account_ids),
+            VMTemplate.template_type.not_in(("BUILTIN", "SYSTEM")),
+            TemplateStoreRef.download_state == DOWNLOADED,
+        )
+        .group_by(VMTemplate.account_id)
+    )
+    return {a: int(n or 0) for a, n in rows}
+
+
+limits.COUNTERS[ResourceType.TEMPLATE] = _count_templates
+limits.COUNTERS[ResourceType.SECONDARY_STORAGE] = _count_secondary
+
+
+def _forget_account(session: Session, caller: Caller, account: object) -> None:
+    """An account's templates and ISOs go with it (CloudStack's cleanup does the same)."""
+    account_id = account.id  # type: ignore[attr-defined]
+    rows = session.execute(
+        select(VMTemplate).where(VMTemplate.account_id == account_id, VMTemplate.removed.is_(None))
+    ).scalars()
+    for template in rows:
+        for ref in session.execute(
+            select(TemplateStoreRef).where(TemplateStoreRef.template_id == template.id)
+        ).scalars():
+            session.delete(ref)
+        template.mark_removed()
+
+
+def _register_cleanup() -> None:
+    from cumulo.services import accounts
+
+    accounts.CLEANUP_HOOKS.append(_forget_account)
+
+
+_register_cleanup()
