@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+
+import pytest
 from typing import Any
 
 from cumulo.doctor import system_vms as doctor_check
-from tests.support.client import ApiClient
+from tests.support.client import ApiClient, ApiError
 from tests.support.cloud import Cloud
 from tests.template_helpers import add_store, storage_zone
 
@@ -109,3 +111,26 @@ def test_missing_system_template_is_reported(cloud: Cloud) -> None:
     api.run("copyTemplate", id=system["id"], destzoneid=zone["id"])
     wait_system_vms(api, zone["id"], timeout=25)
     assert doctor_check.check_all(cloud.rt.db)[0].status == "ok"
+
+
+def test_migrate_and_scale_rules(cloud: Cloud) -> None:
+    from tests.infra_helpers import add_host, wait_hosts_up
+
+    api = cloud.admin
+    zone = storage_zone(api)
+    host0 = api.call("listHosts", type="Routing")["host"][0]
+    add_host(api, zone["id"], host0["podid"], host0["clusterid"], "http://sim/z1/h1")
+    wait_hosts_up(api, 2)
+    _enable(api, zone)
+    ssvm = wait_system_vms(api, zone["id"], systemvmtype="secondarystoragevm", want=1)[0]
+    moved = api.run("migrateSystemVm", virtualmachineid=ssvm["id"], autoselect=True)["systemvm"]
+    assert moved["state"] == "Running" and moved["hostid"] != ssvm["hostid"]
+    back = api.run("migrateSystemVm", virtualmachineid=ssvm["id"], hostid=ssvm["hostid"])
+    assert back["systemvm"]["hostid"] == ssvm["hostid"]
+    offerings = api.call("listServiceOfferings", issystem=True)["serviceoffering"]
+    cp_offering = next(o for o in offerings if o.get("systemvmtype") == "consoleproxy")
+    ss_offering = next(o for o in offerings if o.get("systemvmtype") == "secondarystoragevm")
+    for offering in (cp_offering, ss_offering):  # wrong type, then still Running
+        with pytest.raises(ApiError) as err:
+            api.call("changeServiceForSystemVm", id=ssvm["id"], serviceofferingid=offering["id"])
+        assert err.value.status == 431

@@ -23,7 +23,8 @@ from cumulo.db.models.host import Host
 from cumulo.db.models.vm import VMInstance
 from cumulo.db.models.zone import Zone
 from cumulo.drivers import registry
-from cumulo.drivers.base import COMMAND_START, COMMAND_STOP, Answer
+from cumulo.drivers.base import COMMAND_MIGRATE, COMMAND_START, COMMAND_STOP, Answer
+from cumulo.errors import InvalidParameter
 from cumulo.runtime import Runtime
 from cumulo.services import builtin_templates, callers, events, simulator_mocks, system_vms
 from cumulo.services.states import vm as vm_states
@@ -161,11 +162,15 @@ def stop(run: Run, vm_id: int, forced: bool) -> None:
             return
         if not answer.ok and not forced:
             vm_states.STATE.apply(s, vm, "stop_failed")
-            raise RuntimeError(f"Failed to stop {vm.instance_name}: {answer.details}")
+            return
         system_vms.release(s, vm)
         vm_states.STATE.apply(s, vm, "stopped")
 
     run(finish)
+    if not answer.ok and not forced:
+        raise InvalidParameter(
+            f"Failed to stop the system VM: {answer.details}; retry with forced=true"
+        )
 
 
 def destroy(run: Run, vm_id: int) -> None:
@@ -179,3 +184,55 @@ def destroy(run: Run, vm_id: int) -> None:
         vm.mark_removed()
 
     run(gone)
+
+
+def migrate(run: Run, vm_id: int, dest_host_id: int | None) -> None:
+    """Live-migrate a Running system VM to ``dest_host_id`` (or the best other host)."""
+
+    def begin(s: Session) -> tuple[str, str, str, Any, int]:
+        vm = s.get(VMInstance, vm_id)
+        assert vm is not None
+        if vm.state != vm_states.RUNNING:
+            raise InvalidParameter(f"{vm.instance_name} is {vm.state}; only a Running VM migrates")
+        source = s.get(Host, vm.host_id)
+        assert source is not None
+        if dest_host_id is not None:
+            dest = s.get(Host, dest_host_id)
+            assert dest is not None
+            if dest.id == source.id:
+                raise InvalidParameter(f"{vm.instance_name} already runs on {dest.name}")
+            fits = dest.total_memory - dest.memory_allocated >= vm.memory_mb * system_vms.MiB
+            if dest.zone_id != vm.zone_id or dest.status != "Up" or not fits:
+                raise InvalidParameter(
+                    f"Host {dest.name} can't take {vm.instance_name}: it must be Up, in the "
+                    "same zone and have enough free memory"
+                )
+        else:
+            dest = system_vms.pick_host(s, vm, exclude=source.id)
+            if dest is None:
+                raise InvalidParameter(f"No other Up host can take {vm.instance_name}")
+        vm_states.STATE.apply(s, vm, "migrate")
+        mock = simulator_mocks.take(s, COMMAND_MIGRATE, source)
+        return source.guid, dest.guid, vm.instance_name, mock, dest.id
+
+    source_guid, dest_guid, name, mock, dest_id = run(begin)
+    answer = registry.driver_for("Simulator").migrate_vm(source_guid, dest_guid, name, mock)
+
+    def finish(s: Session) -> None:
+        vm = s.get(VMInstance, vm_id)
+        assert vm is not None
+        if not answer.ok:
+            vm_states.STATE.apply(s, vm, "migrate_failed")
+            return
+        system_vms.release(s, vm)
+        dest = s.get(Host, dest_id)
+        assert dest is not None
+        dest.memory_allocated += vm.memory_mb * system_vms.MiB
+        dest.cpu_allocated += vm.cpu_number * vm.cpu_speed
+        vm_states.STATE.apply(
+            s, vm, "migrated", host_id=dest.id, pod_id=dest.pod_id, cluster_id=dest.cluster_id
+        )
+
+    run(finish)
+    if not answer.ok:  # raised after the commit, so the VM is back to Running
+        raise InvalidParameter(f"Migration of {name} failed: {answer.details}")

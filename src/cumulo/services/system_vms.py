@@ -23,6 +23,7 @@ from cumulo.db.models.vlan import Vlan
 from cumulo.db.models.vm import VMInstance, VmType
 from cumulo.db.models.zone import Zone
 from cumulo.drivers.base import VmSpec
+from cumulo.errors import InvalidParameter
 from cumulo.services import builtin_templates
 from cumulo.services.states import vm as vm_states
 
@@ -264,3 +265,22 @@ def spec(vm: VMInstance) -> VmSpec:
         vm.memory_mb * MiB,
         {"type": vm.vm_type, "privateip": vm.private_ip or "", "publicip": vm.public_ip or ""},
     )
+
+
+def change_offering(vm: VMInstance, offering: ServiceOffering) -> None:
+    """A Stopped system VM takes a new system offering of its own type."""
+    if offering.removed is not None or not offering.is_system:
+        raise InvalidParameter("Choose a system service offering (issystem=true)")
+    if offering.system_vm_type != OFFERING[vm.vm_type]:
+        raise InvalidParameter(
+            f"Service offering {offering.name} is for {offering.system_vm_type} VMs, "
+            f"not {OFFERING[vm.vm_type]}"
+        )
+    if vm.state != vm_states.STOPPED:
+        raise InvalidParameter(
+            f"{vm.instance_name} is {vm.state}; system VMs don't scale while running: stop it first"
+        )
+    vm.service_offering_id = offering.id
+    vm.cpu_number = offering.cpu_number or vm.cpu_number
+    vm.cpu_speed = offering.cpu_speed or vm.cpu_speed
+    vm.memory_mb = offering.memory or vm.memory_mb

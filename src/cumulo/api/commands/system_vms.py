@@ -240,3 +240,95 @@ def _destroy(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     vm_id = int(payload["id"])
     monitor.destroy(job.transaction, vm_id)
     return _result(job, vm_id)
+
+
+@command(
+    "migrateSystemVm",
+    params=[
+        Param("autoselect", ParamType.BOOLEAN, since="4.16.0", description="pick the host"),
+        Param("hostid", ParamType.UUID, entity="Host", description="destination host ID"),
+        Param(
+            "storageid",
+            ParamType.UUID,
+            since="4.16.0",
+            entity="StoragePool",
+            description="destination storage pool (not supported for system VMs here)",
+        ),
+        Param(
+            "virtualmachineid",
+            ParamType.UUID,
+            required=True,
+            description="the ID of the virtual machine",
+        ),
+    ],
+    roles=ADMIN_ONLY,
+    kind=Kind.ASYNC,
+    object_name="systemvm",
+    response_class="SystemVmResponse",
+)
+def migrate_system_vm(call: Call, args: Args) -> Enqueue:
+    """Attempts Migration of a system virtual machine to the host specified."""
+    vm = _vm(call, args.virtualmachineid)
+    if args.storageid is not None:
+        raise InvalidParameter("Storage migration of system VMs is not supported; omit storageid")
+    if vm.state != "Running":
+        raise InvalidParameter(f"{vm.instance_name} is {vm.state}; only a Running VM migrates")
+    if args.hostid is None and args.autoselect is False:
+        raise InvalidParameter("Specify hostid or autoselect=true")
+    dest = args.hostid.id if args.hostid is not None else None
+    return Enqueue({"id": vm.id, "host": dest}, "SystemVm", vm.uuid)
+
+
+@migrate_system_vm.execute
+def _migrate(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
+    monitor.migrate(job.transaction, int(payload["id"]), payload.get("host"))
+    return _result(job, int(payload["id"]))
+
+
+SCALE_PARAMS = [
+    Param("details", ParamType.MAP, description="custom offering details"),
+    ID,
+    Param(
+        "serviceofferingid",
+        ParamType.UUID,
+        required=True,
+        entity="ServiceOffering",
+        description="the service offering ID to apply to the system vm",
+    ),
+]
+
+
+@command(
+    "scaleSystemVm",
+    params=SCALE_PARAMS,
+    roles=ADMIN_ONLY,
+    kind=Kind.ASYNC,
+    object_name="systemvm",
+    response_name="changeserviceforsystemvmresponse",
+    response_class="SystemVmResponse",
+)
+def scale_system_vm(call: Call, args: Args) -> Enqueue:
+    """Scale the service offering for a system vm (console proxy or secondary storage)."""
+    vm = _vm(call, args.id)
+    system_vms.change_offering(vm, args.serviceofferingid)
+    return Enqueue({"id": vm.id}, "SystemVm", vm.uuid)
+
+
+@scale_system_vm.execute
+def _scale(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
+    return _result(job, int(payload["id"]))
+
+
+@command(
+    "changeServiceForSystemVm",
+    params=SCALE_PARAMS,
+    roles=ADMIN_ONLY,
+    object_name="systemvm",
+    response_class="SystemVmResponse",
+)
+def change_service_for_system_vm(call: Call, args: Args) -> ObjectResult:
+    """Changes the service offering for a system vm (console proxy or secondary storage)."""
+    vm = _vm(call, args.id)
+    system_vms.change_offering(vm, args.serviceofferingid)
+    call.db.flush()
+    return ObjectResult(systemvm_view(call.db, vm))
