@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
-from typing import Any
 
 from cumulo.doctor import system_vms as doctor_check
 from tests.support.client import ApiClient, ApiError
