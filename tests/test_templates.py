@@ -274,3 +274,37 @@ def test_secondary_storage_limit_fails_the_download(cloud: Cloud) -> None:
     user.run("deleteTemplate", id=ok["id"])
     account = api.call("listAccounts", name="alice", listall=True)["account"][0]
     assert account["secondarystoragetotal"] == 0
+
+
+def test_delete_refused_while_a_vm_uses_it_unless_forced(cloud: Cloud) -> None:
+    from cumulo.db.models.template import VMTemplate
+    from cumulo.db.models.vm import VMInstance
+    from cumulo.db.models.zone import Zone
+
+    api = cloud.admin
+    zone = storage_zone(api)
+    (row,) = _register(api, zone["id"], name="in-use")
+
+    def add_vm(session):  # type: ignore[no-untyped-def]
+        t = session.query(VMTemplate).filter_by(uuid=row["id"]).one()
+        z = session.query(Zone).filter_by(uuid=zone["id"]).one()
+        session.add(
+            VMInstance(
+                instance_name="i-2-99-VM",
+                name="web",
+                zone_id=z.id,
+                state="Running",
+                service_offering_id=1,
+                template_id=t.id,
+                account_id=2,
+                domain_id=1,
+            )
+        )
+
+    cloud.rt.db.run(add_vm)
+    with pytest.raises(ApiError) as err:
+        api.run("deleteTemplate", id=row["id"])
+    assert err.value.status == 536 and "forced" in str(err.value.body)
+    assert api.call("listTemplates", templatefilter="self", id=row["id"])["template"]
+    api.run("deleteTemplate", id=row["id"], forced=True)
+    assert api.call("listTemplates", templatefilter="self").get("template", []) == []
