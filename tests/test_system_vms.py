@@ -134,3 +134,32 @@ def test_migrate_and_scale_rules(cloud: Cloud) -> None:
         with pytest.raises(ApiError) as err:
             api.call("changeServiceForSystemVm", id=ssvm["id"], serviceofferingid=offering["id"])
         assert err.value.status == 431
+
+
+def test_system_template_registered_per_zone_still_serves_that_zone(cloud: Cloud) -> None:
+    """The multi-zone upgrade trap: a SYSTEM template registered for one zone only."""
+    api = cloud.admin
+    z1 = storage_zone(api, "z1", "172.16.15")
+    z2 = storage_zone(api, "z2", "172.16.16", store=False)
+    api.call(
+        "configureSimulator", name="DownloadCommand", value="result:fail", zoneid=z2["id"], count=1
+    )
+    add_store(api, z2, "z2")
+    for z in (z1, z2):
+        _enable(api, z)
+    wait_system_vms(api, z1["id"])
+    (mine,) = api.call(
+        "registerTemplate",
+        name="systemvm-simulator-4.23",
+        displaytext="new system VM template",
+        url="http://download.example.org/systemvm-4.23.qcow2",
+        format="QCOW2",
+        hypervisor="Simulator",
+        zoneid=z2["id"],
+        templatetype="SYSTEM",
+    )["template"]
+    vms = wait_system_vms(api, z2["id"], timeout=25)
+    assert {v["templateid"] for v in vms} == {mine["id"]}
+    z1_vms = api.call("listSystemVms", zoneid=z1["id"])["systemvm"]
+    assert mine["id"] not in {v["templateid"] for v in z1_vms}
+    assert doctor_check.check_all(cloud.rt.db)[0].status == "ok"

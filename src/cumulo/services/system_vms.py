@@ -18,7 +18,7 @@ from cumulo.db.models.image_store import ImageStore
 from cumulo.db.models.pod import Pod
 from cumulo.db.models.service_offering import ServiceOffering
 from cumulo.db.models.storage_pool import StoragePool
-from cumulo.db.models.template import TemplateStoreRef
+from cumulo.db.models.template import TemplateStoreRef, VMTemplate
 from cumulo.db.models.vlan import Vlan
 from cumulo.db.models.vm import VMInstance, VmType
 from cumulo.db.models.zone import Zone
@@ -44,30 +44,58 @@ class Blocker:
     template: bool = False
 
 
-def template_blocker(session: Session, zone: Zone) -> Blocker | None:
-    system = builtin_templates.find_system_template(session)
-    if system is None:
-        return Blocker(
-            f"system VM template missing in zone {zone.name}: register "
-            f"{builtin_templates.SYSTEM_TEMPLATE_NAME} (templatetype=SYSTEM, zoneid=-1)",
-            template=True,
+def zone_system_template(session: Session, zone: Zone) -> VMTemplate | None:
+    """The newest Active SYSTEM template downloaded in the zone.
+
+    Chosen per zone, not one region-wide row: a system VM template registered
+    per zone (rather than cross-zone) must not leave the other zones unable to
+    recreate their system VMs, the failure operators hit after upgrades.
+    """
+    return (
+        session.execute(
+            select(VMTemplate)
+            .join(TemplateStoreRef, TemplateStoreRef.template_id == VMTemplate.id)
+            .where(
+                VMTemplate.template_type == "SYSTEM",
+                VMTemplate.removed.is_(None),
+                VMTemplate.state == "Active",
+                TemplateStoreRef.zone_id == zone.id,
+                TemplateStoreRef.download_state == "DOWNLOADED",
+            )
+            .order_by(VMTemplate.id.desc())
         )
+        .scalars()
+        .first()
+    )
+
+
+def template_blocker(session: Session, zone: Zone) -> Blocker | None:
+    if zone_system_template(session, zone) is not None:
+        return None
     refs = list(
         session.execute(
-            select(TemplateStoreRef).where(
-                TemplateStoreRef.template_id == system.id, TemplateStoreRef.zone_id == zone.id
+            select(TemplateStoreRef)
+            .join(VMTemplate, VMTemplate.id == TemplateStoreRef.template_id)
+            .where(
+                VMTemplate.template_type == "SYSTEM",
+                VMTemplate.removed.is_(None),
+                TemplateStoreRef.zone_id == zone.id,
             )
         ).scalars()
     )
-    if any(r.download_state == "DOWNLOADED" for r in refs):
-        return None
     if any(r.download_state in ("NOT_DOWNLOADED", "DOWNLOAD_IN_PROGRESS") for r in refs):
-        return Blocker(f"the system VM template {system.name} is still downloading")
+        return Blocker("the system VM template is still downloading")
+    system = builtin_templates.find_system_template(session)
     detail = next((r.error_text for r in refs if r.error_text), None)
+    fix = (
+        f"copy it with copyTemplate id={system.uuid} destzoneid={zone.uuid}"
+        if system is not None
+        else "register one with registerTemplate templatetype=SYSTEM zoneid=-1"
+    )
     return Blocker(
         f"system VM template missing in zone {zone.name}"
         + (f" ({detail})" if detail else "")
-        + f": copy it with copyTemplate id={system.uuid} destzoneid={zone.uuid}",
+        + f": {fix}",
         template=True,
     )
 
@@ -191,7 +219,8 @@ def create(session: Session, zone: Zone, vm_type: str) -> VMInstance:
     offering = _offering(session, vm_type)
     system = session.execute(select(Account).where(Account.name == "system")).scalars().first()
     assert system is not None
-    template = builtin_templates.system_template(session)
+    template = zone_system_template(session, zone)
+    assert template is not None, "checked by blocker()"
     pod = (
         session.execute(
             select(Pod).where(Pod.zone_id == zone.id, Pod.removed.is_(None)).order_by(Pod.id)
