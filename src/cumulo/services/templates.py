@@ -282,8 +282,21 @@ def ready_copy(session: Session, template: VMTemplate, zone: Zone | None) -> Tem
     return ref
 
 
+def download_host(ip: str, cert_domain: str) -> str:
+    """The host name of a download link, per ``secstorage.ssl.cert.domain``."""
+    domain = cert_domain.strip()
+    if not domain:
+        return ip
+    if domain.startswith("*."):
+        return f"{ip.replace('.', '-')}.{domain[2:]}"
+    return domain
+
+
 def extract_url(
-    session: Session, template: VMTemplate, ref_id: int
+    session: Session,
+    template: VMTemplate,
+    ref_id: int,
+    config,  # type: ignore[no-untyped-def]
 ) -> tuple[TemplateStoreRef, Zone, str]:
     """The download link the zone's secondary storage VM serves the copy under."""
     from cumulo.db.models.vm import VMInstance, VmType
@@ -309,9 +322,12 @@ def extract_url(
         raise InvalidParameter(
             f"Zone {zone.name} has no running secondary storage VM to serve the download"
         )
-    host = (ssvm.public_ip or ssvm.private_ip or "").replace(".", "-")
+    host = download_host(
+        ssvm.public_ip or ssvm.private_ip or "", config.get("secstorage.ssl.cert.domain") or ""
+    )
+    scheme = "https" if config.get_bool("secstorage.encrypt.copy") else "http"
     ext = "iso" if not template.is_template else template.format.lower()
-    return ref, zone, f"https://{host}.realhostip.com/userdata/{template.uuid}.{ext}"
+    return ref, zone, f"{scheme}://{host}/userdata/{template.uuid}.{ext}"
 
 
 def create_from_volume(

@@ -155,7 +155,7 @@ def _extract_run(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     def work(s: Session) -> dict[str, Any]:
         row = s.get(VMTemplate, int(payload["id"]))
         assert row is not None
-        _ref, zone, url = templates.extract_url(s, row, int(payload["ref"]))
+        _ref, zone, url = templates.extract_url(s, row, int(payload["ref"]), job.runtime.config)
         account = s.get(Account, row.account_id)
         return {
             "id": row.uuid,
