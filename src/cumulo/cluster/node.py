@@ -86,6 +86,20 @@ class NodeAgent:
                 self.hosts.tick()
             except Exception:
                 log.exception("host monitor failed")
+            self._periodic()
+
+    def _periodic(self) -> None:
+        """Secondary-storage and system VM work, on the hosts thread (it drives agents too)."""
+        from cumulo.services import system_vm_monitor, template_downloads
+
+        for name, fn in (
+            ("downloads", template_downloads.tick),
+            ("system vms", system_vm_monitor.tick),
+        ):
+            try:
+                fn(self.rt)
+            except Exception:
+                log.exception("%s tick failed", name)
 
     def tick(self) -> None:
         assert self.identity is not None

@@ -44,6 +44,9 @@ def check_all(settings: Settings) -> list[Finding]:
         out.append(_cluster_key(db, settings.effective_cluster_key_file))
         out.extend(_nodes(db, settings.heartbeat_threshold))
         out.append(_clock(db))
+        from cumulo.doctor import system_vms  # late: pulls in the service layer
+
+        out.extend(system_vms.check_all(db))
         return out
     finally:
         db.dispose()

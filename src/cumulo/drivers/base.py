@@ -27,6 +27,7 @@ COMMAND_CREATE_VOLUME = "CreateCommand"
 COMMAND_DESTROY_VOLUME = "DestroyCommand"
 COMMAND_MODIFY_POOL = "ModifyStoragePoolCommand"
 COMMAND_MAINTAIN = "MaintainCommand"
+COMMAND_DOWNLOAD = "DownloadCommand"
 
 GiB = 1024**3
 TiB = 1024**4
@@ -183,3 +184,15 @@ class HypervisorDriver(ABC):
     @abstractmethod
     def image_store_stats(self, url: str) -> PoolStats:
         """Size of a secondary storage, for capacity reporting."""
+
+    # -- secondary storage ----------------------------------------------------
+    def download_template(
+        self, url: str, store_url: str, done_pct: int, mock: Mock | None = None
+    ) -> Answer:
+        """One progress step of a template download to an image store.
+
+        Answers ``data={"pct": n, "size": bytes, "install_path": ...}``; the
+        service calls again until ``pct`` is 100. Drivers without secondary
+        storage support answer a failure.
+        """
+        return Answer(False, f"{self.hypervisor} cannot download templates")

@@ -567,6 +567,24 @@ def _all() -> list[Setting]:
             subgroup="Cluster",
         ),
         *_limit_defaults(),
+        Setting(
+            "secstorage.ssl.cert.domain",
+            "",
+            "SSL certificate used to encrypt copy traffic between zones. Also used to "
+            "create download URLs: blank = the SSVM's public IP, a name = that name, "
+            "*.domain = a-b-c-d.domain for the SSVM's public IP a.b.c.d",
+            group="System VMs",
+            subgroup="Secondary Storage VM",
+        ),
+        Setting(
+            "secstorage.encrypt.copy",
+            "false",
+            "Use SSL method used to encrypt copy traffic between zones; also makes "
+            "extract (download) URLs https",
+            type="Boolean",
+            group="System VMs",
+            subgroup="Secondary Storage VM",
+        ),
     ]
 
 

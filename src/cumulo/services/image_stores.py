@@ -62,6 +62,11 @@ def add(
     session.flush()
     if details:
         save_details(session, ImageStoreDetail, "store_id", store.id, details)
+    if zone is not None and role == "Image":
+        # Late import: the template services build on this module's stores.
+        from cumulo.services import builtin_templates
+
+        builtin_templates.ensure_zone(session, zone)
     events.record(
         session,
         caller,
@@ -74,8 +79,18 @@ def add(
 
 
 def templates_on(session: Session, store: ImageStore) -> int:
-    """Templates, ISOs and snapshots kept on the store. Hook for the template work."""
-    return 0
+    """User templates and ISOs kept on the store (built-in and system copies don't count)."""
+    from cumulo.db.models.template import TemplateStoreRef, VMTemplate
+
+    stmt = (
+        select(TemplateStoreRef.id)
+        .join(VMTemplate, VMTemplate.id == TemplateStoreRef.template_id)
+        .where(
+            TemplateStoreRef.store_id == store.id,
+            VMTemplate.template_type.not_in(("BUILTIN", "SYSTEM")),
+        )
+    )
+    return len(session.execute(stmt).all())
 
 
 def delete(session: Session, caller: Caller, store: ImageStore) -> None:

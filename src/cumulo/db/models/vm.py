@@ -65,5 +65,10 @@ class VMInstance(Entity, RemovableMixin):
     project_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # For expunge after expunge.delay.
     destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # System VMs without a Network row for their traffic record their
+    # management (private), public and link-local addresses here.
+    private_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    public_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    link_local_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # Bumped on every change; writers update "WHERE version = :seen".
     version: Mapped[int] = mapped_column(Integer, default=0)

@@ -10,6 +10,7 @@ from cumulo.drivers.base import (
     COMMAND_CHECK_HEALTH,
     COMMAND_CREATE_VOLUME,
     COMMAND_DESTROY_VOLUME,
+    COMMAND_DOWNLOAD,
     COMMAND_HOST_STATS,
     COMMAND_MAINTAIN,
     COMMAND_MIGRATE,
@@ -43,8 +44,12 @@ VERSION = "4.20.0-cumulo-sim"
 class SimulatorDriver(HypervisorDriver):
     hypervisor = "Simulator"
 
-    def __init__(self, world: World | None = None, latency_ms: int = 0) -> None:
+    def __init__(
+        self, world: World | None = None, latency_ms: int = 0, download_step_pct: int = 50
+    ) -> None:
         self.world = world or World()
+        # How far a template download gets per call (the download speed).
+        self.download_step_pct = max(1, min(100, download_step_pct))
         # Added to every command, to make the simulator behave like a slow agent.
         self.latency_ms = latency_ms
 
@@ -255,3 +260,16 @@ class SimulatorDriver(HypervisorDriver):
 
     def image_store_stats(self, url: str) -> PoolStats:
         return PoolStats(IMAGE_STORE_CAPACITY, 0)
+
+    def download_template(
+        self, url: str, store_url: str, done_pct: int, mock: Mock | None = None
+    ) -> Answer:
+        def work() -> Answer:
+            pct = min(100, done_pct + self.download_step_pct)
+            name = url.rstrip("/").rsplit("/", 1)[-1] or "template"
+            # A stable, plausible virtual size derived from the URL.
+            size = (2 + sum(url.encode()) % 8) * 1024**3
+            path = f"template/tmpl/{uuid.uuid5(uuid.NAMESPACE_URL, url)}/{name}"
+            return Answer(True, "", {"pct": pct, "size": size, "install_path": path})
+
+        return self._answer(COMMAND_DOWNLOAD, mock, work)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 04:04:47.497647
+Create Date: 2026-11-22 04:38:16.049024
 """
 
 from collections.abc import Sequence
@@ -747,6 +747,9 @@ def upgrade() -> None:
     sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('project_id', sa.BigInteger(), nullable=True),
     sa.Column('destroyed_at', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('private_ip', sa.String(length=64), nullable=True),
+    sa.Column('public_ip', sa.String(length=64), nullable=True),
+    sa.Column('link_local_ip', sa.String(length=64), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('uuid', sa.String(length=40), nullable=False),
@@ -1030,6 +1033,20 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_project_account_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_project_account_project_id'), ['project_id'], unique=False)
 
+    op.create_table('template_permission',
+    sa.Column('template_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_template_permission_account_id_account')),
+    sa.ForeignKeyConstraint(['template_id'], ['vm_template.id'], name=op.f('fk_template_permission_template_id_vm_template')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_template_permission')),
+    sa.UniqueConstraint('template_id', 'account_id', name=op.f('uq_template_permission_template_id_account_id'))
+    )
+    with op.batch_alter_table('template_permission', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_template_permission_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_template_permission_template_id'), ['template_id'], unique=False)
+
     op.create_table('template_store_ref',
     sa.Column('template_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -1298,6 +1315,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_template_store_ref_template_id'))
 
     op.drop_table('template_store_ref')
+    with op.batch_alter_table('template_permission', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_template_permission_template_id'))
+        batch_op.drop_index(batch_op.f('ix_template_permission_account_id'))
+
+    op.drop_table('template_permission')
     with op.batch_alter_table('project_account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_account_project_id'))
         batch_op.drop_index(batch_op.f('ix_project_account_account_id'))
