@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 03:53:30.885148
+Create Date: 2026-11-22 04:00:52.523349
 """
 
 from collections.abc import Sequence
@@ -911,6 +911,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_guest_vlan_range_physical_network_id'), ['physical_network_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_guest_vlan_range_zone_id'), ['zone_id'], unique=False)
 
+    op.create_table('guest_vnet',
+    sa.Column('physical_network_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('zone_id', sa.BigInteger(), nullable=False),
+    sa.Column('vnet', sa.Integer(), nullable=False),
+    sa.Column('network_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['physical_network_id'], ['physical_network.id'], name=op.f('fk_guest_vnet_physical_network_id_physical_network')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_guest_vnet')),
+    sa.UniqueConstraint('physical_network_id', 'vnet', 'tombstone', name=op.f('uq_guest_vnet_physical_network_id_vnet_tombstone')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_guest_vnet_uuid'))
+    )
+    with op.batch_alter_table('guest_vnet', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_guest_vnet_network_id'), ['network_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_guest_vnet_zone_id'), ['zone_id'], unique=False)
+
     op.create_table('image_store_detail',
     sa.Column('store_id', sa.BigInteger(), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -1172,6 +1191,40 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_host_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_host_zone_id'), ['zone_id'], unique=False)
 
+    op.create_table('public_ip',
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('vlan_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('physical_network_id', sa.BigInteger(), nullable=True),
+    sa.Column('address', sa.String(length=64), nullable=False),
+    sa.Column('network_id', sa.BigInteger(), nullable=True),
+    sa.Column('is_source_nat', sa.Boolean(), nullable=False),
+    sa.Column('is_static_nat', sa.Boolean(), nullable=False),
+    sa.Column('static_nat_vm_id', sa.BigInteger(), nullable=True),
+    sa.Column('is_system', sa.Boolean(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('allocated', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_public_ip_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_public_ip_domain_id_domain')),
+    sa.ForeignKeyConstraint(['vlan_id'], ['vlan.id'], name=op.f('fk_public_ip_vlan_id_vlan')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_public_ip_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_public_ip')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_public_ip_uuid')),
+    sa.UniqueConstraint('zone_id', 'address', 'tombstone', name=op.f('uq_public_ip_zone_id_address_tombstone'))
+    )
+    with op.batch_alter_table('public_ip', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_public_ip_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_public_ip_network_id'), ['network_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_public_ip_vlan_id'), ['vlan_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_public_ip_zone_id'), ['zone_id'], unique=False)
+
     op.create_table('virtual_router_element',
     sa.Column('provider_id', sa.BigInteger(), nullable=False),
     sa.Column('type', sa.String(length=32), nullable=False),
@@ -1254,6 +1307,13 @@ def downgrade() -> None:
 
     op.drop_table('storage_pool')
     op.drop_table('virtual_router_element')
+    with op.batch_alter_table('public_ip', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_public_ip_zone_id'))
+        batch_op.drop_index(batch_op.f('ix_public_ip_vlan_id'))
+        batch_op.drop_index(batch_op.f('ix_public_ip_network_id'))
+        batch_op.drop_index(batch_op.f('ix_public_ip_account_id'))
+
+    op.drop_table('public_ip')
     with op.batch_alter_table('host', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_host_zone_id'))
         batch_op.drop_index(batch_op.f('ix_host_status'))
@@ -1314,6 +1374,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_image_store_detail_store_id'))
 
     op.drop_table('image_store_detail')
+    with op.batch_alter_table('guest_vnet', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_guest_vnet_zone_id'))
+        batch_op.drop_index(batch_op.f('ix_guest_vnet_network_id'))
+
+    op.drop_table('guest_vnet')
     with op.batch_alter_table('guest_vlan_range', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_guest_vlan_range_zone_id'))
         batch_op.drop_index(batch_op.f('ix_guest_vlan_range_physical_network_id'))
