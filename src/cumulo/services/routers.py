@@ -23,7 +23,7 @@ from cumulo.db.models.public_ip import PublicIp
 from cumulo.db.models.service_offering import ServiceOffering
 from cumulo.db.models.vlan import Vlan
 from cumulo.db.models.vm import VMInstance, VmType
-from cumulo.drivers.base import COMMAND_START, COMMAND_STOP, Answer, VmSpec
+from cumulo.drivers.base import COMMAND_REBOOT, COMMAND_START, COMMAND_STOP, Answer, VmSpec
 from cumulo.drivers.registry import driver_for
 from cumulo.errors import InsufficientCapacity
 from cumulo.services import nics, simulator_mocks
@@ -238,3 +238,38 @@ def stop_on_host(session_run, router_id: int, force: bool = False) -> Answer:  #
         return Answer(True)
     hypervisor, guid, name, mock = found
     return driver_for(hypervisor).stop_vm(guid, name, force=force, mock=mock)  # type: ignore[arg-type]
+
+
+def reboot_on_host(session_run, router_id: int) -> Answer:  # type: ignore[no-untyped-def]
+    def prepare(s: Session) -> tuple[str, str, str, object]:
+        router = s.get(VMInstance, router_id)
+        assert router is not None and router.host_id is not None
+        host = s.get(Host, router.host_id)
+        assert host is not None
+        mock = simulator_mocks.take(s, COMMAND_REBOOT, host)
+        return host.hypervisor or "simulator", host.guid, router.instance_name, mock
+
+    hypervisor, guid, name, mock = session_run(prepare)
+    return driver_for(hypervisor).reboot_vm(guid, name, mock=mock)  # type: ignore[arg-type]
+
+
+def place(session: Session, router: VMInstance) -> None:
+    """A stopped router gets a host again before it starts."""
+    host = pick_host(session, router.zone_id, router.memory_mb)
+    router.host_id = host.id
+    router.pod_id, router.cluster_id, router.hypervisor = (
+        host.pod_id,
+        host.cluster_id,
+        host.hypervisor,
+    )
+    _reserve(session, host, router.memory_mb, router.cpu_number * router.cpu_speed, +1)
+
+
+def unplace(session: Session, router: VMInstance) -> None:
+    """A stopped router holds no host capacity."""
+    if router.host_id is not None:
+        host = session.get(Host, router.host_id)
+        if host is not None:
+            _reserve(session, host, router.memory_mb, router.cpu_number * router.cpu_speed, -1)
+    router.last_host_id = router.host_id
+    router.host_id = None

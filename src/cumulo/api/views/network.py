@@ -18,7 +18,7 @@ from cumulo.services import network_offerings
 from cumulo.services.network_services import service_view
 
 
-def _owner_fields(session: Session, account_id: int, domain_id: int) -> dict[str, Any]:
+def owner_fields(session: Session, account_id: int, domain_id: int) -> dict[str, Any]:
     account = session.get(Account, account_id)
     domain = session.get(Domain, domain_id)
     return {
@@ -63,7 +63,7 @@ def network_view(session: Session, n: Network) -> dict[str, Any]:
         "type": n.guest_type,
         "vlan": _vlan_tag(n.broadcast_uri),
         "acltype": n.acl_type,
-        **_owner_fields(session, n.account_id, n.domain_id),
+        **owner_fields(session, n.account_id, n.domain_id),
         "service": service_view(services.providers, services.capabilities) if services else [],
         "networkdomain": n.network_domain,
         "physicalnetworkid": pnet.uuid if pnet else None,
@@ -95,7 +95,7 @@ def public_ip_view(session: Session, ip: PublicIp) -> dict[str, Any]:
         "issourcenat": ip.is_source_nat,
         "isstaticnat": ip.is_static_nat,
         "issystem": ip.is_system,
-        **_owner_fields(session, ip.account_id, ip.domain_id),
+        **owner_fields(session, ip.account_id, ip.domain_id),
         "forvirtualnetwork": vlan.vlan_type == "VirtualNetwork" if vlan else True,
         "vlanid": vlan.uuid if vlan else None,
         "vlanname": vlan.vlan_tag.removeprefix("vlan://") if vlan else None,
