@@ -26,7 +26,7 @@ from cumulo.db.models.public_ip import PublicIp
 from cumulo.db.models.vm import VMInstance
 from cumulo.db.models.zone import Zone
 from cumulo.errors import InsufficientCapacity, InvalidParameter, ResourceInUse
-from cumulo.services import events, limits, network_offerings, public_ips, routers
+from cumulo.services import events, limits, network_offerings, network_rules, public_ips, routers
 from cumulo.services.configuration import ConfigStore
 from cumulo.services.limits import ResourceType
 from cumulo.services.resource_owner import Owner
@@ -197,6 +197,7 @@ def delete(session: Session, caller: Caller, network: Network) -> None:
             f"Network {network.name} has virtual machines attached; "
             "destroy them or remove their NICs first"
         )
+    network_rules.remove_for_network(session, network.id)
     shutdown(session, caller, network, every_ip=True)
     network.mark_removed()
     network.state = "Destroy"

@@ -273,3 +273,13 @@ def unplace(session: Session, router: VMInstance) -> None:
             _reserve(session, host, router.memory_mb, router.cpu_number * router.cpu_speed, -1)
     router.last_host_id = router.host_id
     router.host_id = None
+
+
+def running_router(session: Session, network_id: int) -> tuple[str, str, str, Host] | None:
+    """(hypervisor, host guid, router name, host) of the network's running router."""
+    for router in of_network(session, network_id):
+        if router.state == "Running" and router.host_id is not None:
+            host = session.get(Host, router.host_id)
+            if host is not None:
+                return host.hypervisor or "simulator", host.guid, router.instance_name, host
+    return None

@@ -23,7 +23,7 @@ from cumulo.db.models.vlan import Vlan
 from cumulo.db.models.zone import Zone
 from cumulo.errors import InvalidParameter
 from cumulo.jobs.context import JobRun
-from cumulo.services import guest_networks, public_ips
+from cumulo.services import guest_networks, network_rules, public_ips
 from cumulo.services.infra_common import live, must_get
 from cumulo.services.network_access import check_network, check_owned, network_owner
 from cumulo.services.resource_owner import resolve_owner
@@ -121,12 +121,14 @@ def disassociate_ip_address(call: Call, args: Args) -> Enqueue:
         raise InvalidParameter(
             f"IP address {ip.address} is the source NAT IP of its network; it goes with the network"
         )
-    if ip.is_static_nat:
-        raise InvalidParameter(
-            f"IP address {ip.address} has static NAT enabled; disable it with disableStaticNat"
-        )
+    # Its rules and static NAT go with it (CloudStack revokes them on release).
+    for rule in network_rules.rules_on_ip(
+        call.db, ip.id, ("Firewall", "PortForwarding", "LoadBalancing")
+    ):
+        network_rules.revoke(call.db, call.caller, rule, "NET.RULEDELETE")
+    ip.is_static_nat, ip.static_nat_vm_id = False, None
     ip.state = "Releasing"
-    return Enqueue({"id": ip.id}, instance_uuid=ip.uuid)
+    return Enqueue({"id": ip.id, "network_id": ip.network_id}, instance_uuid=ip.uuid)
 
 
 def _find(session: Session, args: Args) -> PublicIp:
@@ -147,6 +149,9 @@ def _find(session: Session, args: Args) -> PublicIp:
 
 @disassociate_ip_address.execute
 def _disassociate_ip_address(job: JobRun, p: dict[str, Any]) -> SuccessResult:
+    if p.get("network_id") is not None:
+        network_jobs.apply_rules(job, p["network_id"])
+
     def work(s: Session) -> None:
         ip = must_get(s, PublicIp, p["id"])
         if ip.removed is None:

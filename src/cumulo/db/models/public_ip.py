@@ -32,6 +32,9 @@ class PublicIp(Entity, RemovableMixin):
     # Allocating | Allocated | Releasing
     state: Mapped[str] = mapped_column(String(16), default="Allocated")
     allocated: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Bumped by every rule change on the address, so concurrent conflicting
+    # rules collide on this row (Galera certification) instead of both passing.
+    rules_version: Mapped[int] = mapped_column(BigInteger, default=0)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
     domain_id: Mapped[int] = mapped_column(ForeignKey("domain.id"))
     domain_path: Mapped[str] = mapped_column(String(255), default="/")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 04:00:52.523349
+Create Date: 2026-11-22 04:07:51.618590
 """
 
 from collections.abc import Sequence
@@ -954,6 +954,43 @@ def upgrade() -> None:
     with op.batch_alter_table('network_offering_service', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_network_offering_service_offering_id'), ['offering_id'], unique=False)
 
+    op.create_table('network_rule',
+    sa.Column('purpose', sa.String(length=32), nullable=False),
+    sa.Column('traffic_type', sa.String(length=16), nullable=False),
+    sa.Column('network_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('ip_id', sa.BigInteger(), nullable=True),
+    sa.Column('protocol', sa.String(length=16), nullable=False),
+    sa.Column('start_port', sa.Integer(), nullable=True),
+    sa.Column('end_port', sa.Integer(), nullable=True),
+    sa.Column('icmp_type', sa.Integer(), nullable=True),
+    sa.Column('icmp_code', sa.Integer(), nullable=True),
+    sa.Column('cidr_list', sa.Text(), nullable=False),
+    sa.Column('dest_cidr_list', sa.Text(), nullable=True),
+    sa.Column('vm_id', sa.BigInteger(), nullable=True),
+    sa.Column('vm_ip', sa.String(length=64), nullable=True),
+    sa.Column('private_start_port', sa.Integer(), nullable=True),
+    sa.Column('private_end_port', sa.Integer(), nullable=True),
+    sa.Column('name', sa.String(length=255), nullable=True),
+    sa.Column('description', sa.String(length=4096), nullable=True),
+    sa.Column('algorithm', sa.String(length=32), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_network_rule_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_network_rule_domain_id_domain')),
+    sa.ForeignKeyConstraint(['network_id'], ['network.id'], name=op.f('fk_network_rule_network_id_network')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_network_rule')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_network_rule_uuid'))
+    )
+    with op.batch_alter_table('network_rule', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_network_rule_ip_id'), ['ip_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_network_rule_network_id'), ['network_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_network_rule_purpose'), ['purpose'], unique=False)
+
     op.create_table('network_service_provider',
     sa.Column('physical_network_id', sa.BigInteger(), nullable=False),
     sa.Column('name', sa.String(length=64), nullable=False),
@@ -1191,6 +1228,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_host_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_host_zone_id'), ['zone_id'], unique=False)
 
+    op.create_table('lb_vm_map',
+    sa.Column('rule_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('vm_id', sa.BigInteger(), nullable=False),
+    sa.Column('vm_ip', sa.String(length=64), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['rule_id'], ['network_rule.id'], name=op.f('fk_lb_vm_map_rule_id_network_rule'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lb_vm_map')),
+    sa.UniqueConstraint('rule_id', 'vm_id', name=op.f('uq_lb_vm_map_rule_id_vm_id')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_lb_vm_map_uuid'))
+    )
+    with op.batch_alter_table('lb_vm_map', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lb_vm_map_vm_id'), ['vm_id'], unique=False)
+
     op.create_table('public_ip',
     sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('vlan_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -1203,6 +1256,7 @@ def upgrade() -> None:
     sa.Column('is_system', sa.Boolean(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('allocated', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('rules_version', sa.BigInteger(), nullable=False),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_path', sa.String(length=255), nullable=False),
@@ -1314,6 +1368,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_public_ip_account_id'))
 
     op.drop_table('public_ip')
+    with op.batch_alter_table('lb_vm_map', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lb_vm_map_vm_id'))
+
+    op.drop_table('lb_vm_map')
     with op.batch_alter_table('host', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_host_zone_id'))
         batch_op.drop_index(batch_op.f('ix_host_status'))
@@ -1366,6 +1424,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_network_service_provider_physical_network_id'))
 
     op.drop_table('network_service_provider')
+    with op.batch_alter_table('network_rule', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_network_rule_purpose'))
+        batch_op.drop_index(batch_op.f('ix_network_rule_network_id'))
+        batch_op.drop_index(batch_op.f('ix_network_rule_ip_id'))
+
+    op.drop_table('network_rule')
     with op.batch_alter_table('network_offering_service', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_network_offering_service_offering_id'))
 
