@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 04:07:51.618590
+Create Date: 2026-11-22 04:09:29.301816
 """
 
 from collections.abc import Sequence
@@ -653,6 +653,24 @@ def upgrade() -> None:
         batch_op.create_index('ix_resource_tag_lookup', ['resource_type', 'key', 'value'], unique=False)
         batch_op.create_index(batch_op.f('ix_resource_tag_resource_uuid'), ['resource_uuid'], unique=False)
 
+    op.create_table('security_group',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=4096), nullable=True),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_security_group_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_security_group_domain_id_domain')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_security_group')),
+    sa.UniqueConstraint('account_id', 'name', name=op.f('uq_security_group_account_id_name')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_security_group_uuid'))
+    )
+    with op.batch_alter_table('security_group', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_security_group_account_id'), ['account_id'], unique=False)
+
     op.create_table('ssh_keypair',
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -1076,6 +1094,42 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_project_account_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_project_account_project_id'), ['project_id'], unique=False)
 
+    op.create_table('security_group_rule',
+    sa.Column('group_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('type', sa.String(length=16), nullable=False),
+    sa.Column('protocol', sa.String(length=16), nullable=False),
+    sa.Column('start_port', sa.Integer(), nullable=True),
+    sa.Column('end_port', sa.Integer(), nullable=True),
+    sa.Column('icmp_type', sa.Integer(), nullable=True),
+    sa.Column('icmp_code', sa.Integer(), nullable=True),
+    sa.Column('cidr', sa.String(length=64), nullable=True),
+    sa.Column('allowed_group_id', sa.BigInteger(), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['security_group.id'], name=op.f('fk_security_group_rule_group_id_security_group'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_security_group_rule')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_security_group_rule_uuid'))
+    )
+    with op.batch_alter_table('security_group_rule', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_security_group_rule_allowed_group_id'), ['allowed_group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_security_group_rule_group_id'), ['group_id'], unique=False)
+
+    op.create_table('security_group_vm_map',
+    sa.Column('group_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('vm_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['security_group.id'], name=op.f('fk_security_group_vm_map_group_id_security_group')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_security_group_vm_map')),
+    sa.UniqueConstraint('group_id', 'vm_id', name=op.f('uq_security_group_vm_map_group_id_vm_id')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_security_group_vm_map_uuid'))
+    )
+    with op.batch_alter_table('security_group_vm_map', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_security_group_vm_map_group_id'), ['group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_security_group_vm_map_vm_id'), ['vm_id'], unique=False)
+
     op.create_table('template_store_ref',
     sa.Column('template_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -1406,6 +1460,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_template_store_ref_template_id'))
 
     op.drop_table('template_store_ref')
+    with op.batch_alter_table('security_group_vm_map', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_security_group_vm_map_vm_id'))
+        batch_op.drop_index(batch_op.f('ix_security_group_vm_map_group_id'))
+
+    op.drop_table('security_group_vm_map')
+    with op.batch_alter_table('security_group_rule', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_security_group_rule_group_id'))
+        batch_op.drop_index(batch_op.f('ix_security_group_rule_allowed_group_id'))
+
+    op.drop_table('security_group_rule')
     with op.batch_alter_table('project_account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_account_project_id'))
         batch_op.drop_index(batch_op.f('ix_project_account_account_id'))
@@ -1485,6 +1549,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_ssh_keypair_account_id'))
 
     op.drop_table('ssh_keypair')
+    with op.batch_alter_table('security_group', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_security_group_account_id'))
+
+    op.drop_table('security_group')
     with op.batch_alter_table('resource_tag', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_resource_tag_resource_uuid'))
         batch_op.drop_index('ix_resource_tag_lookup')
