@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -95,7 +96,7 @@ def delete(session: Session, caller: Caller, group: SecurityGroup) -> None:
         raise ResourceInUse(
             f"Security group {group.name} is referenced by rules of other groups; revoke them"
         )
-    session.execute(delete(SecurityGroupRule).where(SecurityGroupRule.group_id == group.id))
+    session.execute(sql_delete(SecurityGroupRule).where(SecurityGroupRule.group_id == group.id))
     session.delete(group)
     events.record(
         session,
