@@ -161,3 +161,25 @@ def test_network_limit_and_visibility(cloud: Cloud) -> None:
         assert err.value.status == 531, command
     assert api.call("listNetworks", listall=True)["count"] == 1
     assert api.call("listNetworks") == {}  # not the admin's own
+
+
+def test_shared_vlan_is_unique_in_the_physical_network(cloud: Cloud) -> None:
+    api = cloud.admin
+    nz = advanced_zone(api, hosts=0)
+    off = offering(api, "DefaultSharedNetworkOffering")
+    base = {
+        "displaytext": "s",
+        "zoneid": nz.zone["id"],
+        "networkofferingid": off["id"],
+        "gateway": "10.50.0.1",
+        "netmask": "255.255.255.0",
+        "startip": "10.50.0.10",
+        "endip": "10.50.0.99",
+        "vlan": "300",
+    }
+    first = api.call("createNetwork", name="s1", **base)["network"]
+    with pytest.raises(ApiError) as err:
+        api.call("createNetwork", name="s2", **base)
+    assert err.value.status == 431 and "VLAN 300" in err.value.body["errortext"]
+    api.run("deleteNetwork", id=first["id"])
+    assert api.call("createNetwork", name="s3", **base)["network"]["vlan"] == "300"

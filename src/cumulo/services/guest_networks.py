@@ -170,6 +170,8 @@ def create(
     )
     session.add(network)
     session.flush()
+    if vlan is not None and vlan != "vlan://untagged":
+        claim_vlan(session, network, int(vlan.removeprefix("vlan://")))
     events.record(
         session,
         caller,
@@ -355,3 +357,50 @@ def router_needed(session: Session, network: Network) -> bool:
     return (
         network.guest_type == "Isolated" and offering is not None and uses_router(session, offering)
     )
+
+
+@network_offerings.register_usage_check
+def _offering_in_use(session: Session, offering: NetworkOffering) -> str | None:
+    """An offering with live networks cannot be deleted."""
+    name = session.execute(
+        select(Network.name)
+        .where(Network.network_offering_id == offering.id, Network.removed.is_(None))
+        .limit(1)
+    ).scalar_one_or_none()
+    return f"network {name}" if name is not None else None
+
+
+def count_for_accounts(session: Session, account_ids: list[int]) -> dict[int, int]:
+    rows = session.execute(
+        select(Network.account_id, func.count())
+        .where(
+            Network.account_id.in_(account_ids),
+            Network.removed.is_(None),
+            Network.is_system.is_(False),
+        )
+        .group_by(Network.account_id)
+    )
+    return {account_id: n for account_id, n in rows}
+
+
+limits.COUNTERS[ResourceType.NETWORK] = count_for_accounts
+
+
+def claim_vlan(session: Session, network: Network, tag: int) -> None:
+    """A vlan given at creation (shared, L2 with specifyvlan) is claimed like an allocated one."""
+    if network.physical_network_id is None:
+        return
+    row = GuestVnet(
+        physical_network_id=network.physical_network_id,
+        zone_id=network.zone_id,
+        vnet=tag,
+        network_id=network.id,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise InvalidParameter(
+            f"VLAN {tag} is already used by another network of the physical network"
+        ) from None
