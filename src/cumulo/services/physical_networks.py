@@ -218,7 +218,9 @@ def networks_on(session: Session, net: PhysicalNetwork) -> int:
     return len(
         session.execute(
             select(Network.id).where(
-                Network.physical_network_id == net.id, Network.removed.is_(None)
+                Network.physical_network_id == net.id,
+                Network.removed.is_(None),
+                Network.is_system.is_(False),
             )
         ).all()
     )
