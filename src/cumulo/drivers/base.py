@@ -20,6 +20,7 @@ COMMAND_CHECK_HEALTH = "CheckHealthCommand"
 COMMAND_HOST_STATS = "GetHostStatsCommand"
 COMMAND_START = "StartCommand"
 COMMAND_STOP = "StopCommand"
+COMMAND_APPLY_RULES = "SetFirewallRulesCommand"
 COMMAND_REBOOT = "RebootCommand"
 COMMAND_MIGRATE = "MigrateCommand"
 COMMAND_CHECK_VM = "CheckVirtualMachineCommand"
@@ -167,6 +168,16 @@ class HypervisorDriver(ABC):
     @abstractmethod
     def vm_power_states(self, guid: str) -> dict[str, str]:
         """``{vm name: Running | Stopped}`` as the hypervisor sees it."""
+
+    # -- network rules ------------------------------------------------------
+    def apply_network_rules(
+        self, guid: str, router: str, rules: list[dict[str, Any]], mock: Mock | None = None
+    ) -> Answer:
+        """Replace the rule set (firewall, NAT, LB) of virtual router ``router`` on the host.
+
+        The whole set is sent every time, so applying is idempotent.
+        """
+        return Answer(False, f"{type(self).__name__} cannot program virtual routers")
 
     # -- storage ------------------------------------------------------------
     @abstractmethod

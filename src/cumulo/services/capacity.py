@@ -13,9 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cumulo.db.models.guest_vlan import GuestVlanRange
+from cumulo.db.models.guest_vnet import GuestVnet
 from cumulo.db.models.host import Host
 from cumulo.db.models.image_store import ImageStore
 from cumulo.db.models.pod import Pod
+from cumulo.db.models.public_ip import PublicIp
 from cumulo.db.models.storage_pool import StoragePool
 from cumulo.db.models.vlan import Vlan
 from cumulo.services import ipranges
@@ -166,9 +168,11 @@ def _ip_capacity(session: Session, where: Where) -> list[Capacity]:
     ranges = _filter(select(Vlan.zone_id, Vlan.vlan_type, Vlan.start_ip, Vlan.end_ip), Vlan, where)
     for zone_id, vlan_type, start, end in session.execute(ranges).all():
         totals[(zone_id, vlan_type)] += ipranges.size(start, end)
+    taken = _public_ips_taken(session, where)
     for (zone_id, vlan_type), total in totals.items():
         kind = PUBLIC_IP if vlan_type == "VirtualNetwork" else DIRECT_PUBLIC_IP
-        out.append(Capacity(kind, zone_id, where.pod_id, None, total, 0))
+        used_ips = taken.get((zone_id, vlan_type), 0)
+        out.append(Capacity(kind, zone_id, where.pod_id, None, total, used_ips))
     pods = select(Pod.id, Pod.zone_id, Pod.start_ip, Pod.end_ip).where(Pod.removed.is_(None))
     if where.zone_id is not None:
         pods = pods.where(Pod.zone_id == where.zone_id)
@@ -197,6 +201,19 @@ def _ip_capacity(session: Session, where: Where) -> list[Capacity]:
     return out
 
 
+def _public_ips_taken(session: Session, where: Where) -> dict[tuple[int, str], int]:
+    """Allocated public addresses per (zone, range type)."""
+    stmt = (
+        select(PublicIp.zone_id, Vlan.vlan_type, func.count())
+        .join(Vlan, Vlan.id == PublicIp.vlan_id)
+        .where(PublicIp.removed.is_(None))
+        .group_by(PublicIp.zone_id, Vlan.vlan_type)
+    )
+    if where.zone_id is not None:
+        stmt = stmt.where(PublicIp.zone_id == where.zone_id)
+    return {(z, t): int(n) for z, t, n in session.execute(stmt).all()}
+
+
 def _zone_capacity(session: Session, where: Where) -> list[Capacity]:
     out = []
     stores = (
@@ -223,6 +240,13 @@ def _zone_capacity(session: Session, where: Where) -> list[Capacity]:
     ).group_by(GuestVlanRange.zone_id)
     if where.zone_id is not None:
         vnets = vnets.where(GuestVlanRange.zone_id == where.zone_id)
+    taken = dict(
+        session.execute(
+            select(GuestVnet.zone_id, func.count())
+            .where(GuestVnet.removed.is_(None))
+            .group_by(GuestVnet.zone_id)
+        ).all()
+    )
     for zone_id, total in session.execute(vnets).all():
-        out.append(Capacity(VLAN, zone_id, None, None, int(total or 0), 0))
+        out.append(Capacity(VLAN, zone_id, None, None, int(total or 0), int(taken.get(zone_id, 0))))
     return out

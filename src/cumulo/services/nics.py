@@ -76,15 +76,20 @@ def allocate_nic(
     is_default: bool = False,
     device_id: int = 0,
     reserved: Iterable[str] = (),
+    allow_gateway: bool = False,
 ) -> Nic:
     """Give the instance a NIC on ``network``; ``ip`` requests a specific address.
 
     Raises InvalidParameter for a requested address outside the range or in
-    use, InsufficientCapacity when the range is exhausted.
+    use, InsufficientCapacity when the range is exhausted. ``allow_gateway``
+    lets a virtual router take the network's gateway address.
     """
     if ip is not None:
         start, end = address_range(network)
-        if not int(start) <= int(ipaddress.IPv4Address(ip)) <= int(end) or ip == network.gateway:
+        inside = int(start) <= int(ipaddress.IPv4Address(ip)) <= int(end)
+        if not (inside or (allow_gateway and ip == network.gateway)) or (
+            ip == network.gateway and not allow_gateway
+        ):
             raise InvalidParameter(
                 f"IP address {ip} is outside network {network.name}'s range {start}-{end}"
             )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
 from cumulo.db.models.guest_vlan import GuestVlanRange
+from cumulo.db.models.network import Network
 from cumulo.db.models.network_service_provider import NetworkServiceProvider, VirtualRouterElement
 from cumulo.db.models.physical_network import PhysicalNetwork, TrafficType
 from cumulo.db.models.vlan import Vlan
@@ -213,8 +214,16 @@ def update(
 
 
 def networks_on(session: Session, net: PhysicalNetwork) -> int:
-    """Guest networks built on this physical network. Hook for the network work."""
-    return 0
+    """Live guest networks built on this physical network."""
+    return len(
+        session.execute(
+            select(Network.id).where(
+                Network.physical_network_id == net.id,
+                Network.removed.is_(None),
+                Network.is_system.is_(False),
+            )
+        ).all()
+    )
 
 
 def check_deletable(session: Session, net: PhysicalNetwork) -> None:

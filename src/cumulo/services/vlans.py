@@ -126,8 +126,10 @@ def create(session: Session, caller: Caller, new: NewRange) -> Vlan:
 
 
 def addresses_in_use(session: Session, vlan: Vlan) -> int:
-    """Allocated addresses of the range. Hook for the public IP work."""
-    return 0
+    """Allocated public addresses of the range, and NICs of a shared network's range."""
+    from cumulo.services import public_ips
+
+    return public_ips.in_range(session, vlan)
 
 
 def delete(session: Session, caller: Caller, vlan: Vlan) -> None:

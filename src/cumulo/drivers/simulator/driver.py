@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from cumulo.drivers.base import (
+    COMMAND_APPLY_RULES,
     COMMAND_CHECK_HEALTH,
     COMMAND_CREATE_VOLUME,
     COMMAND_DESTROY_VOLUME,
@@ -185,6 +187,20 @@ class SimulatorDriver(HypervisorDriver):
                 return Answer(True)
 
         return self._answer(COMMAND_STOP, mock, work)
+
+    def apply_network_rules(
+        self, guid: str, router: str, rules: list[dict[str, Any]], mock: Mock | None = None
+    ) -> Answer:
+        def work() -> Answer:
+            with self.world.lock:
+                host = self._live(guid)
+                vm = host.vms.get(router) if host else None
+                if vm is None or vm.power != "Running":
+                    return Answer(False, f"router {router} is not running on {guid}")
+                self.world.router_rules[router] = [dict(rule) for rule in rules]
+                return Answer(True)
+
+        return self._answer(COMMAND_APPLY_RULES, mock, work)
 
     def reboot_vm(self, guid: str, name: str, mock: Mock | None = None) -> Answer:
         def work() -> Answer:

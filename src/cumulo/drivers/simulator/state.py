@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -60,3 +61,5 @@ class World:
         self.lock = threading.RLock()
         self.hosts: dict[str, SimHost] = {}
         self.pools: dict[str, SimPool] = {}
+        # Rule sets programmed into virtual routers, by router name.
+        self.router_rules: dict[str, list[dict[str, Any]]] = {}

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 04:38:16.049024
+Create Date: 2026-11-22 04:38:20.597148
 """
 
 from collections.abc import Sequence
@@ -663,6 +663,24 @@ def upgrade() -> None:
         batch_op.create_index('ix_resource_tag_lookup', ['resource_type', 'key', 'value'], unique=False)
         batch_op.create_index(batch_op.f('ix_resource_tag_resource_uuid'), ['resource_uuid'], unique=False)
 
+    op.create_table('security_group',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=4096), nullable=True),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_security_group_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_security_group_domain_id_domain')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_security_group')),
+    sa.UniqueConstraint('account_id', 'name', name=op.f('uq_security_group_account_id_name')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_security_group_uuid'))
+    )
+    with op.batch_alter_table('security_group', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_security_group_account_id'), ['account_id'], unique=False)
+
     op.create_table('ssh_keypair',
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -924,6 +942,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_guest_vlan_range_physical_network_id'), ['physical_network_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_guest_vlan_range_zone_id'), ['zone_id'], unique=False)
 
+    op.create_table('guest_vnet',
+    sa.Column('physical_network_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('zone_id', sa.BigInteger(), nullable=False),
+    sa.Column('vnet', sa.Integer(), nullable=False),
+    sa.Column('network_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['physical_network_id'], ['physical_network.id'], name=op.f('fk_guest_vnet_physical_network_id_physical_network')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_guest_vnet')),
+    sa.UniqueConstraint('physical_network_id', 'vnet', 'tombstone', name=op.f('uq_guest_vnet_physical_network_id_vnet_tombstone')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_guest_vnet_uuid'))
+    )
+    with op.batch_alter_table('guest_vnet', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_guest_vnet_network_id'), ['network_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_guest_vnet_zone_id'), ['zone_id'], unique=False)
+
     op.create_table('image_store_detail',
     sa.Column('store_id', sa.BigInteger(), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -947,6 +984,43 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('network_offering_service', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_network_offering_service_offering_id'), ['offering_id'], unique=False)
+
+    op.create_table('network_rule',
+    sa.Column('purpose', sa.String(length=32), nullable=False),
+    sa.Column('traffic_type', sa.String(length=16), nullable=False),
+    sa.Column('network_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('ip_id', sa.BigInteger(), nullable=True),
+    sa.Column('protocol', sa.String(length=16), nullable=False),
+    sa.Column('start_port', sa.Integer(), nullable=True),
+    sa.Column('end_port', sa.Integer(), nullable=True),
+    sa.Column('icmp_type', sa.Integer(), nullable=True),
+    sa.Column('icmp_code', sa.Integer(), nullable=True),
+    sa.Column('cidr_list', sa.Text(), nullable=False),
+    sa.Column('dest_cidr_list', sa.Text(), nullable=True),
+    sa.Column('vm_id', sa.BigInteger(), nullable=True),
+    sa.Column('vm_ip', sa.String(length=64), nullable=True),
+    sa.Column('private_start_port', sa.Integer(), nullable=True),
+    sa.Column('private_end_port', sa.Integer(), nullable=True),
+    sa.Column('name', sa.String(length=255), nullable=True),
+    sa.Column('description', sa.String(length=4096), nullable=True),
+    sa.Column('algorithm', sa.String(length=32), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_network_rule_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_network_rule_domain_id_domain')),
+    sa.ForeignKeyConstraint(['network_id'], ['network.id'], name=op.f('fk_network_rule_network_id_network')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_network_rule')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_network_rule_uuid'))
+    )
+    with op.batch_alter_table('network_rule', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_network_rule_ip_id'), ['ip_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_network_rule_network_id'), ['network_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_network_rule_purpose'), ['purpose'], unique=False)
 
     op.create_table('network_service_provider',
     sa.Column('physical_network_id', sa.BigInteger(), nullable=False),
@@ -1032,6 +1106,42 @@ def upgrade() -> None:
     with op.batch_alter_table('project_account', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_project_account_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_project_account_project_id'), ['project_id'], unique=False)
+
+    op.create_table('security_group_rule',
+    sa.Column('group_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('type', sa.String(length=16), nullable=False),
+    sa.Column('protocol', sa.String(length=16), nullable=False),
+    sa.Column('start_port', sa.Integer(), nullable=True),
+    sa.Column('end_port', sa.Integer(), nullable=True),
+    sa.Column('icmp_type', sa.Integer(), nullable=True),
+    sa.Column('icmp_code', sa.Integer(), nullable=True),
+    sa.Column('cidr', sa.String(length=64), nullable=True),
+    sa.Column('allowed_group_id', sa.BigInteger(), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['security_group.id'], name=op.f('fk_security_group_rule_group_id_security_group'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_security_group_rule')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_security_group_rule_uuid'))
+    )
+    with op.batch_alter_table('security_group_rule', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_security_group_rule_allowed_group_id'), ['allowed_group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_security_group_rule_group_id'), ['group_id'], unique=False)
+
+    op.create_table('security_group_vm_map',
+    sa.Column('group_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('vm_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['security_group.id'], name=op.f('fk_security_group_vm_map_group_id_security_group')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_security_group_vm_map')),
+    sa.UniqueConstraint('group_id', 'vm_id', name=op.f('uq_security_group_vm_map_group_id_vm_id')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_security_group_vm_map_uuid'))
+    )
+    with op.batch_alter_table('security_group_vm_map', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_security_group_vm_map_group_id'), ['group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_security_group_vm_map_vm_id'), ['vm_id'], unique=False)
 
     op.create_table('template_permission',
     sa.Column('template_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -1199,6 +1309,57 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_host_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_host_zone_id'), ['zone_id'], unique=False)
 
+    op.create_table('lb_vm_map',
+    sa.Column('rule_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('vm_id', sa.BigInteger(), nullable=False),
+    sa.Column('vm_ip', sa.String(length=64), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['rule_id'], ['network_rule.id'], name=op.f('fk_lb_vm_map_rule_id_network_rule'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_lb_vm_map')),
+    sa.UniqueConstraint('rule_id', 'vm_id', name=op.f('uq_lb_vm_map_rule_id_vm_id')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_lb_vm_map_uuid'))
+    )
+    with op.batch_alter_table('lb_vm_map', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_lb_vm_map_vm_id'), ['vm_id'], unique=False)
+
+    op.create_table('public_ip',
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('vlan_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('physical_network_id', sa.BigInteger(), nullable=True),
+    sa.Column('address', sa.String(length=64), nullable=False),
+    sa.Column('network_id', sa.BigInteger(), nullable=True),
+    sa.Column('is_source_nat', sa.Boolean(), nullable=False),
+    sa.Column('is_static_nat', sa.Boolean(), nullable=False),
+    sa.Column('static_nat_vm_id', sa.BigInteger(), nullable=True),
+    sa.Column('is_system', sa.Boolean(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('allocated', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('rules_version', sa.BigInteger(), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_public_ip_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_public_ip_domain_id_domain')),
+    sa.ForeignKeyConstraint(['vlan_id'], ['vlan.id'], name=op.f('fk_public_ip_vlan_id_vlan')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_public_ip_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_public_ip')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_public_ip_uuid')),
+    sa.UniqueConstraint('zone_id', 'address', 'tombstone', name=op.f('uq_public_ip_zone_id_address_tombstone'))
+    )
+    with op.batch_alter_table('public_ip', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_public_ip_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_public_ip_network_id'), ['network_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_public_ip_vlan_id'), ['vlan_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_public_ip_zone_id'), ['zone_id'], unique=False)
+
     op.create_table('virtual_router_element',
     sa.Column('provider_id', sa.BigInteger(), nullable=False),
     sa.Column('type', sa.String(length=32), nullable=False),
@@ -1281,6 +1442,17 @@ def downgrade() -> None:
 
     op.drop_table('storage_pool')
     op.drop_table('virtual_router_element')
+    with op.batch_alter_table('public_ip', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_public_ip_zone_id'))
+        batch_op.drop_index(batch_op.f('ix_public_ip_vlan_id'))
+        batch_op.drop_index(batch_op.f('ix_public_ip_network_id'))
+        batch_op.drop_index(batch_op.f('ix_public_ip_account_id'))
+
+    op.drop_table('public_ip')
+    with op.batch_alter_table('lb_vm_map', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_lb_vm_map_vm_id'))
+
+    op.drop_table('lb_vm_map')
     with op.batch_alter_table('host', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_host_zone_id'))
         batch_op.drop_index(batch_op.f('ix_host_status'))
@@ -1320,6 +1492,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_template_permission_account_id'))
 
     op.drop_table('template_permission')
+    with op.batch_alter_table('security_group_vm_map', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_security_group_vm_map_vm_id'))
+        batch_op.drop_index(batch_op.f('ix_security_group_vm_map_group_id'))
+
+    op.drop_table('security_group_vm_map')
+    with op.batch_alter_table('security_group_rule', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_security_group_rule_group_id'))
+        batch_op.drop_index(batch_op.f('ix_security_group_rule_allowed_group_id'))
+
+    op.drop_table('security_group_rule')
     with op.batch_alter_table('project_account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_account_project_id'))
         batch_op.drop_index(batch_op.f('ix_project_account_account_id'))
@@ -1338,6 +1520,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_network_service_provider_physical_network_id'))
 
     op.drop_table('network_service_provider')
+    with op.batch_alter_table('network_rule', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_network_rule_purpose'))
+        batch_op.drop_index(batch_op.f('ix_network_rule_network_id'))
+        batch_op.drop_index(batch_op.f('ix_network_rule_ip_id'))
+
+    op.drop_table('network_rule')
     with op.batch_alter_table('network_offering_service', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_network_offering_service_offering_id'))
 
@@ -1346,6 +1534,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_image_store_detail_store_id'))
 
     op.drop_table('image_store_detail')
+    with op.batch_alter_table('guest_vnet', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_guest_vnet_zone_id'))
+        batch_op.drop_index(batch_op.f('ix_guest_vnet_network_id'))
+
+    op.drop_table('guest_vnet')
     with op.batch_alter_table('guest_vlan_range', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_guest_vlan_range_zone_id'))
         batch_op.drop_index(batch_op.f('ix_guest_vlan_range_physical_network_id'))
@@ -1388,6 +1581,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_ssh_keypair_account_id'))
 
     op.drop_table('ssh_keypair')
+    with op.batch_alter_table('security_group', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_security_group_account_id'))
+
+    op.drop_table('security_group')
     with op.batch_alter_table('resource_tag', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_resource_tag_resource_uuid'))
         batch_op.drop_index('ix_resource_tag_lookup')

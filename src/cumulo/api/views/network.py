@@ -1,0 +1,111 @@
+"""NetworkResponse and IPAddressResponse."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cumulo.db.models.account import Account
+from cumulo.db.models.domain import Domain
+from cumulo.db.models.network import Network
+from cumulo.db.models.network_offering import NetworkOffering
+from cumulo.db.models.physical_network import PhysicalNetwork
+from cumulo.db.models.public_ip import PublicIp
+from cumulo.db.models.vlan import Vlan
+from cumulo.db.models.zone import Zone
+from cumulo.services import network_offerings
+from cumulo.services.network_services import service_view
+
+
+def owner_fields(session: Session, account_id: int, domain_id: int) -> dict[str, Any]:
+    account = session.get(Account, account_id)
+    domain = session.get(Domain, domain_id)
+    return {
+        "account": account.name if account else None,
+        "domainid": domain.uuid if domain else None,
+        "domain": domain.name if domain else None,
+        "domainpath": domain.path if domain else None,
+    }
+
+
+def _vlan_tag(uri: str | None) -> str | None:
+    return uri.removeprefix("vlan://") if uri else None
+
+
+def network_view(session: Session, n: Network) -> dict[str, Any]:
+    zone = session.get(Zone, n.zone_id)
+    offering = session.get(NetworkOffering, n.network_offering_id)
+    pnet = session.get(PhysicalNetwork, n.physical_network_id) if n.physical_network_id else None
+    services = network_offerings.services_of(session, offering) if offering else None
+    return {
+        "id": n.uuid,
+        "name": n.name,
+        "displaytext": n.display_text,
+        "broadcastdomaintype": n.broadcast_domain_type,
+        "traffictype": n.traffic_type,
+        "gateway": n.gateway,
+        "netmask": n.netmask,
+        "cidr": n.cidr,
+        "zoneid": zone.uuid if zone else None,
+        "zonename": zone.name if zone else None,
+        "networkofferingid": offering.uuid if offering else None,
+        "networkofferingname": offering.name if offering else None,
+        "networkofferingdisplaytext": offering.display_text if offering else None,
+        "networkofferingconservemode": offering.conserve_mode if offering else None,
+        "networkofferingavailability": offering.availability if offering else None,
+        "issystem": n.is_system,
+        "state": n.state,
+        "related": n.uuid,
+        "broadcasturi": n.broadcast_uri,
+        "dns1": n.dns1,
+        "dns2": n.dns2,
+        "type": n.guest_type,
+        "vlan": _vlan_tag(n.broadcast_uri),
+        "acltype": n.acl_type,
+        **owner_fields(session, n.account_id, n.domain_id),
+        "service": service_view(services.providers, services.capabilities) if services else [],
+        "networkdomain": n.network_domain,
+        "physicalnetworkid": pnet.uuid if pnet else None,
+        "restartrequired": n.restart_required,
+        "specifyipranges": n.specify_ip_ranges,
+        "canusefordeploy": n.removed is None and n.state != "Destroy",
+        "ispersistent": offering.is_persistent if offering else False,
+        "isdefault": False,
+        "tags": [],
+        "displaynetwork": True,
+        "egressdefaultpolicy": offering.egress_default_policy if offering else False,
+        "redundantrouter": False,
+        "created": n.created,
+        "hasannotations": False,
+    }
+
+
+def public_ip_view(session: Session, ip: PublicIp) -> dict[str, Any]:
+    zone = session.get(Zone, ip.zone_id)
+    vlan = session.get(Vlan, ip.vlan_id)
+    network = session.get(Network, ip.network_id) if ip.network_id else None
+    pnet = session.get(PhysicalNetwork, ip.physical_network_id) if ip.physical_network_id else None
+    return {
+        "id": ip.uuid,
+        "ipaddress": ip.address,
+        "allocated": ip.allocated,
+        "zoneid": zone.uuid if zone else None,
+        "zonename": zone.name if zone else None,
+        "issourcenat": ip.is_source_nat,
+        "isstaticnat": ip.is_static_nat,
+        "issystem": ip.is_system,
+        **owner_fields(session, ip.account_id, ip.domain_id),
+        "forvirtualnetwork": vlan.vlan_type == "VirtualNetwork" if vlan else True,
+        "vlanid": vlan.uuid if vlan else None,
+        "vlanname": vlan.vlan_tag.removeprefix("vlan://") if vlan else None,
+        "associatednetworkid": network.uuid if network else None,
+        "associatednetworkname": network.name if network else None,
+        "networkid": pnet.uuid if pnet else None,
+        "physicalnetworkid": pnet.uuid if pnet else None,
+        "state": ip.state if ip.removed is None else "Free",
+        "fordisplay": True,
+        "isportable": False,
+        "hasannotations": False,
+        "tags": [],
+    }
