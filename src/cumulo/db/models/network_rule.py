@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cumulo.db.base import Entity
+from cumulo.db.base import PATH_LENGTH, Entity
 
 
 class NetworkRule(Entity):
@@ -42,7 +42,7 @@ class NetworkRule(Entity):
     state: Mapped[str] = mapped_column(String(16), default="Add")
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
     domain_id: Mapped[int] = mapped_column(ForeignKey("domain.id"))
-    domain_path: Mapped[str] = mapped_column(String(255), default="/")
+    domain_path: Mapped[str] = mapped_column(String(PATH_LENGTH), default="/")
 
 
 class LbVmMap(Entity):

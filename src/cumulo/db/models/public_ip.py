@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cumulo.db.base import Entity, RemovableMixin, UTCDateTime
+from cumulo.db.base import PATH_LENGTH, Entity, RemovableMixin, UTCDateTime
 
 
 class PublicIp(Entity, RemovableMixin):
@@ -37,4 +37,4 @@ class PublicIp(Entity, RemovableMixin):
     rules_version: Mapped[int] = mapped_column(BigInteger, default=0)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
     domain_id: Mapped[int] = mapped_column(ForeignKey("domain.id"))
-    domain_path: Mapped[str] = mapped_column(String(255), default="/")
+    domain_path: Mapped[str] = mapped_column(String(PATH_LENGTH), default="/")

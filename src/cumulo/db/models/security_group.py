@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cumulo.db.base import Entity
+from cumulo.db.base import PATH_LENGTH, Entity
 
 
 class SecurityGroup(Entity):
@@ -17,7 +17,7 @@ class SecurityGroup(Entity):
     description: Mapped[str | None] = mapped_column(String(4096), nullable=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
     domain_id: Mapped[int] = mapped_column(ForeignKey("domain.id"))
-    domain_path: Mapped[str] = mapped_column(String(255), default="/")
+    domain_path: Mapped[str] = mapped_column(String(PATH_LENGTH), default="/")
 
 
 class SecurityGroupRule(Entity):
