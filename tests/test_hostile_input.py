@@ -42,8 +42,8 @@ from cumulo.db.models.account import Account, AccountType, User
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.job import AsyncJob
 from cumulo.services.keys import read_keys, register_keys
-from tests.support.client import ApiClient
 from tests.support import cloud as cloud_support
+from tests.support.client import ApiClient
 from tests.support.cloud import Cloud, running_cloud
 
 # Tables written by background threads whatever the API does, so a rejected
@@ -193,7 +193,9 @@ def _seed(cloud: Cloud) -> Seed:
     victim = cloud.admin.call("createDomain", name="fuzz-victim")["domain"]["id"]
     cloud.admin.call("createDomain", name="张三的域 🚀", parentdomainid=victim)
     # Something for the job commands to find.
-    cloud.admin.run("deleteDomain", id=cloud.admin.call("createDomain", name="gone")["domain"]["id"])
+    cloud.admin.run(
+        "deleteDomain", id=cloud.admin.call("createDomain", name="gone")["domain"]["id"]
+    )
 
     def work(session: Any) -> tuple[int, list[str]]:
         by_uuid = {d.uuid: d for d in session.execute(select(Domain)).scalars()}
@@ -228,9 +230,7 @@ def _known_uuids(cloud: Cloud, seed: Seed) -> dict[str, list[str]]:
             table = mapper.local_table
             if "uuid" not in table.c:
                 continue
-            rows = conn.execute(
-                select(table.c.uuid).order_by(table.c.id.desc()).limit(6)
-            ).scalars()
+            rows = conn.execute(select(table.c.uuid).order_by(table.c.id.desc()).limit(6)).scalars()
             mine = [u for u in rows if u and u not in seed.protected]
             found[mapper.class_.__name__] = mine
             found["*"].extend(mine)
@@ -415,9 +415,7 @@ def _check_job(cloud: Cloud, command: Command, params: dict[str, str], inner: di
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", COMMANDS)
-def test_hostile_parameters_are_rejected_cleanly(
-    fuzz_cloud: tuple[Cloud, Seed], name: str
-) -> None:
+def test_hostile_parameters_are_rejected_cleanly(fuzz_cloud: tuple[Cloud, Seed], name: str) -> None:
     cloud, seed = fuzz_cloud
     command = load_commands()[name]
     uuids = _known_uuids(cloud, seed)
