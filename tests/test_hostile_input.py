@@ -451,3 +451,22 @@ def test_hostile_parameters_are_rejected_cleanly(fuzz_cloud: tuple[Cloud, Seed],
             _check_job(cloud, command, params, inner)
 
     check()
+
+
+REGRESSIONS = [
+    ("getUserKeys", {"id": "-1"}),  # "-1" reached the handler as a string
+    ("registerUserKeys", {"id": "9" * 30}),  # overflowed SQLite's INTEGER
+    ("registerUserKeys", {"id": "٣"}),  # int() reads Arabic-Indic digits
+    ("listDomains", {"level": "1_000"}),  # int() reads underscores; Java does not
+    ("listDomains", {"level": "²"}),
+    ("deleteDomain", {"id": "\x89"}),  # X-Description header was not ASCII
+    ("updateDomain", {"id": "张三 🚀"}),
+]
+
+
+def test_regressions_found_by_fuzzing(cloud: Cloud) -> None:
+    for command, params in REGRESSIONS:
+        resp = cloud.admin.raw(command, "POST", **params)
+        assert resp.status_code == 431, (command, params, resp.text)
+        assert resp.headers["x-description"].isascii()
+        assert resp.json()[command.lower() + "response"]["errorcode"] == 431
