@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,7 @@ from cumulo.db.base import Base
 from cumulo.db.models.account import Account, AccountType, User
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.job import AsyncJob
+from cumulo.http.signing import sign
 from cumulo.services.keys import read_keys, register_keys
 from tests.support import cloud as cloud_support
 from tests.support.client import ApiClient
@@ -373,8 +375,15 @@ def _request(draw: st.DrawFn, command: Command, uuids: dict[str, list[str]]) -> 
 # -- the checks ----------------------------------------------------------------
 
 
-def _send(client: ApiClient, command: Command, params: dict[str, str], get: bool) -> httpx.Response:
+def _send(
+    client: ApiClient, command: Command, params: dict[str, str], get: bool, xml: bool
+) -> httpx.Response:
     signed = client.signed_params(command.name, params)
+    if xml:
+        signed["response"] = "xml"
+        signed["signature"] = sign(
+            {k: v for k, v in signed.items() if k != "signature"}, client.secretkey
+        )
     if get:
         return client.http.get("/client/api", params=signed)
     return client.http.post("/client/api", data=signed)
@@ -388,11 +397,14 @@ def _is_server_bug(status: int, inner: dict[str, Any]) -> bool:
 
 def _check_reply(command: Command, params: dict[str, str], resp: httpx.Response) -> dict[str, Any]:
     where = f"{command.name} {params!r} -> {resp.status_code}"
-    assert resp.headers["content-type"].startswith("application/json"), where
-    body = resp.json()
-    assert isinstance(body, dict) and len(body) == 1, f"{where}: {body!r}"
-    ((wrapper, inner),) = body.items()
-    assert isinstance(inner, dict), f"{where}: {body!r}"
+    if resp.headers["content-type"].startswith("text/xml"):
+        wrapper, inner = _from_xml(resp, where)
+    else:
+        assert resp.headers["content-type"].startswith("application/json"), where
+        body = resp.json()
+        assert isinstance(body, dict) and len(body) == 1, f"{where}: {body!r}"
+        ((wrapper, inner),) = body.items()
+    assert isinstance(inner, dict), f"{where}: {inner!r}"
     assert not _is_server_bug(resp.status_code, inner), f"{where}: {inner!r}"
     assert resp.status_code != 401, f"{where}: the fuzzer's own signature was refused"
     if resp.status_code != 200:
@@ -403,6 +415,19 @@ def _check_reply(command: Command, params: dict[str, str], resp: httpx.Response)
     else:
         assert wrapper == command.wrapper, f"{where}: wrapper {wrapper}"
     return inner
+
+
+def _from_xml(resp: httpx.Response, where: str) -> tuple[str, dict[str, Any]]:
+    """The wrapper and its top-level scalar fields, from well-formed XML."""
+    try:
+        root = ET.fromstring(resp.content)
+    except ET.ParseError as exc:
+        raise AssertionError(f"{where}: malformed XML ({exc}): {resp.text[:500]!r}") from None
+    inner: dict[str, Any] = {}
+    for child in root:
+        text = child.text or ""
+        inner[child.tag] = int(text) if child.tag.endswith("errorcode") else text
+    return root.tag, inner
 
 
 def _check_job(cloud: Cloud, command: Command, params: dict[str, str], inner: dict[str, Any]):  # type: ignore[no-untyped-def]
@@ -433,12 +458,13 @@ def test_hostile_parameters_are_rejected_cleanly(fuzz_cloud: tuple[Cloud, Seed],
         params=_request(command, uuids),
         as_user=st.sampled_from([False, False, False, True]),
         get=st.booleans(),
+        xml=st.sampled_from([False, False, True]),
     )
-    def check(params: dict[str, str], as_user: bool, get: bool) -> None:
+    def check(params: dict[str, str], as_user: bool, get: bool, xml: bool) -> None:
         client = _client(cloud, seed.user_id if as_user else 2)
         _wait_for_jobs(cloud)
         before = _snapshot(cloud)
-        resp = _send(client, command, params, get)
+        resp = _send(client, command, params, get, xml)
         inner = _check_reply(command, params, resp)
         if resp.status_code != 200:
             after = _snapshot(cloud)
