@@ -63,7 +63,7 @@ class Args:
 def model_class(entity: str) -> type[Base]:
     for mapper in Base.registry.mappers:
         if mapper.class_.__name__ == entity:
-            return mapper.class_  # type: ignore[no-any-return]
+            return mapper.class_
     raise LookupError(f"no model named {entity}")
 
 

@@ -13,6 +13,7 @@ import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -119,11 +120,11 @@ class JobRunner:
             if not ids or self.rt.msid is None:
                 continue
             try:
-                self.rt.db.run(lambda s, ids=ids: self._renew(s, ids), idempotent=True)
+                self.rt.db.run(partial(self._renew, ids=ids), idempotent=True)
             except Exception:
                 log.exception("job lease renewal failed")
 
-    def _renew(self, session: Session, ids: list[int]) -> None:
+    def _renew(self, session: Session, *, ids: list[int]) -> None:
         now = db_now(session)
         session.execute(
             update(AsyncJob)

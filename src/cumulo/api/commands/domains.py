@@ -21,7 +21,7 @@ from cumulo.services import domains
 Parent = aliased(Domain)
 
 
-def _with_parent() -> Select[tuple[Domain, Domain]]:
+def _with_parent() -> Select:  # type: ignore[type-arg]
     return select(Domain, Parent).outerjoin(Parent, Parent.id == Domain.parent_id)
 
 
