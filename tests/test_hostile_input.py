@@ -40,6 +40,7 @@ from cumulo.api.params import Param, ParamType
 from cumulo.api.roles import BUILTIN_ROLE_IDS, RoleType
 from cumulo.db.base import Base
 from cumulo.db.models.account import Account, AccountType, User
+from cumulo.db.models.cluster import ManagementServer
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.job import AsyncJob
 from cumulo.http.signing import sign
@@ -152,7 +153,7 @@ BAD_MAP_SUFFIXES += ["[-1].x", "[99999999999999999999999].x", "[0].key[1]", "[٣
 
 @dataclass
 class Seed:
-    """Rows the fuzzing may use: the caller's own rows are kept out of its reach."""
+    """Rows the fuzzing may use: the callers' own rows and this node are kept out of reach."""
 
     user_id: int  # the plain user who calls for the sample
     protected: frozenset[str]  # UUIDs never offered (callers' users, accounts, domains)
@@ -204,8 +205,10 @@ def _seed(cloud: Cloud) -> Seed:
         plain = _add_user(session, cloud, by_uuid[home], "fuzz-user")
         _add_user(session, cloud, by_uuid[victim], "fuzz-victim-user")
         account = session.get(Account, plain.account_id)
-        fixed = session.execute(select(User.uuid).where(User.id <= 2)).scalars().all()
-        fixed += session.execute(select(Account.uuid).where(Account.id <= 2)).scalars().all()
+        fixed = list(session.execute(select(User.uuid).where(User.id <= 2)).scalars())
+        fixed += session.execute(select(Account.uuid).where(Account.id <= 2)).scalars()
+        # This node itself: shutting it down would stop the test, not the fuzzer.
+        fixed += session.execute(select(ManagementServer.uuid)).scalars()
         return plain.id, [plain.uuid, account.uuid, home, *fixed]
 
     user_id, protected = cloud.rt.db.run(work)
