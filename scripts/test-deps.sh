@@ -4,6 +4,7 @@
 set -euo pipefail
 PACKAGES=(
     mariadb-server
+    openssh-client
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

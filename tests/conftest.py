@@ -1,5 +1,12 @@
 from __future__ import annotations
 
+import os
+
+# Password hashing reads the process-wide settings; keep Argon2 cheap in tests
+# (the production cost is the default everywhere else).
+os.environ.setdefault("CUMULO_PASSWORD_HASH_MEMORY_KIB", "1024")
+os.environ.setdefault("CUMULO_PASSWORD_HASH_TIME_COST", "1")
+
 from collections.abc import Iterator
 from pathlib import Path
 

@@ -11,7 +11,18 @@ import json
 import sys
 from pathlib import Path
 
-SPEC = Path(__file__).resolve().parents[1].parent / "shared/reference/cloudstack-api-spec.json"
+SPEC_NAME = "shared/reference/cloudstack-api-spec.json"
+
+
+def find_spec() -> Path:
+    """``shared/`` sits beside the checkout (or beside a worktree's parent)."""
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / SPEC_NAME
+        if candidate.exists():
+            return candidate
+    raise SystemExit(f"cannot find {SPEC_NAME} above {Path(__file__).parent}")
+
+
 FRAMEWORK = {"keyword", "page", "pagesize"}
 ROLE_NAMES = {
     "Admin": "ADMIN",
@@ -36,7 +47,7 @@ TYPES = {
 
 
 def main(names: list[str]) -> None:
-    spec = {c["name"]: c for c in json.loads(SPEC.read_text())["commands"]}
+    spec = {c["name"]: c for c in json.loads(find_spec().read_text())["commands"]}
     for name in names:
         c = spec[name]
         kind = (

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from cumulo.api.arguments import Args
 from cumulo.api.context import Caller
-from cumulo.db.models.account import Account
+from cumulo.db.models.account import Account, AccountType
 from cumulo.db.models.domain import Domain
+from cumulo.db.models.project import Project
 from cumulo.errors import InvalidParameter, PermissionDenied
 
 
@@ -27,6 +28,8 @@ class ListScope:
     account_ids: tuple[int, ...] | None = None
     domain_id: int | None = None
     domain_path: str | None = None  # prefix: the subtree
+    # Project-owned resources show only when asked for with projectid (§5).
+    skip_projects: bool = True
 
     def where(
         self,
@@ -41,11 +44,16 @@ class ListScope:
             clauses.append(domain_id_col == self.domain_id)
         if self.domain_path is not None and self.domain_path != "/":
             clauses.append(domain_path_col.startswith(self.domain_path, autoescape=True))
+        if self.account_ids is None and self.skip_projects:
+            project_accounts = select(Account.id).where(Account.type == AccountType.PROJECT)
+            clauses.append(account_col.not_in(project_accounts))
         return and_(*clauses) if clauses else true()
 
 
 def check_domain_access(caller: Caller, domain: Domain) -> None:
-    if not caller.can_see_domain_path(domain.path):
+    # A plain user reaches only its own domain, not the subtree below it.
+    foreign = not caller.is_admin and domain.id != caller.domain_id
+    if foreign or not caller.can_see_domain_path(domain.path):
         raise PermissionDenied(
             f"Account {caller.account_name} does not have permission to access domain {domain.uuid}"
         )
@@ -69,6 +77,11 @@ def list_scope(session: Session, caller: Caller, args: Args) -> ListScope:
     recursive = bool(args.get("isrecursive"))
     if isinstance(domain, Domain):
         check_domain_access(caller, domain)
+    project = args.get("projectid")
+    if project is not None:
+        if account_name:
+            raise InvalidParameter("account and projectid can't be specified together")
+        return _project_scope(session, caller, project, listall)
     if not caller.is_admin:
         if account_name and account_name != caller.account_name:
             raise PermissionDenied(
@@ -86,3 +99,21 @@ def list_scope(session: Session, caller: Caller, args: Args) -> ListScope:
     if listall:
         return ListScope(domain_path=None if caller.is_root_admin else caller.domain_path)
     return ListScope(account_ids=(caller.account_id,))
+
+
+def _project_scope(
+    session: Session, caller: Caller, project: Project | str, listall: bool
+) -> ListScope:
+    """``projectid=<id>``: that project's resources; ``-1``: every visible project's."""
+    from cumulo.services import projects  # late: services import api modules
+
+    if isinstance(project, Project):
+        projects.check_read(session, caller, project)
+        return ListScope(account_ids=(project.account_id,))
+    if listall and caller.is_admin:
+        path = None if caller.is_root_admin else caller.domain_path
+        return ListScope(domain_path=path, skip_projects=False)
+    ids = projects.visible_project_account_ids(session, caller, listall=False)
+    if listall:
+        ids.append(caller.account_id)
+    return ListScope(account_ids=tuple(ids))

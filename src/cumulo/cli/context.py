@@ -10,6 +10,7 @@ import click
 from cumulo.db.migrate import current_revision, deploy, head_revision
 from cumulo.runtime import Runtime
 from cumulo.services.bootstrap import AdminCredentials, bootstrap, ensure_cluster_key
+from cumulo.services.regions import local_endpoint
 from cumulo.services.secrets import SecretBox
 from cumulo.settings import Settings, get_settings
 
@@ -31,7 +32,10 @@ def deploy_schema(settings: Settings) -> tuple[str, AdminCredentials | None]:
     revision = deploy(settings.effective_database_url)
     rt = Runtime.open(settings)
     try:
-        creds = rt.db.run(lambda s: bootstrap(s, SecretBox(key), dev=settings.dev))
+        endpoint = local_endpoint(settings.service_ip, settings.port)
+        creds = rt.db.run(
+            lambda s: bootstrap(s, SecretBox(key), dev=settings.dev, endpoint=endpoint)
+        )
     finally:
         rt.close()
     return revision, creds

@@ -19,6 +19,7 @@ from cumulo.db.engine import is_sqlite
 from cumulo.http.app import create_app
 from cumulo.runtime import Runtime
 from cumulo.services.bootstrap import bootstrap
+from cumulo.services.regions import local_endpoint
 
 log = logging.getLogger("cumulo")
 
@@ -53,7 +54,8 @@ def serve(
             raise click.ClickException(
                 "the database schema is missing or out of date; run `cumulo db deploy` first"
             )
-    creds = rt.db.run(lambda s: bootstrap(s, rt.secrets, dev=settings.dev))
+    endpoint = local_endpoint(settings.service_ip, settings.port)
+    creds = rt.db.run(lambda s: bootstrap(s, rt.secrets, dev=settings.dev, endpoint=endpoint))
     if creds:
         print_credentials(creds)
     agent = NodeAgent(rt)

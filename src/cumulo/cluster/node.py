@@ -9,6 +9,7 @@ from cumulo.cluster import membership
 from cumulo.cluster.membership import NodeIdentity
 from cumulo.jobs.runner import JobRunner
 from cumulo.runtime import Runtime
+from cumulo.services.host_monitor import HostMonitor
 
 log = logging.getLogger(__name__)
 
@@ -18,9 +19,11 @@ class NodeAgent:
         self.rt = rt
         self.identity: NodeIdentity | None = None
         self.jobs = JobRunner(rt)
+        self.hosts = HostMonitor(rt)
         self.fenced = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._host_thread: threading.Thread | None = None
 
     def start(self) -> NodeIdentity:
         s = self.rt.settings
@@ -38,6 +41,10 @@ class NodeAgent:
         self.jobs.start()
         self._thread = threading.Thread(target=self._loop, name="heartbeat", daemon=True)
         self._thread.start()
+        # Hosts are pinged on their own thread: a slow hypervisor must not delay
+        # the heartbeat (and get this node fenced).
+        self._host_thread = threading.Thread(target=self._host_loop, name="hosts", daemon=True)
+        self._host_thread.start()
         log.info("node %s (msid %s) is up", self.identity.name, self.identity.msid)
         return self.identity
 
@@ -48,6 +55,16 @@ class NodeAgent:
                 self.tick()
             except Exception:
                 log.exception("heartbeat failed")
+
+    def _host_loop(self) -> None:
+        interval = self.rt.settings.heartbeat_interval
+        while not self._stop.wait(interval):
+            if self.fenced.is_set():
+                continue  # a fenced node drops its hosts; survivors take them over
+            try:
+                self.hosts.tick()
+            except Exception:
+                log.exception("host monitor failed")
 
     def tick(self) -> None:
         assert self.identity is not None
@@ -74,6 +91,8 @@ class NodeAgent:
         self.jobs.stop(wait=True)
         if self._thread:
             self._thread.join(timeout=5)
+        if self._host_thread:
+            self._host_thread.join(timeout=5)
         if self.identity is not None and not self.fenced.is_set():
             node = self.identity
             try:

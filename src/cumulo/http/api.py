@@ -33,7 +33,19 @@ from cumulo.runtime import Runtime
 
 log = logging.getLogger(__name__)
 GET_ALLOWED = re.compile(r"^(get|list|query|find)\w+$")
-GET_ALLOWLIST = frozenset({"isaccountallowedtocreateofferingswithtags", "readyforshutdown"})
+GET_ALLOWLIST = frozenset(
+    {
+        "isaccountallowedtocreateofferingswithtags",
+        "readyforshutdown",
+        "cloudianisenabled",
+        "quotabalance",
+        "quotasummary",
+        "quotatarifflist",
+        "quotaisenabled",
+        "quotastatement",
+        "verifyoauthcodeandgetuser",
+    }
+)
 
 
 @dataclass
@@ -48,7 +60,8 @@ class ApiRequest:
 class ApiHandler:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self.limiter = RateLimiter()
+        # api.throttling.cachesize is not dynamic: read once, at start.
+        self.limiter = RateLimiter(rt.config.get_int("api.throttling.cachesize"))
 
     def handle(self, req: ApiRequest) -> Reply:
         low = lowered(req.params)
@@ -113,12 +126,14 @@ class ApiHandler:
             raise BadRequest(f"State changing command {name} needs to be sent using POST request")
 
     def _throttle(self, account_id: int, root_admin: bool) -> None:
-        if not self.rt.config.get_bool("api.throttling.enabled"):
+        # As CloudStack's ApiRateLimitServiceImpl: root admins are never limited.
+        if root_admin or not self.rt.config.get_bool("api.throttling.enabled"):
             return
         limit = self.rt.config.get_int("api.throttling.max")
         interval = self.rt.config.get_int("api.throttling.interval")
         if not self.limiter.allow(account_id, limit, interval):
+            wait = self.limiter.retry_after_ms(account_id, interval)
             raise TooManyRequests(
                 f"The given user has reached his/her account api limit, please retry after "
-                f"{interval} seconds."
+                f"[{wait}] ms."
             )

@@ -20,6 +20,8 @@ SIGNED_FAILURE = "unable to verify user credentials and/or request signature"
 SESSION_FAILURE = "unable to verify user credentials"
 # Touch a session's expiry at most this often, not on every request.
 TOUCH_EVERY = timedelta(seconds=30)
+# With enforce.post.requests.and.timestamps, a signed request may not be valid longer.
+MAX_EXPIRES_AHEAD = timedelta(minutes=15)
 
 
 def session_id_from_cookie(cookies: dict[str, str]) -> str | None:
@@ -90,21 +92,24 @@ def signed_caller(rt: Runtime, params: dict[str, str], low: dict[str, str]) -> C
     caller, secret = found
     if not signing.verify(params, signature, secret):
         raise Unauthenticated(SIGNED_FAILURE)
+    enforced = rt.config.get_bool("enforce.post.requests.and.timestamps")
     if low.get("signatureversion") == "3":
-        _check_expires(low.get("expires"))
-    elif rt.config.get_bool("enforce.post.requests.and.timestamps"):
+        _check_expires(low.get("expires"), MAX_EXPIRES_AHEAD if enforced else None)
+    elif enforced:
         raise Unauthenticated(SIGNED_FAILURE)
     return caller
 
 
-def _check_expires(expires: str | None) -> None:
+def _check_expires(expires: str | None, max_ahead: timedelta | None) -> None:
+    """``expires`` must not have passed; when enforced, nor lie too far ahead."""
     if not expires:
         raise Unauthenticated(SIGNED_FAILURE)
     try:
         moment = parse_tz_datetime(expires)
     except ValueError:
         raise Unauthenticated(SIGNED_FAILURE) from None
-    if moment < datetime.now(UTC):
+    now = datetime.now(UTC)
+    if moment < now or (max_ahead is not None and moment > now + max_ahead):
         raise Unauthenticated(SIGNED_FAILURE)
 
 

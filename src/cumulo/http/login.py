@@ -42,7 +42,8 @@ def login(rt: Runtime, method: str, low: dict[str, str], *, json: bool, secure: 
         except sessions.BadCredentials as exc:
             if exc.user_id is not None:
                 uid = exc.user_id
-                rt.db.run(lambda s: sessions.record_failed_login(s, uid))
+                allowed = rt.config.get_int("incorrect.login.attempts.allowed")
+                rt.db.run(lambda s: sessions.record_failed_login(s, uid, allowed))
             raise
     except CumuloError as exc:
         return error_reply("loginresponse", code_for(exc), exc.message, json=json)

@@ -26,3 +26,9 @@ class RateLimiter:
                 self._windows.clear()  # bounded memory; a fresh window is the lenient choice
             self._windows[account_id] = (start, count + 1)
             return True
+
+    def retry_after_ms(self, account_id: int, interval: float) -> int:
+        """Milliseconds until the account's current window ends (CloudStack's message)."""
+        with self._lock:
+            start, _count = self._windows.get(account_id, (time.monotonic(), 0))
+        return max(0, int((start + interval - time.monotonic()) * 1000))

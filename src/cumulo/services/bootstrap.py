@@ -19,8 +19,10 @@ from cumulo.db.models.domain import Domain
 from cumulo.db.models.role import Role
 from cumulo.db.models.system import SystemProperty
 from cumulo.runtime import FINGERPRINT_PROPERTY
+from cumulo.services.catalogue_seed import seed_catalogue
 from cumulo.services.keys import register_keys
 from cumulo.services.passwords import hash_password
+from cumulo.services.regions import DEFAULT_ENDPOINT, ensure_local
 from cumulo.services.secrets import SecretBox, generate_key_file, read_key_file
 
 DEV_PASSWORD = "password"
@@ -58,12 +60,21 @@ def is_bootstrapped(session: Session) -> bool:
 
 
 def bootstrap(
-    session: Session, secrets: SecretBox, *, dev: bool = False, admin_password: str | None = None
+    session: Session,
+    secrets: SecretBox,
+    *,
+    dev: bool = False,
+    admin_password: str | None = None,
+    endpoint: str = DEFAULT_ENDPOINT,
 ) -> AdminCredentials | None:
-    """Create the initial identity rows if the database is empty; else do nothing."""
+    """Create the initial identity rows if the database is empty; else do nothing.
+
+    ``endpoint`` is this server's API address, recorded as the local region's.
+    """
     if is_bootstrapped(session):
         return None
     session.add(SystemProperty(name=FINGERPRINT_PROPERTY, value=secrets.fingerprint))
+    ensure_local(session, endpoint)
     root = Domain(id=Domain.ROOT_ID, name="ROOT", path="/", level=0)
     session.add(root)
     for role_type, role_id in BUILTIN_ROLE_IDS.items():
@@ -122,4 +133,5 @@ def bootstrap(
     session.add(user)
     session.flush()
     apikey, secretkey = register_keys(session, user, secrets)
+    seed_catalogue(session)
     return AdminCredentials("admin", password, apikey, secretkey)

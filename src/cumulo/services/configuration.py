@@ -1,7 +1,8 @@
 """Reading global settings: stored value, else the catalogue's default.
 
 Values are cached per node for a couple of seconds, so a change made through
-any node reaches every node quickly without a query per request.
+any node reaches every node quickly without a query per request; the node that
+made the change drops its cache as soon as the change is committed.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from cumulo.db.database import Database
@@ -23,19 +24,31 @@ class ConfigStore:
         self._ttl = ttl
         self._lock = threading.Lock()
         self._loaded_at = 0.0
+        # Bumped by invalidate(): a load that raced with a commit is not trusted.
+        self._generation = 0
         self._values: dict[tuple[str, str, int], str | None] = {}
 
+    @property
+    def ttl(self) -> float:
+        return self._ttl
+
     def _snapshot(self) -> dict[tuple[str, str, int], str | None]:
-        now = time.monotonic()
-        if now - self._loaded_at > self._ttl:
+        if time.monotonic() - self._loaded_at > self._ttl:
             with self._lock:
-                if now - self._loaded_at > self._ttl:
+                if time.monotonic() - self._loaded_at > self._ttl:
+                    generation = self._generation
                     self._values = self._db.run(_load_all, write=False)
-                    self._loaded_at = time.monotonic()
+                    if generation == self._generation:
+                        self._loaded_at = time.monotonic()
         return self._values
 
     def invalidate(self) -> None:
+        self._generation += 1
         self._loaded_at = 0.0
+
+    def invalidate_after_commit(self, session: Session) -> None:
+        """Drop the cache once ``session`` commits, so this node sees its own change at once."""
+        event.listen(session, "after_commit", lambda _s: self.invalidate(), once=True)
 
     def get(self, name: str, scope: str = "Global", scope_id: int = 0) -> str:
         values = self._snapshot()

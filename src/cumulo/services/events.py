@@ -1,11 +1,15 @@
-"""Recording events (the audit trail ``listEvents`` shows)."""
+"""Recording events (the audit trail ``listEvents`` shows), archiving and deleting them."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
 from cumulo.db.models.event import Event
+from cumulo.errors import InvalidParameter, PermissionDenied
 
 
 def record(
@@ -41,3 +45,60 @@ def record(
     )
     session.add(event)
     return event
+
+
+def select_owned(
+    session: Session,
+    caller: Caller,
+    ids: list[Event] | None,
+    type: str | None,
+    start: datetime | None,
+    end: datetime | None,
+) -> list[Event]:
+    """Events to archive or delete: the filters, within what the caller may touch.
+
+    A user touches only its own account's events, an admin its domain subtree.
+    Naming an event outside that is refused as a whole, as CloudStack does.
+    """
+    if not ids and type is None and end is None:
+        raise InvalidParameter("either ids, type or enddate must be specified")
+    if start is not None and end is None:
+        raise InvalidParameter("enddate must be specified with startdate parameter")
+    stmt = select(Event)
+    if ids:
+        stmt = stmt.where(Event.id.in_([e.id for e in ids]))
+    if type is not None:
+        stmt = stmt.where(Event.type == type)
+    if start is not None:
+        stmt = stmt.where(Event.created >= start)
+    if end is not None:
+        stmt = stmt.where(Event.created <= end)
+    found = list(session.execute(stmt.order_by(Event.id)).scalars())
+    allowed = [e for e in found if _may_touch(caller, e)]
+    if ids:
+        refused = [e for e in ids if e not in allowed]
+        if refused:
+            raise PermissionDenied(
+                f"Account {caller.account_name} may not change events "
+                f"{', '.join(e.uuid for e in refused)}; no event was changed",
+                uuids=[(e.uuid, "eventId") for e in refused],
+            )
+    return allowed
+
+
+def _may_touch(caller: Caller, event: Event) -> bool:
+    if not caller.is_admin:
+        return event.account_id == caller.account_id
+    return caller.can_see_domain_path(event.domain_path)
+
+
+def archive(session: Session, chosen: list[Event]) -> None:
+    ids = [e.id for e in chosen]
+    if ids:
+        session.execute(update(Event).where(Event.id.in_(ids)).values(archived=True))
+
+
+def remove(session: Session, chosen: list[Event]) -> None:
+    ids = [e.id for e in chosen]
+    if ids:
+        session.execute(delete(Event).where(Event.id.in_(ids)))

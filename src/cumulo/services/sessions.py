@@ -101,13 +101,13 @@ def login(
     return LoginSession(found[0], user, row.session_id, row.session_key, timeout_minutes * 60)
 
 
-def record_failed_login(session: Session, user_id: int) -> None:
-    """Count a failed attempt; too many in a row disable the user, as CloudStack does."""
+def record_failed_login(session: Session, user_id: int, allowed: int = MAX_FAILED_LOGINS) -> None:
+    """Count a failed attempt; ``allowed`` in a row disable the user, as CloudStack does."""
     user = session.get(User, user_id)
     if user is None:
         return
     user.login_attempts += 1
-    if user.login_attempts >= MAX_FAILED_LOGINS and user.state == "enabled":
+    if user.login_attempts >= allowed and user.state == "enabled":
         user.state = "disabled"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
@@ -14,9 +16,10 @@ from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
 from cumulo.api.roles import ADMINS, DOMAIN_ADMINS
 from cumulo.api.scope import check_domain_access
 from cumulo.api.views.domain import domain_view
+from cumulo.api.views.resource_limit import limit_fields
 from cumulo.db.models.domain import Domain
 from cumulo.jobs.context import JobRun
-from cumulo.services import domains
+from cumulo.services import domains, limits
 
 Parent = aliased(Domain)
 
@@ -25,9 +28,21 @@ def _with_parent() -> Select:  # type: ignore[type-arg]
     return select(Domain, Parent).outerjoin(Parent, Parent.id == Domain.parent_id)
 
 
+def _with_limits(call: Call, domain: Domain, parent: Domain | None) -> dict[str, Any]:
+    """DomainResponse with the domain's limit/total/available fields."""
+    fields = domain_view(domain, parent)
+    fields.update(
+        limit_fields(
+            limits.domain_limits(call.db, call.runtime.config, domain),
+            limits.counts(call.db, limits.DOMAIN, domain.id),
+        )
+    )
+    return fields
+
+
 def _view(call: Call, domain: Domain) -> ObjectResult:
     parent = call.db.get(Domain, domain.parent_id) if domain.parent_id else None
-    return ObjectResult(domain_view(domain, parent))
+    return ObjectResult(_with_limits(call, domain, parent))
 
 
 @command(
@@ -161,7 +176,10 @@ def list_domains(call: Call, args: Args) -> ListResult:
     if args.keyword:
         stmt = stmt.where(Domain.name.contains(args.keyword, autoescape=True))
     rows, count = fetch_page(call.db, stmt.order_by(Domain.path, Domain.id), call, args)
-    return ListResult([domain_view(d, p) for d, p in rows], count)
+    details = {d.lower() for d in (args.details or [])}
+    if details and details <= {"min"}:
+        return ListResult([domain_view(d, p) for d, p in rows], count)
+    return ListResult([_with_limits(call, d, p) for d, p in rows], count)
 
 
 @command(

@@ -58,3 +58,14 @@ class User(Entity, RemovableMixin):
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
     api_key_access: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     login_attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AccountDetail(Entity):
+    """Free-form key/value settings of an account (``accountdetails``)."""
+
+    __tablename__ = "account_detail"
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    value: Mapped[str] = mapped_column(String(4096), default="")

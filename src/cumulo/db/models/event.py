@@ -13,9 +13,12 @@ class Event(Entity):
     __table_args__ = (
         Index("ix_event_account_created", "account_id", "created"),
         Index("ix_event_domain_path_created", "domain_path", "created"),
+        # Newest-first listings across all accounts (root admin, listall).
+        Index("ix_event_created", "created"),
+        Index("ix_event_type_created", "type", "created"),
     )
 
-    type: Mapped[str] = mapped_column(String(64), index=True)
+    type: Mapped[str] = mapped_column(String(64))
     # Created | Scheduled | Started | Completed
     state: Mapped[str] = mapped_column(String(16), default="Completed")
     # INFO | WARN | ERROR

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 03:00:48.246635
+Create Date: 2026-11-22 03:50:19.120005
 """
 
 from collections.abc import Sequence
@@ -62,6 +62,46 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_configuration')),
     sa.UniqueConstraint('name', 'scope', 'scope_id', name=op.f('uq_configuration_name_scope_scope_id'))
     )
+    op.create_table('disk_offering',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('display_text', sa.String(length=4096), nullable=False),
+    sa.Column('disk_size', sa.BigInteger(), nullable=False),
+    sa.Column('customized', sa.Boolean(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('display_offering', sa.Boolean(), nullable=False),
+    sa.Column('disk_size_strictness', sa.Boolean(), nullable=False),
+    sa.Column('sort_key', sa.Integer(), nullable=False),
+    sa.Column('system_use', sa.Boolean(), nullable=False),
+    sa.Column('details', sa.Text(), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.Column('storage_type', sa.String(length=16), nullable=False),
+    sa.Column('provisioning_type', sa.String(length=16), nullable=False),
+    sa.Column('storage_tags', sa.String(length=4096), nullable=True),
+    sa.Column('customized_iops', sa.Boolean(), nullable=True),
+    sa.Column('min_iops', sa.BigInteger(), nullable=True),
+    sa.Column('max_iops', sa.BigInteger(), nullable=True),
+    sa.Column('hypervisor_snapshot_reserve', sa.Integer(), nullable=True),
+    sa.Column('bytes_read_rate', sa.BigInteger(), nullable=True),
+    sa.Column('bytes_read_rate_max', sa.BigInteger(), nullable=True),
+    sa.Column('bytes_read_rate_max_length', sa.BigInteger(), nullable=True),
+    sa.Column('bytes_write_rate', sa.BigInteger(), nullable=True),
+    sa.Column('bytes_write_rate_max', sa.BigInteger(), nullable=True),
+    sa.Column('bytes_write_rate_max_length', sa.BigInteger(), nullable=True),
+    sa.Column('iops_read_rate', sa.BigInteger(), nullable=True),
+    sa.Column('iops_read_rate_max', sa.BigInteger(), nullable=True),
+    sa.Column('iops_read_rate_max_length', sa.BigInteger(), nullable=True),
+    sa.Column('iops_write_rate', sa.BigInteger(), nullable=True),
+    sa.Column('iops_write_rate_max', sa.BigInteger(), nullable=True),
+    sa.Column('iops_write_rate_max_length', sa.BigInteger(), nullable=True),
+    sa.Column('cache_mode', sa.String(length=32), nullable=True),
+    sa.Column('encrypt', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_disk_offering')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_disk_offering_uuid'))
+    )
     op.create_table('domain',
     sa.Column('parent_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -107,9 +147,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.create_index('ix_event_account_created', ['account_id', 'created'], unique=False)
+        batch_op.create_index('ix_event_created', ['created'], unique=False)
         batch_op.create_index('ix_event_domain_path_created', ['domain_path', 'created'], unique=False)
-        batch_op.create_index(batch_op.f('ix_event_type'), ['type'], unique=False)
+        batch_op.create_index('ix_event_type_created', ['type', 'created'], unique=False)
 
+    op.create_table('guest_os_category',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('is_featured', sa.Boolean(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_guest_os_category')),
+    sa.UniqueConstraint('name', name=op.f('uq_guest_os_category_name')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_guest_os_category_uuid'))
+    )
     op.create_table('management_server',
     sa.Column('msid', sa.BigInteger(), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -132,6 +183,48 @@ def upgrade() -> None:
     sa.UniqueConstraint('msid', name=op.f('uq_management_server_msid')),
     sa.UniqueConstraint('uuid', name=op.f('uq_management_server_uuid'))
     )
+    op.create_table('offering_zone',
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('offering_id', sa.BigInteger(), nullable=False),
+    sa.Column('zone_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_offering_zone')),
+    sa.UniqueConstraint('kind', 'offering_id', 'zone_id', name=op.f('uq_offering_zone_kind_offering_id_zone_id'))
+    )
+    with op.batch_alter_table('offering_zone', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_offering_zone_offering_id'), ['offering_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_offering_zone_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('region',
+    sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('endpoint', sa.String(length=255), nullable=False),
+    sa.Column('gslb_service_enabled', sa.Boolean(), nullable=False),
+    sa.Column('portableip_service_enabled', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_region')),
+    sa.UniqueConstraint('name', name=op.f('uq_region_name'))
+    )
+    op.create_table('resource_count',
+    sa.Column('owner_type', sa.String(length=8), nullable=False),
+    sa.Column('owner_id', sa.BigInteger(), nullable=False),
+    sa.Column('resource_type', sa.Integer(), nullable=False),
+    sa.Column('count', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_resource_count')),
+    sa.UniqueConstraint('owner_type', 'owner_id', 'resource_type', name=op.f('uq_resource_count_owner_type_owner_id_resource_type'))
+    )
+    op.create_table('resource_limit',
+    sa.Column('owner_type', sa.String(length=8), nullable=False),
+    sa.Column('owner_id', sa.BigInteger(), nullable=False),
+    sa.Column('resource_type', sa.Integer(), nullable=False),
+    sa.Column('max', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_resource_limit')),
+    sa.UniqueConstraint('owner_type', 'owner_id', 'resource_type', name=op.f('uq_resource_limit_owner_type_owner_id_resource_type')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_resource_limit_uuid'))
+    )
     op.create_table('role',
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('role_type', sa.String(length=32), nullable=False),
@@ -148,6 +241,26 @@ def upgrade() -> None:
     sa.UniqueConstraint('name', 'role_type', 'tombstone', name=op.f('uq_role_name_role_type_tombstone')),
     sa.UniqueConstraint('uuid', name=op.f('uq_role_uuid'))
     )
+    op.create_table('simulator_mock',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.String(length=4096), nullable=False),
+    sa.Column('zone_id', sa.BigInteger(), nullable=True),
+    sa.Column('pod_id', sa.BigInteger(), nullable=True),
+    sa.Column('cluster_id', sa.BigInteger(), nullable=True),
+    sa.Column('host_id', sa.BigInteger(), nullable=True),
+    sa.Column('count', sa.Integer(), nullable=True),
+    sa.Column('json_response', sa.String(length=4096), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_simulator_mock')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_simulator_mock_uuid'))
+    )
+    with op.batch_alter_table('simulator_mock', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_simulator_mock_name'), ['name'], unique=False)
+
     op.create_table('system_property',
     sa.Column('name', sa.String(length=128), nullable=False),
     sa.Column('value', sa.String(length=4096), nullable=False),
@@ -176,6 +289,39 @@ def upgrade() -> None:
     with op.batch_alter_table('account', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_account_domain_id'), ['domain_id'], unique=False)
 
+    op.create_table('guest_os',
+    sa.Column('category_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=True),
+    sa.Column('display_name', sa.String(length=255), nullable=False),
+    sa.Column('is_user_defined', sa.Boolean(), nullable=False),
+    sa.Column('for_display', sa.Boolean(), nullable=False),
+    sa.Column('details', sa.Text(), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['category_id'], ['guest_os_category.id'], name=op.f('fk_guest_os_category_id_guest_os_category')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_guest_os')),
+    sa.UniqueConstraint('display_name', 'tombstone', name=op.f('uq_guest_os_display_name_tombstone')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_guest_os_uuid'))
+    )
+    with op.batch_alter_table('guest_os', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_guest_os_category_id'), ['category_id'], unique=False)
+
+    op.create_table('offering_domain',
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('offering_id', sa.BigInteger(), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_offering_domain_domain_id_domain')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_offering_domain')),
+    sa.UniqueConstraint('kind', 'offering_id', 'domain_id', name=op.f('uq_offering_domain_kind_offering_id_domain_id'))
+    )
+    with op.batch_alter_table('offering_domain', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_offering_domain_domain_id'), ['domain_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_offering_domain_offering_id'), ['offering_id'], unique=False)
+
     op.create_table('role_permission',
     sa.Column('role_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('rule', sa.String(length=255), nullable=False),
@@ -192,6 +338,341 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('role_permission', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_role_permission_role_id'), ['role_id'], unique=False)
+
+    op.create_table('service_offering',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('display_text', sa.String(length=4096), nullable=False),
+    sa.Column('cpu_number', sa.Integer(), nullable=True),
+    sa.Column('cpu_speed', sa.Integer(), nullable=True),
+    sa.Column('memory', sa.Integer(), nullable=True),
+    sa.Column('min_cpu_number', sa.Integer(), nullable=True),
+    sa.Column('max_cpu_number', sa.Integer(), nullable=True),
+    sa.Column('min_memory', sa.Integer(), nullable=True),
+    sa.Column('max_memory', sa.Integer(), nullable=True),
+    sa.Column('customized', sa.Boolean(), nullable=False),
+    sa.Column('offer_ha', sa.Boolean(), nullable=False),
+    sa.Column('limit_cpu_use', sa.Boolean(), nullable=False),
+    sa.Column('is_volatile', sa.Boolean(), nullable=False),
+    sa.Column('host_tags', sa.String(length=4096), nullable=True),
+    sa.Column('is_system', sa.Boolean(), nullable=False),
+    sa.Column('system_vm_type', sa.String(length=32), nullable=True),
+    sa.Column('default_use', sa.Boolean(), nullable=False),
+    sa.Column('network_rate', sa.Integer(), nullable=True),
+    sa.Column('deployment_planner', sa.String(length=255), nullable=True),
+    sa.Column('root_disk_size', sa.BigInteger(), nullable=True),
+    sa.Column('dynamic_scaling_enabled', sa.Boolean(), nullable=False),
+    sa.Column('disk_offering_strictness', sa.Boolean(), nullable=False),
+    sa.Column('disk_offering_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('purge_resources', sa.Boolean(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('sort_key', sa.Integer(), nullable=False),
+    sa.Column('details', sa.Text(), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.Column('storage_type', sa.String(length=16), nullable=False),
+    sa.Column('provisioning_type', sa.String(length=16), nullable=False),
+    sa.Column('storage_tags', sa.String(length=4096), nullable=True),
+    sa.Column('customized_iops', sa.Boolean(), nullable=True),
+    sa.Column('min_iops', sa.BigInteger(), nullable=True),
+    sa.Column('max_iops', sa.BigInteger(), nullable=True),
+    sa.Column('hypervisor_snapshot_reserve', sa.Integer(), nullable=True),
+    sa.Column('bytes_read_rate', sa.BigInteger(), nullable=True),
+    sa.Column('bytes_read_rate_max', sa.BigInteger(), nullable=True),
+    sa.Column('bytes_read_rate_max_length', sa.BigInteger(), nullable=True),
+    sa.Column('bytes_write_rate', sa.BigInteger(), nullable=True),
+    sa.Column('bytes_write_rate_max', sa.BigInteger(), nullable=True),
+    sa.Column('bytes_write_rate_max_length', sa.BigInteger(), nullable=True),
+    sa.Column('iops_read_rate', sa.BigInteger(), nullable=True),
+    sa.Column('iops_read_rate_max', sa.BigInteger(), nullable=True),
+    sa.Column('iops_read_rate_max_length', sa.BigInteger(), nullable=True),
+    sa.Column('iops_write_rate', sa.BigInteger(), nullable=True),
+    sa.Column('iops_write_rate_max', sa.BigInteger(), nullable=True),
+    sa.Column('iops_write_rate_max_length', sa.BigInteger(), nullable=True),
+    sa.Column('cache_mode', sa.String(length=32), nullable=True),
+    sa.Column('encrypt', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['disk_offering_id'], ['disk_offering.id'], name=op.f('fk_service_offering_disk_offering_id_disk_offering')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_service_offering')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_service_offering_uuid'))
+    )
+    op.create_table('zone',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=True),
+    sa.Column('network_type', sa.String(length=32), nullable=False),
+    sa.Column('dns1', sa.String(length=64), nullable=False),
+    sa.Column('dns2', sa.String(length=64), nullable=True),
+    sa.Column('ip6_dns1', sa.String(length=64), nullable=True),
+    sa.Column('ip6_dns2', sa.String(length=64), nullable=True),
+    sa.Column('internal_dns1', sa.String(length=64), nullable=False),
+    sa.Column('internal_dns2', sa.String(length=64), nullable=True),
+    sa.Column('guest_cidr', sa.String(length=64), nullable=True),
+    sa.Column('network_domain', sa.String(length=255), nullable=True),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('security_group_enabled', sa.Boolean(), nullable=False),
+    sa.Column('local_storage_enabled', sa.Boolean(), nullable=False),
+    sa.Column('is_edge', sa.Boolean(), nullable=False),
+    sa.Column('allocation_state', sa.String(length=32), nullable=False),
+    sa.Column('dhcp_provider', sa.String(length=64), nullable=False),
+    sa.Column('zone_token', sa.String(length=64), nullable=False),
+    sa.Column('sort_key', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_zone_domain_id_domain')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_zone')),
+    sa.UniqueConstraint('name', 'tombstone', name=op.f('uq_zone_name_tombstone')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_zone_uuid'))
+    )
+    op.create_table('account_detail',
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.String(length=4096), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_account_detail_account_id_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_account_detail')),
+    sa.UniqueConstraint('account_id', 'name', name=op.f('uq_account_detail_account_id_name')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_account_detail_uuid'))
+    )
+    with op.batch_alter_table('account_detail', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_account_detail_account_id'), ['account_id'], unique=False)
+
+    op.create_table('affinity_group',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('type', sa.String(length=64), nullable=False),
+    sa.Column('description', sa.String(length=4096), nullable=True),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=1024), nullable=False),
+    sa.Column('acl_type', sa.String(length=16), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_affinity_group_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_affinity_group_domain_id_domain')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_affinity_group')),
+    sa.UniqueConstraint('account_id', 'name', name=op.f('uq_affinity_group_account_id_name')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_affinity_group_uuid'))
+    )
+    with op.batch_alter_table('affinity_group', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_affinity_group_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_affinity_group_domain_path'), ['domain_path'], unique=False)
+
+    op.create_table('image_store',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('provider', sa.String(length=32), nullable=False),
+    sa.Column('protocol', sa.String(length=32), nullable=True),
+    sa.Column('url', sa.String(length=2048), nullable=True),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('scope', sa.String(length=16), nullable=False),
+    sa.Column('readonly', sa.Boolean(), nullable=False),
+    sa.Column('total_bytes', sa.BigInteger(), nullable=False),
+    sa.Column('used_bytes', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_image_store_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_image_store')),
+    sa.UniqueConstraint('name', 'tombstone', name=op.f('uq_image_store_name_tombstone')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_image_store_uuid'))
+    )
+    with op.batch_alter_table('image_store', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_image_store_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('network',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('display_text', sa.String(length=255), nullable=False),
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('physical_network_id', sa.BigInteger(), nullable=True),
+    sa.Column('network_offering_id', sa.BigInteger(), nullable=False),
+    sa.Column('traffic_type', sa.String(length=32), nullable=False),
+    sa.Column('guest_type', sa.String(length=32), nullable=True),
+    sa.Column('state', sa.String(length=32), nullable=False),
+    sa.Column('broadcast_uri', sa.String(length=255), nullable=True),
+    sa.Column('broadcast_domain_type', sa.String(length=32), nullable=False),
+    sa.Column('cidr', sa.String(length=64), nullable=True),
+    sa.Column('gateway', sa.String(length=64), nullable=True),
+    sa.Column('netmask', sa.String(length=64), nullable=True),
+    sa.Column('start_ip', sa.String(length=64), nullable=True),
+    sa.Column('end_ip', sa.String(length=64), nullable=True),
+    sa.Column('network_domain', sa.String(length=255), nullable=True),
+    sa.Column('dns1', sa.String(length=64), nullable=True),
+    sa.Column('dns2', sa.String(length=64), nullable=True),
+    sa.Column('acl_type', sa.String(length=16), nullable=False),
+    sa.Column('specify_ip_ranges', sa.Boolean(), nullable=False),
+    sa.Column('restart_required', sa.Boolean(), nullable=False),
+    sa.Column('is_system', sa.Boolean(), nullable=False),
+    sa.Column('vpc_id', sa.BigInteger(), nullable=True),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('project_id', sa.BigInteger(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_network_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_network_domain_id_domain')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_network_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_network')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_network_uuid'))
+    )
+    with op.batch_alter_table('network', schema=None) as batch_op:
+        batch_op.create_index('ix_network_owner', ['account_id', 'domain_path'], unique=False)
+        batch_op.create_index(batch_op.f('ix_network_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('network_offering',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('unique_name', sa.String(length=255), nullable=False),
+    sa.Column('display_text', sa.String(length=4096), nullable=False),
+    sa.Column('guest_ip_type', sa.String(length=16), nullable=True),
+    sa.Column('traffic_type', sa.String(length=16), nullable=False),
+    sa.Column('tags', sa.String(length=4096), nullable=True),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.Column('system_only', sa.Boolean(), nullable=False),
+    sa.Column('specify_vlan', sa.Boolean(), nullable=False),
+    sa.Column('specify_ip_ranges', sa.Boolean(), nullable=False),
+    sa.Column('conserve_mode', sa.Boolean(), nullable=False),
+    sa.Column('availability', sa.String(length=16), nullable=False),
+    sa.Column('network_rate', sa.Integer(), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('for_vpc', sa.Boolean(), nullable=False),
+    sa.Column('is_persistent', sa.Boolean(), nullable=False),
+    sa.Column('egress_default_policy', sa.Boolean(), nullable=False),
+    sa.Column('keep_alive_enabled', sa.Boolean(), nullable=False),
+    sa.Column('max_connections', sa.Integer(), nullable=True),
+    sa.Column('internet_protocol', sa.String(length=16), nullable=True),
+    sa.Column('service_offering_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('sort_key', sa.Integer(), nullable=False),
+    sa.Column('capabilities', sa.Text(), nullable=False),
+    sa.Column('details', sa.Text(), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['service_offering_id'], ['service_offering.id'], name=op.f('fk_network_offering_service_offering_id_service_offering')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_network_offering')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_network_offering_uuid'))
+    )
+    op.create_table('physical_network',
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('state', sa.String(length=32), nullable=False),
+    sa.Column('isolation_methods', sa.String(length=255), nullable=False),
+    sa.Column('tags', sa.String(length=1024), nullable=True),
+    sa.Column('broadcast_domain_range', sa.String(length=16), nullable=False),
+    sa.Column('speed', sa.String(length=32), nullable=True),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_physical_network_domain_id_domain')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_physical_network_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_physical_network')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_physical_network_uuid')),
+    sa.UniqueConstraint('zone_id', 'name', name=op.f('uq_physical_network_zone_id_name'))
+    )
+    with op.batch_alter_table('physical_network', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_physical_network_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('pod',
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('gateway', sa.String(length=64), nullable=True),
+    sa.Column('netmask', sa.String(length=64), nullable=True),
+    sa.Column('start_ip', sa.String(length=64), nullable=True),
+    sa.Column('end_ip', sa.String(length=64), nullable=True),
+    sa.Column('allocation_state', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_pod_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pod')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_pod_uuid')),
+    sa.UniqueConstraint('zone_id', 'name', 'tombstone', name=op.f('uq_pod_zone_id_name_tombstone'))
+    )
+    with op.batch_alter_table('pod', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_pod_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('project',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('display_text', sa.String(length=255), nullable=True),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_project_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_project_domain_id_domain')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project')),
+    sa.UniqueConstraint('account_id', name=op.f('uq_project_account_id')),
+    sa.UniqueConstraint('domain_id', 'name', 'tombstone', name=op.f('uq_project_domain_id_name_tombstone')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_project_uuid'))
+    )
+    with op.batch_alter_table('project', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_domain_id'), ['domain_id'], unique=False)
+
+    op.create_table('resource_tag',
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.String(length=255), nullable=False),
+    sa.Column('resource_type', sa.String(length=64), nullable=False),
+    sa.Column('resource_id', sa.BigInteger(), nullable=False),
+    sa.Column('resource_uuid', sa.String(length=40), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=1024), nullable=False),
+    sa.Column('customer', sa.String(length=255), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_resource_tag_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_resource_tag_domain_id_domain')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_resource_tag')),
+    sa.UniqueConstraint('resource_type', 'resource_id', 'key', name=op.f('uq_resource_tag_resource_type_resource_id_key')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_resource_tag_uuid'))
+    )
+    with op.batch_alter_table('resource_tag', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_resource_tag_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_resource_tag_domain_path'), ['domain_path'], unique=False)
+        batch_op.create_index('ix_resource_tag_lookup', ['resource_type', 'key', 'value'], unique=False)
+        batch_op.create_index(batch_op.f('ix_resource_tag_resource_uuid'), ['resource_uuid'], unique=False)
+
+    op.create_table('ssh_keypair',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=1024), nullable=False),
+    sa.Column('fingerprint', sa.String(length=128), nullable=False),
+    sa.Column('public_key', sa.Text(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_ssh_keypair_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_ssh_keypair_domain_id_domain')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ssh_keypair')),
+    sa.UniqueConstraint('account_id', 'name', name=op.f('uq_ssh_keypair_account_id_name')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_ssh_keypair_uuid'))
+    )
+    with op.batch_alter_table('ssh_keypair', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ssh_keypair_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ssh_keypair_domain_path'), ['domain_path'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ssh_keypair_fingerprint'), ['fingerprint'], unique=False)
 
     op.create_table('user',
     sa.Column('username', sa.String(length=255), nullable=False),
@@ -225,6 +706,342 @@ def upgrade() -> None:
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_account_id'), ['account_id'], unique=False)
 
+    op.create_table('vm_instance',
+    sa.Column('instance_name', sa.String(length=255), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('display_name', sa.String(length=255), nullable=True),
+    sa.Column('vm_type', sa.String(length=32), nullable=False),
+    sa.Column('state', sa.String(length=32), nullable=False),
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pod_id', sa.BigInteger(), nullable=True),
+    sa.Column('cluster_id', sa.BigInteger(), nullable=True),
+    sa.Column('host_id', sa.BigInteger(), nullable=True),
+    sa.Column('last_host_id', sa.BigInteger(), nullable=True),
+    sa.Column('hypervisor', sa.String(length=32), nullable=True),
+    sa.Column('service_offering_id', sa.BigInteger(), nullable=False),
+    sa.Column('template_id', sa.BigInteger(), nullable=True),
+    sa.Column('iso_id', sa.BigInteger(), nullable=True),
+    sa.Column('guest_os_id', sa.BigInteger(), nullable=True),
+    sa.Column('cpu_number', sa.Integer(), nullable=False),
+    sa.Column('cpu_speed', sa.Integer(), nullable=False),
+    sa.Column('memory_mb', sa.Integer(), nullable=False),
+    sa.Column('ha_enabled', sa.Boolean(), nullable=False),
+    sa.Column('limit_cpu_use', sa.Boolean(), nullable=False),
+    sa.Column('display_vm', sa.Boolean(), nullable=False),
+    sa.Column('password', sa.LargeBinary(), nullable=True),
+    sa.Column('user_data', sa.Text(), nullable=True),
+    sa.Column('ssh_keypair_names', sa.String(length=1024), nullable=True),
+    sa.Column('group_name', sa.String(length=255), nullable=True),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('project_id', sa.BigInteger(), nullable=True),
+    sa.Column('destroyed_at', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_vm_instance_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_vm_instance_domain_id_domain')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_vm_instance_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vm_instance')),
+    sa.UniqueConstraint('instance_name', name=op.f('uq_vm_instance_instance_name')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_vm_instance_uuid'))
+    )
+    with op.batch_alter_table('vm_instance', schema=None) as batch_op:
+        batch_op.create_index('ix_vm_instance_host', ['host_id'], unique=False)
+        batch_op.create_index('ix_vm_instance_owner', ['account_id', 'domain_path'], unique=False)
+        batch_op.create_index('ix_vm_instance_type_state', ['vm_type', 'state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_vm_instance_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('vm_template',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('display_text', sa.String(length=4096), nullable=False),
+    sa.Column('is_template', sa.Boolean(), nullable=False),
+    sa.Column('template_type', sa.String(length=16), nullable=False),
+    sa.Column('format', sa.String(length=16), nullable=False),
+    sa.Column('hypervisor', sa.String(length=32), nullable=False),
+    sa.Column('guest_os_id', sa.BigInteger(), nullable=True),
+    sa.Column('url', sa.String(length=2048), nullable=True),
+    sa.Column('checksum', sa.String(length=255), nullable=True),
+    sa.Column('size', sa.BigInteger(), nullable=True),
+    sa.Column('bits', sa.Integer(), nullable=False),
+    sa.Column('is_public', sa.Boolean(), nullable=False),
+    sa.Column('is_featured', sa.Boolean(), nullable=False),
+    sa.Column('is_extractable', sa.Boolean(), nullable=False),
+    sa.Column('cross_zones', sa.Boolean(), nullable=False),
+    sa.Column('bootable', sa.Boolean(), nullable=False),
+    sa.Column('password_enabled', sa.Boolean(), nullable=False),
+    sa.Column('ssh_key_enabled', sa.Boolean(), nullable=False),
+    sa.Column('is_dynamically_scalable', sa.Boolean(), nullable=False),
+    sa.Column('requires_hvm', sa.Boolean(), nullable=False),
+    sa.Column('template_tag', sa.String(length=255), nullable=True),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('project_id', sa.BigInteger(), nullable=True),
+    sa.Column('source_volume_id', sa.BigInteger(), nullable=True),
+    sa.Column('source_snapshot_id', sa.BigInteger(), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_vm_template_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_vm_template_domain_id_domain')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vm_template')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_vm_template_uuid'))
+    )
+    with op.batch_alter_table('vm_template', schema=None) as batch_op:
+        batch_op.create_index('ix_vm_template_owner', ['account_id', 'domain_path'], unique=False)
+
+    op.create_table('volume',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('volume_type', sa.String(length=16), nullable=False),
+    sa.Column('state', sa.String(length=32), nullable=False),
+    sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pool_id', sa.BigInteger(), nullable=True),
+    sa.Column('last_pool_id', sa.BigInteger(), nullable=True),
+    sa.Column('instance_id', sa.BigInteger(), nullable=True),
+    sa.Column('device_id', sa.Integer(), nullable=True),
+    sa.Column('disk_offering_id', sa.BigInteger(), nullable=True),
+    sa.Column('template_id', sa.BigInteger(), nullable=True),
+    sa.Column('path', sa.String(length=1024), nullable=True),
+    sa.Column('format', sa.String(length=16), nullable=True),
+    sa.Column('provisioning_type', sa.String(length=16), nullable=False),
+    sa.Column('min_iops', sa.BigInteger(), nullable=True),
+    sa.Column('max_iops', sa.BigInteger(), nullable=True),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('project_id', sa.BigInteger(), nullable=True),
+    sa.Column('destroyed_at', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_volume_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_volume_domain_id_domain')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_volume_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_volume')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_volume_uuid'))
+    )
+    with op.batch_alter_table('volume', schema=None) as batch_op:
+        batch_op.create_index('ix_volume_instance', ['instance_id'], unique=False)
+        batch_op.create_index('ix_volume_owner', ['account_id', 'domain_path'], unique=False)
+        batch_op.create_index(batch_op.f('ix_volume_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('vpc_offering',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('unique_name', sa.String(length=255), nullable=False),
+    sa.Column('display_text', sa.String(length=4096), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.Column('distributed_router', sa.Boolean(), nullable=False),
+    sa.Column('region_level_vpc', sa.Boolean(), nullable=False),
+    sa.Column('internet_protocol', sa.String(length=16), nullable=True),
+    sa.Column('service_offering_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('sort_key', sa.Integer(), nullable=False),
+    sa.Column('capabilities', sa.Text(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['service_offering_id'], ['service_offering.id'], name=op.f('fk_vpc_offering_service_offering_id_service_offering')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vpc_offering')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_vpc_offering_uuid'))
+    )
+    op.create_table('zone_detail',
+    sa.Column('zone_id', sa.BigInteger(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.String(length=1024), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_zone_detail_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_zone_detail')),
+    sa.UniqueConstraint('zone_id', 'name', name=op.f('uq_zone_detail_zone_id_name'))
+    )
+    with op.batch_alter_table('zone_detail', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_zone_detail_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('cluster',
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pod_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('hypervisor', sa.String(length=32), nullable=False),
+    sa.Column('cluster_type', sa.String(length=32), nullable=False),
+    sa.Column('allocation_state', sa.String(length=32), nullable=False),
+    sa.Column('managed_state', sa.String(length=32), nullable=False),
+    sa.Column('arch', sa.String(length=16), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['pod_id'], ['pod.id'], name=op.f('fk_cluster_pod_id_pod')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_cluster_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cluster')),
+    sa.UniqueConstraint('pod_id', 'name', 'tombstone', name=op.f('uq_cluster_pod_id_name_tombstone')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_cluster_uuid'))
+    )
+    with op.batch_alter_table('cluster', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cluster_pod_id'), ['pod_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cluster_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('guest_vlan_range',
+    sa.Column('physical_network_id', sa.BigInteger(), nullable=False),
+    sa.Column('zone_id', sa.BigInteger(), nullable=False),
+    sa.Column('start', sa.Integer(), nullable=False),
+    sa.Column('end', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['physical_network_id'], ['physical_network.id'], name=op.f('fk_guest_vlan_range_physical_network_id_physical_network')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_guest_vlan_range_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_guest_vlan_range')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_guest_vlan_range_uuid'))
+    )
+    with op.batch_alter_table('guest_vlan_range', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_guest_vlan_range_physical_network_id'), ['physical_network_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_guest_vlan_range_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('image_store_detail',
+    sa.Column('store_id', sa.BigInteger(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.String(length=1024), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.ForeignKeyConstraint(['store_id'], ['image_store.id'], name=op.f('fk_image_store_detail_store_id_image_store')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_image_store_detail')),
+    sa.UniqueConstraint('store_id', 'name', name=op.f('uq_image_store_detail_store_id_name'))
+    )
+    with op.batch_alter_table('image_store_detail', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_image_store_detail_store_id'), ['store_id'], unique=False)
+
+    op.create_table('network_offering_service',
+    sa.Column('offering_id', sa.BigInteger(), nullable=False),
+    sa.Column('service', sa.String(length=64), nullable=False),
+    sa.Column('provider', sa.String(length=64), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.ForeignKeyConstraint(['offering_id'], ['network_offering.id'], name=op.f('fk_network_offering_service_offering_id_network_offering')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_network_offering_service')),
+    sa.UniqueConstraint('offering_id', 'service', 'provider', name=op.f('uq_network_offering_service_offering_id_service_provider'))
+    )
+    with op.batch_alter_table('network_offering_service', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_network_offering_service_offering_id'), ['offering_id'], unique=False)
+
+    op.create_table('network_service_provider',
+    sa.Column('physical_network_id', sa.BigInteger(), nullable=False),
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('state', sa.String(length=32), nullable=False),
+    sa.Column('destination_physical_network_id', sa.BigInteger(), nullable=True),
+    sa.Column('services', sa.String(length=1024), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['physical_network_id'], ['physical_network.id'], name=op.f('fk_network_service_provider_physical_network_id_physical_network')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_network_service_provider')),
+    sa.UniqueConstraint('physical_network_id', 'name', name=op.f('uq_network_service_provider_physical_network_id_name')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_network_service_provider_uuid'))
+    )
+    with op.batch_alter_table('network_service_provider', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_network_service_provider_physical_network_id'), ['physical_network_id'], unique=False)
+
+    op.create_table('nic',
+    sa.Column('instance_id', sa.BigInteger(), nullable=False),
+    sa.Column('instance_type', sa.String(length=32), nullable=False),
+    sa.Column('network_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('mac_address', sa.String(length=17), nullable=False),
+    sa.Column('ip4_address', sa.String(length=64), nullable=True),
+    sa.Column('netmask', sa.String(length=64), nullable=True),
+    sa.Column('gateway', sa.String(length=64), nullable=True),
+    sa.Column('ip6_address', sa.String(length=64), nullable=True),
+    sa.Column('broadcast_uri', sa.String(length=255), nullable=True),
+    sa.Column('isolation_uri', sa.String(length=255), nullable=True),
+    sa.Column('device_id', sa.Integer(), nullable=False),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('reserver_name', sa.String(length=255), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['network_id'], ['network.id'], name=op.f('fk_nic_network_id_network')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_nic')),
+    sa.UniqueConstraint('mac_address', 'tombstone', name=op.f('uq_nic_mac_address_tombstone')),
+    sa.UniqueConstraint('network_id', 'ip4_address', 'tombstone', name=op.f('uq_nic_network_id_ip4_address_tombstone')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_nic_uuid'))
+    )
+    with op.batch_alter_table('nic', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_nic_instance_id'), ['instance_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_nic_network_id'), ['network_id'], unique=False)
+
+    op.create_table('physical_network_traffic_type',
+    sa.Column('physical_network_id', sa.BigInteger(), nullable=False),
+    sa.Column('traffic_type', sa.String(length=32), nullable=False),
+    sa.Column('kvm_label', sa.String(length=255), nullable=True),
+    sa.Column('xen_label', sa.String(length=255), nullable=True),
+    sa.Column('vmware_label', sa.String(length=255), nullable=True),
+    sa.Column('hyperv_label', sa.String(length=255), nullable=True),
+    sa.Column('ovm3_label', sa.String(length=255), nullable=True),
+    sa.Column('isolation_method', sa.String(length=32), nullable=True),
+    sa.Column('vlan', sa.String(length=255), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['physical_network_id'], ['physical_network.id'], name=op.f('fk_physical_network_traffic_type_physical_network_id_physical_network')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_physical_network_traffic_type')),
+    sa.UniqueConstraint('physical_network_id', 'traffic_type', name=op.f('uq_physical_network_traffic_type_physical_network_id_traffic_type')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_physical_network_traffic_type_uuid'))
+    )
+    with op.batch_alter_table('physical_network_traffic_type', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_physical_network_traffic_type_physical_network_id'), ['physical_network_id'], unique=False)
+
+    op.create_table('project_account',
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_project_account_account_id_account')),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_project_account_project_id_project')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_account')),
+    sa.UniqueConstraint('project_id', 'account_id', name=op.f('uq_project_account_project_id_account_id')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_project_account_uuid'))
+    )
+    with op.batch_alter_table('project_account', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_account_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_account_project_id'), ['project_id'], unique=False)
+
+    op.create_table('template_store_ref',
+    sa.Column('template_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('download_state', sa.String(length=32), nullable=False),
+    sa.Column('download_pct', sa.Integer(), nullable=False),
+    sa.Column('error_text', sa.String(length=1024), nullable=True),
+    sa.Column('install_path', sa.String(length=1024), nullable=True),
+    sa.Column('physical_size', sa.BigInteger(), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['store_id'], ['image_store.id'], name=op.f('fk_template_store_ref_store_id_image_store')),
+    sa.ForeignKeyConstraint(['template_id'], ['vm_template.id'], name=op.f('fk_template_store_ref_template_id_vm_template')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_template_store_ref_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_template_store_ref')),
+    sa.UniqueConstraint('template_id', 'store_id', name=op.f('uq_template_store_ref_template_id_store_id'))
+    )
+    with op.batch_alter_table('template_store_ref', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_template_store_ref_template_id'), ['template_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_template_store_ref_zone_id'), ['zone_id'], unique=False)
+
     op.create_table('user_session',
     sa.Column('session_id', sa.String(length=64), nullable=False),
     sa.Column('session_key', sa.String(length=64), nullable=False),
@@ -242,34 +1059,380 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_user_session_expires'), ['expires'], unique=False)
         batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)
 
+    op.create_table('vlan',
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pod_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('physical_network_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('network_id', sa.BigInteger(), nullable=True),
+    sa.Column('vlan_tag', sa.String(length=255), nullable=False),
+    sa.Column('gateway', sa.String(length=64), nullable=True),
+    sa.Column('netmask', sa.String(length=64), nullable=True),
+    sa.Column('start_ip', sa.String(length=64), nullable=True),
+    sa.Column('end_ip', sa.String(length=64), nullable=True),
+    sa.Column('ip6_gateway', sa.String(length=64), nullable=True),
+    sa.Column('ip6_cidr', sa.String(length=64), nullable=True),
+    sa.Column('ip6_start', sa.String(length=64), nullable=True),
+    sa.Column('ip6_end', sa.String(length=64), nullable=True),
+    sa.Column('vlan_type', sa.String(length=32), nullable=False),
+    sa.Column('for_system_vms', sa.Boolean(), nullable=False),
+    sa.Column('account_id', sa.BigInteger(), nullable=True),
+    sa.Column('domain_id', sa.BigInteger(), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['physical_network_id'], ['physical_network.id'], name=op.f('fk_vlan_physical_network_id_physical_network')),
+    sa.ForeignKeyConstraint(['pod_id'], ['pod.id'], name=op.f('fk_vlan_pod_id_pod')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_vlan_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vlan')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_vlan_uuid'))
+    )
+    with op.batch_alter_table('vlan', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_vlan_network_id'), ['network_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_vlan_physical_network_id'), ['physical_network_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_vlan_pod_id'), ['pod_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_vlan_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('vpc_offering_service',
+    sa.Column('offering_id', sa.BigInteger(), nullable=False),
+    sa.Column('service', sa.String(length=64), nullable=False),
+    sa.Column('provider', sa.String(length=64), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.ForeignKeyConstraint(['offering_id'], ['vpc_offering.id'], name=op.f('fk_vpc_offering_service_offering_id_vpc_offering')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vpc_offering_service')),
+    sa.UniqueConstraint('offering_id', 'service', 'provider', name=op.f('uq_vpc_offering_service_offering_id_service_provider'))
+    )
+    with op.batch_alter_table('vpc_offering_service', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_vpc_offering_service_offering_id'), ['offering_id'], unique=False)
+
+    op.create_table('cluster_detail',
+    sa.Column('cluster_id', sa.BigInteger(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.String(length=1024), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.ForeignKeyConstraint(['cluster_id'], ['cluster.id'], name=op.f('fk_cluster_detail_cluster_id_cluster')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_cluster_detail')),
+    sa.UniqueConstraint('cluster_id', 'name', name=op.f('uq_cluster_detail_cluster_id_name'))
+    )
+    with op.batch_alter_table('cluster_detail', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_cluster_detail_cluster_id'), ['cluster_id'], unique=False)
+
+    op.create_table('host',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('type', sa.String(length=32), nullable=False),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('resource_state', sa.String(length=32), nullable=False),
+    sa.Column('hypervisor', sa.String(length=32), nullable=True),
+    sa.Column('hypervisor_version', sa.String(length=32), nullable=True),
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pod_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('cluster_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('guid', sa.String(length=255), nullable=False),
+    sa.Column('url', sa.String(length=255), nullable=False),
+    sa.Column('username', sa.String(length=255), nullable=True),
+    sa.Column('password', sa.String(length=1024), nullable=True),
+    sa.Column('private_ip', sa.String(length=64), nullable=True),
+    sa.Column('private_netmask', sa.String(length=64), nullable=True),
+    sa.Column('arch', sa.String(length=16), nullable=False),
+    sa.Column('cpu_sockets', sa.Integer(), nullable=False),
+    sa.Column('cpus', sa.Integer(), nullable=False),
+    sa.Column('speed', sa.Integer(), nullable=False),
+    sa.Column('total_memory', sa.BigInteger(), nullable=False),
+    sa.Column('local_storage', sa.BigInteger(), nullable=False),
+    sa.Column('cpu_allocated', sa.BigInteger(), nullable=False),
+    sa.Column('memory_allocated', sa.BigInteger(), nullable=False),
+    sa.Column('cpu_used_mhz', sa.BigInteger(), nullable=False),
+    sa.Column('memory_used', sa.BigInteger(), nullable=False),
+    sa.Column('tags', sa.String(length=1024), nullable=True),
+    sa.Column('annotation', sa.String(length=1024), nullable=True),
+    sa.Column('version', sa.String(length=32), nullable=True),
+    sa.Column('mgmt_server_msid', sa.BigInteger(), nullable=True),
+    sa.Column('last_mgmt_server_msid', sa.BigInteger(), nullable=True),
+    sa.Column('lease_expires', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('last_pinged', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('failed_pings', sa.Integer(), nullable=False),
+    sa.Column('disconnected', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['cluster_id'], ['cluster.id'], name=op.f('fk_host_cluster_id_cluster')),
+    sa.ForeignKeyConstraint(['pod_id'], ['pod.id'], name=op.f('fk_host_pod_id_pod')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_host_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_host')),
+    sa.UniqueConstraint('guid', 'tombstone', name=op.f('uq_host_guid_tombstone')),
+    sa.UniqueConstraint('pod_id', 'private_ip', 'tombstone', name=op.f('uq_host_pod_id_private_ip_tombstone')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_host_uuid'))
+    )
+    with op.batch_alter_table('host', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_host_cluster_id'), ['cluster_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_host_name'), ['name'], unique=False)
+        batch_op.create_index('ix_host_owner', ['mgmt_server_msid', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_host_pod_id'), ['pod_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_host_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_host_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('virtual_router_element',
+    sa.Column('provider_id', sa.BigInteger(), nullable=False),
+    sa.Column('type', sa.String(length=32), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['provider_id'], ['network_service_provider.id'], name=op.f('fk_virtual_router_element_provider_id_network_service_provider')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_virtual_router_element')),
+    sa.UniqueConstraint('provider_id', name=op.f('uq_virtual_router_element_provider_id')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_virtual_router_element_uuid'))
+    )
+    op.create_table('storage_pool',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pod_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('cluster_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('host_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('scope', sa.String(length=16), nullable=False),
+    sa.Column('pool_type', sa.String(length=32), nullable=False),
+    sa.Column('url', sa.String(length=2048), nullable=False),
+    sa.Column('host_address', sa.String(length=255), nullable=False),
+    sa.Column('path', sa.String(length=1024), nullable=False),
+    sa.Column('port', sa.Integer(), nullable=False),
+    sa.Column('provider', sa.String(length=64), nullable=False),
+    sa.Column('hypervisor', sa.String(length=32), nullable=True),
+    sa.Column('tags', sa.String(length=1024), nullable=True),
+    sa.Column('is_tag_a_rule', sa.Boolean(), nullable=False),
+    sa.Column('managed', sa.Boolean(), nullable=False),
+    sa.Column('capacity_bytes', sa.BigInteger(), nullable=False),
+    sa.Column('used_bytes', sa.BigInteger(), nullable=False),
+    sa.Column('allocated_bytes', sa.BigInteger(), nullable=False),
+    sa.Column('capacity_iops', sa.BigInteger(), nullable=True),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['cluster_id'], ['cluster.id'], name=op.f('fk_storage_pool_cluster_id_cluster')),
+    sa.ForeignKeyConstraint(['host_id'], ['host.id'], name=op.f('fk_storage_pool_host_id_host')),
+    sa.ForeignKeyConstraint(['pod_id'], ['pod.id'], name=op.f('fk_storage_pool_pod_id_pod')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_storage_pool_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_storage_pool')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_storage_pool_uuid')),
+    sa.UniqueConstraint('zone_id', 'name', 'tombstone', name=op.f('uq_storage_pool_zone_id_name_tombstone'))
+    )
+    with op.batch_alter_table('storage_pool', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_storage_pool_cluster_id'), ['cluster_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_storage_pool_host_id'), ['host_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_storage_pool_pod_id'), ['pod_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_storage_pool_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('storage_pool_detail',
+    sa.Column('pool_id', sa.BigInteger(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.String(length=1024), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.ForeignKeyConstraint(['pool_id'], ['storage_pool.id'], name=op.f('fk_storage_pool_detail_pool_id_storage_pool')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_storage_pool_detail')),
+    sa.UniqueConstraint('pool_id', 'name', name=op.f('uq_storage_pool_detail_pool_id_name'))
+    )
+    with op.batch_alter_table('storage_pool_detail', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_storage_pool_detail_pool_id'), ['pool_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('storage_pool_detail', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_storage_pool_detail_pool_id'))
+
+    op.drop_table('storage_pool_detail')
+    with op.batch_alter_table('storage_pool', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_storage_pool_zone_id'))
+        batch_op.drop_index(batch_op.f('ix_storage_pool_pod_id'))
+        batch_op.drop_index(batch_op.f('ix_storage_pool_host_id'))
+        batch_op.drop_index(batch_op.f('ix_storage_pool_cluster_id'))
+
+    op.drop_table('storage_pool')
+    op.drop_table('virtual_router_element')
+    with op.batch_alter_table('host', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_host_zone_id'))
+        batch_op.drop_index(batch_op.f('ix_host_status'))
+        batch_op.drop_index(batch_op.f('ix_host_pod_id'))
+        batch_op.drop_index('ix_host_owner')
+        batch_op.drop_index(batch_op.f('ix_host_name'))
+        batch_op.drop_index(batch_op.f('ix_host_cluster_id'))
+
+    op.drop_table('host')
+    with op.batch_alter_table('cluster_detail', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cluster_detail_cluster_id'))
+
+    op.drop_table('cluster_detail')
+    with op.batch_alter_table('vpc_offering_service', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_vpc_offering_service_offering_id'))
+
+    op.drop_table('vpc_offering_service')
+    with op.batch_alter_table('vlan', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_vlan_zone_id'))
+        batch_op.drop_index(batch_op.f('ix_vlan_pod_id'))
+        batch_op.drop_index(batch_op.f('ix_vlan_physical_network_id'))
+        batch_op.drop_index(batch_op.f('ix_vlan_network_id'))
+
+    op.drop_table('vlan')
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
         batch_op.drop_index(batch_op.f('ix_user_session_expires'))
 
     op.drop_table('user_session')
+    with op.batch_alter_table('template_store_ref', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_template_store_ref_zone_id'))
+        batch_op.drop_index(batch_op.f('ix_template_store_ref_template_id'))
+
+    op.drop_table('template_store_ref')
+    with op.batch_alter_table('project_account', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_account_project_id'))
+        batch_op.drop_index(batch_op.f('ix_project_account_account_id'))
+
+    op.drop_table('project_account')
+    with op.batch_alter_table('physical_network_traffic_type', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_physical_network_traffic_type_physical_network_id'))
+
+    op.drop_table('physical_network_traffic_type')
+    with op.batch_alter_table('nic', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_nic_network_id'))
+        batch_op.drop_index(batch_op.f('ix_nic_instance_id'))
+
+    op.drop_table('nic')
+    with op.batch_alter_table('network_service_provider', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_network_service_provider_physical_network_id'))
+
+    op.drop_table('network_service_provider')
+    with op.batch_alter_table('network_offering_service', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_network_offering_service_offering_id'))
+
+    op.drop_table('network_offering_service')
+    with op.batch_alter_table('image_store_detail', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_image_store_detail_store_id'))
+
+    op.drop_table('image_store_detail')
+    with op.batch_alter_table('guest_vlan_range', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_guest_vlan_range_zone_id'))
+        batch_op.drop_index(batch_op.f('ix_guest_vlan_range_physical_network_id'))
+
+    op.drop_table('guest_vlan_range')
+    with op.batch_alter_table('cluster', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cluster_zone_id'))
+        batch_op.drop_index(batch_op.f('ix_cluster_pod_id'))
+
+    op.drop_table('cluster')
+    with op.batch_alter_table('zone_detail', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_zone_detail_zone_id'))
+
+    op.drop_table('zone_detail')
+    op.drop_table('vpc_offering')
+    with op.batch_alter_table('volume', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volume_zone_id'))
+        batch_op.drop_index('ix_volume_owner')
+        batch_op.drop_index('ix_volume_instance')
+
+    op.drop_table('volume')
+    with op.batch_alter_table('vm_template', schema=None) as batch_op:
+        batch_op.drop_index('ix_vm_template_owner')
+
+    op.drop_table('vm_template')
+    with op.batch_alter_table('vm_instance', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_vm_instance_zone_id'))
+        batch_op.drop_index('ix_vm_instance_type_state')
+        batch_op.drop_index('ix_vm_instance_owner')
+        batch_op.drop_index('ix_vm_instance_host')
+
+    op.drop_table('vm_instance')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_account_id'))
 
     op.drop_table('user')
+    with op.batch_alter_table('ssh_keypair', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ssh_keypair_fingerprint'))
+        batch_op.drop_index(batch_op.f('ix_ssh_keypair_domain_path'))
+        batch_op.drop_index(batch_op.f('ix_ssh_keypair_account_id'))
+
+    op.drop_table('ssh_keypair')
+    with op.batch_alter_table('resource_tag', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_resource_tag_resource_uuid'))
+        batch_op.drop_index('ix_resource_tag_lookup')
+        batch_op.drop_index(batch_op.f('ix_resource_tag_domain_path'))
+        batch_op.drop_index(batch_op.f('ix_resource_tag_account_id'))
+
+    op.drop_table('resource_tag')
+    with op.batch_alter_table('project', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_domain_id'))
+
+    op.drop_table('project')
+    with op.batch_alter_table('pod', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_pod_zone_id'))
+
+    op.drop_table('pod')
+    with op.batch_alter_table('physical_network', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_physical_network_zone_id'))
+
+    op.drop_table('physical_network')
+    op.drop_table('network_offering')
+    with op.batch_alter_table('network', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_network_zone_id'))
+        batch_op.drop_index('ix_network_owner')
+
+    op.drop_table('network')
+    with op.batch_alter_table('image_store', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_image_store_zone_id'))
+
+    op.drop_table('image_store')
+    with op.batch_alter_table('affinity_group', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_affinity_group_domain_path'))
+        batch_op.drop_index(batch_op.f('ix_affinity_group_account_id'))
+
+    op.drop_table('affinity_group')
+    with op.batch_alter_table('account_detail', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_account_detail_account_id'))
+
+    op.drop_table('account_detail')
+    op.drop_table('zone')
+    op.drop_table('service_offering')
     with op.batch_alter_table('role_permission', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_role_permission_role_id'))
 
     op.drop_table('role_permission')
+    with op.batch_alter_table('offering_domain', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_offering_domain_offering_id'))
+        batch_op.drop_index(batch_op.f('ix_offering_domain_domain_id'))
+
+    op.drop_table('offering_domain')
+    with op.batch_alter_table('guest_os', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_guest_os_category_id'))
+
+    op.drop_table('guest_os')
     with op.batch_alter_table('account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_account_domain_id'))
 
     op.drop_table('account')
     op.drop_table('system_property')
+    with op.batch_alter_table('simulator_mock', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_simulator_mock_name'))
+
+    op.drop_table('simulator_mock')
     op.drop_table('role')
+    op.drop_table('resource_limit')
+    op.drop_table('resource_count')
+    op.drop_table('region')
+    with op.batch_alter_table('offering_zone', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_offering_zone_zone_id'))
+        batch_op.drop_index(batch_op.f('ix_offering_zone_offering_id'))
+
+    op.drop_table('offering_zone')
     op.drop_table('management_server')
+    op.drop_table('guest_os_category')
     with op.batch_alter_table('event', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_event_type'))
+        batch_op.drop_index('ix_event_type_created')
         batch_op.drop_index('ix_event_domain_path_created')
+        batch_op.drop_index('ix_event_created')
         batch_op.drop_index('ix_event_account_created')
 
     op.drop_table('event')
@@ -277,6 +1440,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_domain_path'))
 
     op.drop_table('domain')
+    op.drop_table('disk_offering')
     op.drop_table('configuration')
     with op.batch_alter_table('async_job', schema=None) as batch_op:
         batch_op.drop_index('ix_async_job_status_lease')

@@ -1,0 +1,185 @@
+"""The hypervisor driver interface every driver (simulator, KVM) implements.
+
+Method names follow the agent commands CloudStack sends (``PingCommand``,
+``StartCommand`` ...); the ``COMMAND_*`` names below are what
+``configureSimulator name=...`` matches, so fault injection reads the same.
+Every call gets an optional ``Mock`` (fault-injection rule picked by the
+service layer) and answers with an ``Answer`` rather than raising for an
+ordinary failure, like an agent does.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+COMMAND_READY = "ReadyCommand"
+COMMAND_PING = "PingCommand"
+COMMAND_CHECK_HEALTH = "CheckHealthCommand"
+COMMAND_HOST_STATS = "GetHostStatsCommand"
+COMMAND_START = "StartCommand"
+COMMAND_STOP = "StopCommand"
+COMMAND_REBOOT = "RebootCommand"
+COMMAND_MIGRATE = "MigrateCommand"
+COMMAND_CHECK_VM = "CheckVirtualMachineCommand"
+COMMAND_CREATE_VOLUME = "CreateCommand"
+COMMAND_DESTROY_VOLUME = "DestroyCommand"
+COMMAND_MODIFY_POOL = "ModifyStoragePoolCommand"
+COMMAND_MAINTAIN = "MaintainCommand"
+
+GiB = 1024**3
+TiB = 1024**4
+
+
+class DriverError(Exception):
+    """The driver could not run the request at all (bad URL, unknown host)."""
+
+
+@dataclass(frozen=True)
+class Mock:
+    """A fault-injection rule as the service layer hands it to a driver."""
+
+    command: str
+    result: str | None = None  # "fail" | "fault" | None
+    wait_ms: int = 0
+    json_response: str | None = None
+    options: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Answer:
+    ok: bool
+    details: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HostInfo:
+    """What a hypervisor reports about itself when it is discovered."""
+
+    guid: str
+    name: str
+    cpus: int
+    cpu_sockets: int
+    speed: int  # MHz per core
+    memory: int  # bytes
+    local_storage: int  # bytes, 0 = none
+    hypervisor_version: str
+    arch: str = "x86_64"
+
+
+@dataclass(frozen=True)
+class HostSpec:
+    """Everything a driver needs to (re)connect a host the database knows."""
+
+    guid: str
+    url: str
+    name: str
+    cpus: int
+    speed: int
+    memory: int
+    local_storage: int
+    private_ip: str | None = None
+    arch: str = "x86_64"
+
+
+@dataclass(frozen=True)
+class HostStats:
+    cpu_used_mhz: int
+    memory_used: int
+    vm_count: int
+
+
+@dataclass(frozen=True)
+class VmSpec:
+    name: str
+    cpus: int
+    speed: int
+    memory: int
+    details: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PoolSpec:
+    uuid: str
+    url: str
+    pool_type: str
+    capacity_bytes: int = 0  # 0 = ask the storage
+
+
+@dataclass(frozen=True)
+class PoolStats:
+    capacity_bytes: int
+    used_bytes: int
+
+
+class HypervisorDriver(ABC):
+    """One hypervisor type. Instances are shared by every thread of a process."""
+
+    hypervisor: str
+
+    # -- hosts ------------------------------------------------------------
+    @abstractmethod
+    def discover(self, url: str, username: str | None, password: str | None) -> HostInfo:
+        """Probe the host at ``url`` (addHost); no state changes."""
+
+    @abstractmethod
+    def connect_host(self, spec: HostSpec, mock: Mock | None = None) -> Answer:
+        """Bring the agent connection up (idempotent: reconnecting keeps the VMs)."""
+
+    @abstractmethod
+    def disconnect_host(self, guid: str) -> None:
+        """Forget the connection (deleteHost); running VMs are not touched."""
+
+    @abstractmethod
+    def ping(self, guid: str, mock: Mock | None = None) -> Answer:
+        """Liveness check the owner node runs periodically."""
+
+    @abstractmethod
+    def check_health(self, guid: str, mock: Mock | None = None) -> Answer: ...
+
+    @abstractmethod
+    def host_stats(self, guid: str, mock: Mock | None = None) -> HostStats: ...
+
+    @abstractmethod
+    def maintain(self, guid: str, mock: Mock | None = None) -> Answer:
+        """Tell the host it enters maintenance (MaintainCommand)."""
+
+    # -- virtual machines ---------------------------------------------------
+    @abstractmethod
+    def start_vm(self, guid: str, vm: VmSpec, mock: Mock | None = None) -> Answer: ...
+
+    @abstractmethod
+    def stop_vm(
+        self, guid: str, name: str, *, force: bool = False, mock: Mock | None = None
+    ) -> Answer: ...
+
+    @abstractmethod
+    def reboot_vm(self, guid: str, name: str, mock: Mock | None = None) -> Answer: ...
+
+    @abstractmethod
+    def migrate_vm(
+        self, source_guid: str, dest_guid: str, name: str, mock: Mock | None = None
+    ) -> Answer: ...
+
+    @abstractmethod
+    def vm_power_states(self, guid: str) -> dict[str, str]:
+        """``{vm name: Running | Stopped}`` as the hypervisor sees it."""
+
+    # -- storage ------------------------------------------------------------
+    @abstractmethod
+    def attach_pool(self, guid: str, pool: PoolSpec, mock: Mock | None = None) -> PoolStats:
+        """Mount a primary storage pool on the host and report its size."""
+
+    @abstractmethod
+    def create_volume(
+        self, pool: PoolSpec, name: str, size: int, mock: Mock | None = None
+    ) -> Answer: ...
+
+    @abstractmethod
+    def destroy_volume(self, pool: PoolSpec, path: str, mock: Mock | None = None) -> Answer: ...
+
+    @abstractmethod
+    def image_store_stats(self, url: str) -> PoolStats:
+        """Size of a secondary storage, for capacity reporting."""

@@ -1,0 +1,1 @@
+"""The Simulator hypervisor: in-process hosts that keep real state and can be told to fail."""

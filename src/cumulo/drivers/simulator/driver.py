@@ -1,0 +1,257 @@
+"""SimulatorDriver: a complete, honest HypervisorDriver over the simulated world."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+
+from cumulo.drivers.base import (
+    COMMAND_CHECK_HEALTH,
+    COMMAND_CREATE_VOLUME,
+    COMMAND_DESTROY_VOLUME,
+    COMMAND_HOST_STATS,
+    COMMAND_MAINTAIN,
+    COMMAND_MIGRATE,
+    COMMAND_MODIFY_POOL,
+    COMMAND_PING,
+    COMMAND_READY,
+    COMMAND_REBOOT,
+    COMMAND_START,
+    COMMAND_STOP,
+    Answer,
+    DriverError,
+    HostInfo,
+    HostSpec,
+    HostStats,
+    HypervisorDriver,
+    Mock,
+    PoolSpec,
+    PoolStats,
+    TiB,
+    VmSpec,
+)
+from cumulo.drivers.simulator import mock as mocks
+from cumulo.drivers.simulator import url as simurl
+from cumulo.drivers.simulator.state import SimHost, SimPool, SimVm, World
+
+POOL_DEFAULT_CAPACITY = 1 * TiB
+IMAGE_STORE_CAPACITY = 1 * TiB
+VERSION = "4.20.0-cumulo-sim"
+
+
+class SimulatorDriver(HypervisorDriver):
+    hypervisor = "Simulator"
+
+    def __init__(self, world: World | None = None, latency_ms: int = 0) -> None:
+        self.world = world or World()
+        # Added to every command, to make the simulator behave like a slow agent.
+        self.latency_ms = latency_ms
+
+    # -- plumbing ---------------------------------------------------------------
+    def _answer(self, command: str, mock: Mock | None, body: Callable[[], Answer]) -> Answer:
+        """Latency, then the fault rule, then the simulated work."""
+        if self.latency_ms:
+            time.sleep(self.latency_ms / 1000)
+        try:
+            injected = mocks.before(mock)
+        except mocks.SimulatedFault as exc:
+            return Answer(False, f"Exception: {exc}")
+        if injected is not None:
+            return injected
+        return body()
+
+    def _host(self, guid: str) -> SimHost:
+        host = self.world.hosts.get(guid)
+        if host is None:
+            raise DriverError(f"simulated host {guid} does not exist")
+        return host
+
+    def _live(self, guid: str) -> SimHost | None:
+        host = self.world.hosts.get(guid)
+        return host if host and host.powered and host.connected else None
+
+    # -- hosts --------------------------------------------------------------------
+    def discover(self, url: str, username: str | None, password: str | None) -> HostInfo:
+        parsed = simurl.parse(url)
+        name = "SimulatedAgent." + str(uuid.uuid4())
+        return HostInfo(
+            guid=str(uuid.uuid4()),
+            name=name,
+            cpus=parsed.cpus,
+            cpu_sockets=1,
+            speed=parsed.speed,
+            memory=parsed.memory,
+            local_storage=parsed.local_storage,
+            hypervisor_version=VERSION,
+            arch=parsed.arch,
+        )
+
+    def connect_host(self, spec: HostSpec, mock: Mock | None = None) -> Answer:
+        def work() -> Answer:
+            with self.world.lock:
+                host = self.world.hosts.get(spec.guid)
+                if host is None:
+                    host = SimHost(
+                        spec.guid,
+                        spec.name,
+                        spec.cpus,
+                        spec.speed,
+                        spec.memory,
+                        spec.local_storage,
+                    )
+                    self.world.hosts[spec.guid] = host
+                if not host.powered:
+                    return Answer(False, f"host {spec.name} does not answer")
+                host.connected = True
+                return Answer(True, "Ready", {"version": VERSION})
+
+        return self._answer(COMMAND_READY, mock, work)
+
+    def disconnect_host(self, guid: str) -> None:
+        with self.world.lock:
+            host = self.world.hosts.get(guid)
+            if host is not None:
+                host.connected = False
+
+    def ping(self, guid: str, mock: Mock | None = None) -> Answer:
+        def work() -> Answer:
+            with self.world.lock:
+                if guid not in self.world.hosts:
+                    return Answer(False, f"host {guid} does not exist")
+                host = self._live(guid)
+                if host is None:
+                    return Answer(False, f"host {guid} does not answer")
+                states = {name: vm.power for name, vm in host.vms.items()}
+                return Answer(True, "", {"vms": states})
+
+        return self._answer(COMMAND_PING, mock, work)
+
+    def check_health(self, guid: str, mock: Mock | None = None) -> Answer:
+        def work() -> Answer:
+            with self.world.lock:
+                return Answer(self._live(guid) is not None)
+
+        return self._answer(COMMAND_CHECK_HEALTH, mock, work)
+
+    def host_stats(self, guid: str, mock: Mock | None = None) -> HostStats:
+        answer = self._answer(COMMAND_HOST_STATS, mock, lambda: Answer(True))
+        if not answer.ok:
+            raise DriverError(answer.details)
+        with self.world.lock:
+            host = self._host(guid)
+            return HostStats(host.cpu_used_mhz, host.memory_used, len(host.vms))
+
+    def maintain(self, guid: str, mock: Mock | None = None) -> Answer:
+        return self._answer(COMMAND_MAINTAIN, mock, lambda: Answer(True))
+
+    # -- power switch, for tests and demos (a dead host, not a failed command) ------
+    def set_power(self, guid: str, powered: bool) -> None:
+        with self.world.lock:
+            self._host(guid).powered = powered
+
+    # -- virtual machines ------------------------------------------------------------
+    def start_vm(self, guid: str, vm: VmSpec, mock: Mock | None = None) -> Answer:
+        def work() -> Answer:
+            with self.world.lock:
+                host = self._live(guid)
+                if host is None:
+                    return Answer(False, f"host {guid} does not answer")
+                free_mem = host.memory - host.memory_used
+                running = host.vms.get(vm.name)
+                if running and running.power == "Running":
+                    return Answer(True, "already running")
+                if vm.memory > free_mem:
+                    return Answer(False, f"not enough memory on {host.name} for {vm.name}")
+                host.vms[vm.name] = SimVm(vm.name, vm.cpus, vm.speed, vm.memory)
+                return Answer(True)
+
+        return self._answer(COMMAND_START, mock, work)
+
+    def stop_vm(
+        self, guid: str, name: str, *, force: bool = False, mock: Mock | None = None
+    ) -> Answer:
+        def work() -> Answer:
+            with self.world.lock:
+                host = self._live(guid)
+                if host is None:
+                    return Answer(False, f"host {guid} does not answer")
+                host.vms.pop(name, None)  # stopping a VM that is not there succeeds
+                return Answer(True)
+
+        return self._answer(COMMAND_STOP, mock, work)
+
+    def reboot_vm(self, guid: str, name: str, mock: Mock | None = None) -> Answer:
+        def work() -> Answer:
+            with self.world.lock:
+                host = self._live(guid)
+                if host is None or name not in host.vms:
+                    return Answer(False, f"VM {name} is not running on {guid}")
+                return Answer(True)
+
+        return self._answer(COMMAND_REBOOT, mock, work)
+
+    def migrate_vm(
+        self, source_guid: str, dest_guid: str, name: str, mock: Mock | None = None
+    ) -> Answer:
+        def work() -> Answer:
+            with self.world.lock:
+                src, dst = self._live(source_guid), self._live(dest_guid)
+                if src is None or dst is None:
+                    return Answer(False, "source or destination host does not answer")
+                vm = src.vms.get(name)
+                if vm is None:
+                    return Answer(False, f"VM {name} is not on {source_guid}")
+                if vm.memory > dst.memory - dst.memory_used:
+                    return Answer(False, f"not enough memory on {dst.name} for {name}")
+                dst.vms[name] = src.vms.pop(name)
+                return Answer(True)
+
+        return self._answer(COMMAND_MIGRATE, mock, work)
+
+    def vm_power_states(self, guid: str) -> dict[str, str]:
+        with self.world.lock:
+            return {n: v.power for n, v in self._host(guid).vms.items()}
+
+    # -- storage -----------------------------------------------------------------------
+    def _pool(self, spec: PoolSpec) -> SimPool:
+        pool = self.world.pools.get(spec.uuid)
+        if pool is None:
+            pool = SimPool(spec.uuid, spec.capacity_bytes or POOL_DEFAULT_CAPACITY)
+            self.world.pools[spec.uuid] = pool
+        return pool
+
+    def attach_pool(self, guid: str, pool: PoolSpec, mock: Mock | None = None) -> PoolStats:
+        answer = self._answer(COMMAND_MODIFY_POOL, mock, lambda: Answer(True))
+        if not answer.ok:
+            raise DriverError(answer.details or "Simulated failure")
+        with self.world.lock:
+            sim = self._pool(pool)
+            if guid:
+                self._host(guid).pools.add(pool.uuid)
+            return PoolStats(sim.capacity, sim.used)
+
+    def create_volume(
+        self, pool: PoolSpec, name: str, size: int, mock: Mock | None = None
+    ) -> Answer:
+        def work() -> Answer:
+            with self.world.lock:
+                sim = self._pool(pool)
+                if sim.used + size > sim.capacity:
+                    return Answer(False, f"pool {pool.uuid} is full")
+                path = str(uuid.uuid4())
+                sim.volumes[path] = size
+                return Answer(True, "", {"path": path})
+
+        return self._answer(COMMAND_CREATE_VOLUME, mock, work)
+
+    def destroy_volume(self, pool: PoolSpec, path: str, mock: Mock | None = None) -> Answer:
+        def work() -> Answer:
+            with self.world.lock:
+                self._pool(pool).volumes.pop(path, None)
+                return Answer(True)
+
+        return self._answer(COMMAND_DESTROY_VOLUME, mock, work)
+
+    def image_store_stats(self, url: str) -> PoolStats:
+        return PoolStats(IMAGE_STORE_CAPACITY, 0)

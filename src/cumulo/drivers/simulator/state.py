@@ -1,0 +1,62 @@
+"""The simulated world: hosts, their VMs and pools, shared by the whole process.
+
+It stands for real hardware, so it lives outside any one management node:
+when another node takes a host over, it reconnects to the same simulated
+host and finds its VMs still running.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+
+@dataclass
+class SimVm:
+    name: str
+    cpus: int
+    speed: int
+    memory: int
+    power: str = "Running"
+
+
+@dataclass
+class SimHost:
+    guid: str
+    name: str
+    cpus: int
+    speed: int
+    memory: int
+    local_storage: int
+    powered: bool = True
+    connected: bool = False
+    vms: dict[str, SimVm] = field(default_factory=dict)
+    pools: set[str] = field(default_factory=set)
+
+    @property
+    def cpu_used_mhz(self) -> int:
+        return sum(v.cpus * v.speed for v in self.vms.values() if v.power == "Running")
+
+    @property
+    def memory_used(self) -> int:
+        return sum(v.memory for v in self.vms.values() if v.power == "Running")
+
+
+@dataclass
+class SimPool:
+    uuid: str
+    capacity: int
+    volumes: dict[str, int] = field(default_factory=dict)  # path -> size
+
+    @property
+    def used(self) -> int:
+        return sum(self.volumes.values())
+
+
+class World:
+    """All simulated hardware; every access holds ``lock``."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.hosts: dict[str, SimHost] = {}
+        self.pools: dict[str, SimPool] = {}

@@ -1,0 +1,371 @@
+"""Resource limits and counts: CloudStack's resource types, defaults, and the
+race-safe check-and-increment that allocations call.
+
+A count is kept per account and per domain; allocating for an account bumps
+the account's count and that of every domain up to ROOT, each with a
+conditional ``UPDATE … WHERE count + n <= limit`` in the caller's transaction.
+When any of them matches no row the limit is exceeded: the caller's
+transaction rolls back, taking the earlier increments with it. No lock is held
+beyond the transaction, so this stays correct on Galera (a conflicting
+concurrent increment fails certification and the transaction is retried).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cumulo.db.models.account import Account, AccountType
+from cumulo.db.models.domain import Domain
+from cumulo.db.models.resource_limit import ResourceCount, ResourceLimit
+from cumulo.errors import InvalidParameter, ResourceLimitExceeded
+from cumulo.services.configuration import ConfigStore
+
+GIB = 1024**3
+UNLIMITED = -1
+ACCOUNT, DOMAIN = "account", "domain"
+
+
+@dataclass(frozen=True)
+class ResourceKind:
+    number: int
+    name: str  # resourcetypename on the wire
+    field: str  # prefix of AccountResponse's <field>limit/total/available
+    setting: str  # suffix of the max.account.* / max.domain.* / max.project.* settings
+    in_bytes: bool = False  # counted in bytes, limited in GiB
+
+
+KINDS: tuple[ResourceKind, ...] = (
+    ResourceKind(0, "user_vm", "vm", "user.vms"),
+    ResourceKind(1, "public_ip", "ip", "public.ips"),
+    ResourceKind(2, "volume", "volume", "volumes"),
+    ResourceKind(3, "snapshot", "snapshot", "snapshots"),
+    ResourceKind(4, "template", "template", "templates"),
+    ResourceKind(5, "project", "project", "projects"),
+    ResourceKind(6, "network", "network", "networks"),
+    ResourceKind(7, "vpc", "vpc", "vpcs"),
+    ResourceKind(8, "cpu", "cpu", "cpus"),
+    ResourceKind(9, "memory", "memory", "memory"),
+    ResourceKind(10, "primary_storage", "primarystorage", "primary.storage", in_bytes=True),
+    ResourceKind(11, "secondary_storage", "secondarystorage", "secondary.storage", in_bytes=True),
+)
+BY_NUMBER = {k.number: k for k in KINDS}
+BY_NAME = {k.name: k for k in KINDS}
+
+
+class ResourceType:
+    """Names for the numbers, for callers of ``consume`` / ``release``."""
+
+    USER_VM, PUBLIC_IP, VOLUME, SNAPSHOT, TEMPLATE, PROJECT = 0, 1, 2, 3, 4, 5
+    NETWORK, VPC, CPU, MEMORY, PRIMARY_STORAGE, SECONDARY_STORAGE = 6, 7, 8, 9, 10, 11
+
+
+# Per resource type, a function giving the real usage of some accounts, used by
+# updateResourceCount. Areas owning a resource register theirs here.
+Counter = Callable[[Session, list[int]], dict[int, int]]
+COUNTERS: dict[int, Counter] = {}
+
+
+def kind(number: int) -> ResourceKind:
+    found = BY_NUMBER.get(number)
+    if found is None:
+        raise InvalidParameter(
+            f"Invalid resource type {number}; valid types are "
+            + ", ".join(f"{k.number} ({k.name})" for k in KINDS)
+        )
+    return found
+
+
+def kind_by_name(name: str) -> ResourceKind:
+    found = BY_NAME.get(name.strip().lower())
+    if found is None:
+        raise InvalidParameter(
+            f"Invalid resource type name {name}; valid names are {', '.join(BY_NAME)}"
+        )
+    return found
+
+
+def is_exempt(account: Account) -> bool:
+    """Root admin accounts are never limited (CloudStack skips the check for them)."""
+    return account.type == AccountType.ADMIN and account.domain_id == Domain.ROOT_ID
+
+
+def _explicit(session: Session, owner_type: str, owner_id: int) -> dict[int, int]:
+    rows = session.execute(
+        select(ResourceLimit.resource_type, ResourceLimit.max).where(
+            ResourceLimit.owner_type == owner_type, ResourceLimit.owner_id == owner_id
+        )
+    )
+    return {t: m for t, m in rows}
+
+
+def account_limits(session: Session, config: ConfigStore, account: Account) -> dict[int, int]:
+    """Effective limit of every type for an account, in API units (-1 unlimited)."""
+    explicit = _explicit(session, ACCOUNT, account.id)
+    prefix = "max.project." if account.type == AccountType.PROJECT else "max.account."
+    out: dict[int, int] = {}
+    for k in KINDS:
+        if k.number in explicit:
+            out[k.number] = explicit[k.number]
+        elif is_exempt(account) or (k.number == ResourceType.PROJECT and prefix == "max.project."):
+            out[k.number] = UNLIMITED
+        else:
+            out[k.number] = config.get_int(prefix + k.setting)
+    return out
+
+
+def domain_limits(session: Session, config: ConfigStore, domain: Domain) -> dict[int, int]:
+    explicit = _explicit(session, DOMAIN, domain.id)
+    out: dict[int, int] = {}
+    for k in KINDS:
+        if k.number in explicit:
+            out[k.number] = explicit[k.number]
+        elif domain.id == Domain.ROOT_ID:
+            out[k.number] = UNLIMITED
+        else:
+            out[k.number] = config.get_int("max.domain." + k.setting)
+    return out
+
+
+def counts(session: Session, owner_type: str, owner_id: int) -> dict[int, int]:
+    rows = session.execute(
+        select(ResourceCount.resource_type, ResourceCount.count).where(
+            ResourceCount.owner_type == owner_type, ResourceCount.owner_id == owner_id
+        )
+    )
+    found = {t: c for t, c in rows}
+    return {k.number: found.get(k.number, 0) for k in KINDS}
+
+
+def domain_chain(session: Session, domain_id: int) -> list[Domain]:
+    """The domain and its ancestors, nearest first."""
+    domain = session.get(Domain, domain_id)
+    assert domain is not None
+    prefixes = ["/"]
+    parts = [p for p in domain.path.split("/") if p]
+    for i in range(len(parts)):
+        prefixes.append("/" + "/".join(parts[: i + 1]) + "/")
+    rows = session.execute(
+        select(Domain).where(Domain.path.in_(prefixes), Domain.removed.is_(None))
+    ).scalars()
+    return sorted(rows, key=lambda d: -d.level)
+
+
+def _ensure_count_row(session: Session, owner_type: str, owner_id: int, rtype: int) -> None:
+    exists = session.execute(
+        select(ResourceCount.id).where(
+            ResourceCount.owner_type == owner_type,
+            ResourceCount.owner_id == owner_id,
+            ResourceCount.resource_type == rtype,
+        )
+    ).first()
+    if exists:
+        return
+    try:
+        with session.begin_nested():
+            session.add(
+                ResourceCount(owner_type=owner_type, owner_id=owner_id, resource_type=rtype)
+            )
+    except IntegrityError:
+        pass  # a concurrent transaction created it first: fine
+
+
+def _bump(session: Session, owner_type: str, owner_id: int, rtype: int, amount: int, cap: int):  # type: ignore[no-untyped-def]
+    _ensure_count_row(session, owner_type, owner_id, rtype)
+    stmt = (
+        update(ResourceCount)
+        .where(
+            ResourceCount.owner_type == owner_type,
+            ResourceCount.owner_id == owner_id,
+            ResourceCount.resource_type == rtype,
+        )
+        .values(count=ResourceCount.count + amount)
+        .execution_options(synchronize_session=False)
+    )
+    if cap >= 0:
+        stmt = stmt.where(ResourceCount.count + amount <= cap)
+    return session.execute(stmt).rowcount
+
+
+def _in_count_units(k: ResourceKind, limit: int) -> int:
+    return limit * GIB if k.in_bytes and limit >= 0 else limit
+
+
+def consume(
+    session: Session, config: ConfigStore, account_id: int, resource_type: int, amount: int = 1
+) -> None:
+    """Add ``amount`` to the account's count and its domains', or raise 532.
+
+    Call it inside the transaction that creates the resource, before or after
+    the insert; a raise rolls everything back. ``amount`` is in count units:
+    1 per VM/volume/..., cores for cpu, MiB for memory, bytes for storage.
+    """
+    if amount <= 0:
+        return
+    k = kind(resource_type)
+    account = session.get(Account, account_id)
+    assert account is not None
+    exempt = is_exempt(account)
+    cap = UNLIMITED if exempt else account_limits(session, config, account)[k.number]
+    if not _bump(session, ACCOUNT, account.id, k.number, amount, _in_count_units(k, cap)):
+        raise _exceeded(k, f"account {account.name}", cap, session, ACCOUNT, account.id)
+    for domain in domain_chain(session, account.domain_id):
+        cap = UNLIMITED if exempt else domain_limits(session, config, domain)[k.number]
+        if not _bump(session, DOMAIN, domain.id, k.number, amount, _in_count_units(k, cap)):
+            raise _exceeded(k, f"domain {domain.name}", cap, session, DOMAIN, domain.id)
+
+
+def _exceeded(
+    k: ResourceKind, owner: str, cap: int, session: Session, owner_type: str, owner_id: int
+) -> ResourceLimitExceeded:
+    used = counts(session, owner_type, owner_id)[k.number]
+    shown = f"{used / GIB:.2f} GiB" if k.in_bytes else str(used)
+    return ResourceLimitExceeded(
+        f"Maximum number of resources of type '{k.name}' for {owner} has been exceeded: "
+        f"limit {cap}, in use {shown}. Free some or ask an administrator to raise the limit"
+    )
+
+
+def release(session: Session, account_id: int, resource_type: int, amount: int = 1) -> None:
+    """Give back what ``consume`` took (never below zero)."""
+    if amount <= 0:
+        return
+    k = kind(resource_type)
+    account = session.get(Account, account_id)
+    assert account is not None
+    owners = [(ACCOUNT, account.id)] + [
+        (DOMAIN, d.id) for d in domain_chain(session, account.domain_id)
+    ]
+    for owner_type, owner_id in owners:
+        session.execute(
+            update(ResourceCount)
+            .where(
+                ResourceCount.owner_type == owner_type,
+                ResourceCount.owner_id == owner_id,
+                ResourceCount.resource_type == k.number,
+            )
+            .values(
+                count=case((ResourceCount.count >= amount, ResourceCount.count - amount), else_=0)
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+def forget_account(session: Session, account: Account) -> None:
+    """On account removal: take its usage off its domains and drop its rows."""
+    for rtype, used in counts(session, ACCOUNT, account.id).items():
+        if used:
+            release(session, account.id, rtype, used)
+    for model in (ResourceCount, ResourceLimit):
+        session.query(model).filter(
+            model.owner_type == ACCOUNT, model.owner_id == account.id
+        ).delete(synchronize_session=False)
+
+
+def set_limit(
+    session: Session, owner_type: str, owner_id: int, resource_type: int, maximum: int
+) -> None:
+    row = session.execute(
+        select(ResourceLimit).where(
+            ResourceLimit.owner_type == owner_type,
+            ResourceLimit.owner_id == owner_id,
+            ResourceLimit.resource_type == resource_type,
+        )
+    ).scalar()
+    if row is None:
+        session.add(
+            ResourceLimit(
+                owner_type=owner_type, owner_id=owner_id, resource_type=resource_type, max=maximum
+            )
+        )
+    else:
+        row.max = maximum
+    session.flush()
+
+
+def set_count(session: Session, owner_type: str, owner_id: int, rtype: int, value: int) -> None:
+    _ensure_count_row(session, owner_type, owner_id, rtype)
+    session.execute(
+        update(ResourceCount)
+        .where(
+            ResourceCount.owner_type == owner_type,
+            ResourceCount.owner_id == owner_id,
+            ResourceCount.resource_type == rtype,
+        )
+        .values(count=value)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _measure(
+    session: Session, account_ids: list[int], types: list[int]
+) -> dict[int, dict[int, int]]:
+    """Real usage per account per type, where an area registered a counter; else
+    the stored count (nothing to compare it with)."""
+    out: dict[int, dict[int, int]] = {a: counts(session, ACCOUNT, a) for a in account_ids}
+    for rtype in types:
+        counter = COUNTERS.get(rtype)
+        if rtype == ResourceType.PROJECT:
+            real = _count_projects(session, account_ids)
+        elif counter is not None:
+            real = counter(session, account_ids)
+        else:
+            continue
+        for a in account_ids:
+            out[a][rtype] = real.get(a, 0)
+    return out
+
+
+def _count_projects(session: Session, account_ids: list[int]) -> dict[int, int]:
+    from cumulo.db.models.project import Project, ProjectMember
+
+    rows = session.execute(
+        select(ProjectMember.account_id, func.count())
+        .join(Project, Project.id == ProjectMember.project_id)
+        .where(
+            ProjectMember.account_id.in_(account_ids),
+            ProjectMember.role == "Admin",
+            Project.removed.is_(None),
+        )
+        .group_by(ProjectMember.account_id)
+    )
+    return {a: int(n) for a, n in rows}
+
+
+def recalculate_account(session: Session, account: Account, types: list[int]) -> dict[int, int]:
+    """Reset an account's counts to real usage; its domains are not touched."""
+    measured = _measure(session, [account.id], types)[account.id]
+    for rtype in types:
+        set_count(session, ACCOUNT, account.id, rtype, measured[rtype])
+    return measured
+
+
+def recalculate_domain(session: Session, domain: Domain, types: list[int]) -> dict[int, int]:
+    """Recount every account below the domain, then every domain of the subtree as
+    the sum of the accounts under it. Returns the domain's counts."""
+    rows = session.execute(
+        select(Account.id, Domain.path)
+        .join(Domain, Domain.id == Account.domain_id)
+        .where(Domain.path.startswith(domain.path, autoescape=True), Account.removed.is_(None))
+    ).all()
+    measured = _measure(session, [a for a, _ in rows], types)
+    for account_id, _path in rows:
+        for rtype in types:
+            set_count(session, ACCOUNT, account_id, rtype, measured[account_id][rtype])
+    subtree = session.execute(
+        select(Domain).where(
+            Domain.path.startswith(domain.path, autoescape=True), Domain.removed.is_(None)
+        )
+    ).scalars()
+    result: dict[int, int] = {}
+    for sub in subtree:
+        for rtype in types:
+            total = sum(measured[a][rtype] for a, path in rows if path.startswith(sub.path))
+            set_count(session, DOMAIN, sub.id, rtype, total)
+            if sub.id == domain.id:
+                result[rtype] = total
+    return result

@@ -1,0 +1,314 @@
+"""Projects: a project account (type 5) plus member accounts with a project role."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from cumulo.api.context import Caller
+from cumulo.db.base import new_uuid
+from cumulo.db.models.account import Account, AccountType
+from cumulo.db.models.domain import Domain
+from cumulo.db.models.project import Project, ProjectMember
+from cumulo.errors import InvalidParameter, PermissionDenied, ResourceInUse
+from cumulo.services import events, limits, ownership
+from cumulo.services.configuration import ConfigStore
+
+ADMIN, REGULAR = "Admin", "Regular"
+STATES = ("Active", "Suspended", "Disabled")
+
+
+def live(project: Project) -> Project:
+    if project.removed is not None:
+        raise InvalidParameter(f"Project {project.uuid} has been removed")
+    return project
+
+
+def member_role(session: Session, account_id: int, project: Project) -> str | None:
+    return session.execute(
+        select(ProjectMember.role).where(
+            ProjectMember.project_id == project.id, ProjectMember.account_id == account_id
+        )
+    ).scalar()
+
+
+def _domain(session: Session, project: Project) -> Domain:
+    domain = session.get(Domain, project.domain_id)
+    assert domain is not None
+    return domain
+
+
+def _is_domain_admin_over(caller: Caller, domain: Domain) -> bool:
+    return caller.is_admin and caller.can_see_domain_path(domain.path)
+
+
+def check_read(session: Session, caller: Caller, project: Project) -> None:
+    live(project)
+    if _is_domain_admin_over(caller, _domain(session, project)):
+        return
+    if member_role(session, caller.account_id, project) is None:
+        raise PermissionDenied(f"Account {caller.account_name} is not a member of the project")
+
+
+def check_manage(session: Session, caller: Caller, project: Project) -> None:
+    live(project)
+    if _is_domain_admin_over(caller, _domain(session, project)):
+        return
+    if member_role(session, caller.account_id, project) != ADMIN:
+        raise PermissionDenied(
+            f"Account {caller.account_name} is not an admin of project {project.name}"
+        )
+
+
+def owner_of(session: Session, project: Project) -> Account | None:
+    return session.execute(
+        select(Account)
+        .join(ProjectMember, ProjectMember.account_id == Account.id)
+        .where(ProjectMember.project_id == project.id, ProjectMember.role == ADMIN)
+        .order_by(ProjectMember.id)
+    ).scalar()
+
+
+def create(
+    session: Session,
+    config: ConfigStore,
+    caller: Caller,
+    name: str,
+    display_text: str | None,
+    owner: Account,
+) -> Project:
+    if not caller.is_admin and not config.get_bool("allow.user.create.projects"):
+        raise PermissionDenied("Regular users may not create projects here; ask an admin")
+    ownership.live(owner)
+    if owner.type == AccountType.PROJECT:
+        raise InvalidParameter("A project cannot own a project")
+    domain = ownership.domain_of(session, owner)
+    if not name.strip():
+        raise InvalidParameter("Project name must not be empty")
+    taken = session.execute(
+        select(Project.id).where(
+            Project.domain_id == domain.id, Project.name == name, Project.removed.is_(None)
+        )
+    ).first()
+    if taken:
+        raise InvalidParameter(f"A project named {name} already exists in the domain")
+    limits.consume(session, config, owner.id, limits.ResourceType.PROJECT)
+    from cumulo.services import accounts  # late: accounts build on projects for removal
+
+    uuid = new_uuid()
+    project_account = accounts.create_project_account(session, f"PrjAcct-{name}-{uuid}", domain)
+    project = Project(
+        uuid=uuid,
+        name=name,
+        display_text=display_text or name,
+        domain_id=domain.id,
+        account_id=project_account.id,
+    )
+    session.add(project)
+    session.flush()
+    session.add(ProjectMember(project_id=project.id, account_id=owner.id, role=ADMIN))
+    session.flush()
+    _event(session, caller, "PROJECT.CREATE", f"Project {name} created", project, domain)
+    return project
+
+
+def update(
+    session: Session,
+    config: ConfigStore,
+    caller: Caller,
+    project: Project,
+    *,
+    name: str | None,
+    display_text: str | None,
+    new_owner: Account | None,
+) -> Project:
+    check_manage(session, caller, project)
+    if name is not None and name != project.name:
+        taken = session.execute(
+            select(Project.id).where(
+                Project.domain_id == project.domain_id,
+                Project.name == name,
+                Project.removed.is_(None),
+                Project.id != project.id,
+            )
+        ).first()
+        if taken:
+            raise InvalidParameter(f"A project named {name} already exists in the domain")
+        project.name = name
+    if display_text is not None:
+        project.display_text = display_text
+    if new_owner is not None:
+        _set_owner(session, config, project, new_owner)
+    session.flush()
+    _event(session, caller, "PROJECT.UPDATE", f"Project {project.name} updated", project)
+    return project
+
+
+def _set_owner(session: Session, config: ConfigStore, project: Project, new_owner: Account) -> None:
+    """Make ``new_owner`` the project's admin; the project counts against it from now."""
+    ownership.live(new_owner)
+    if new_owner.domain_id != project.domain_id:
+        raise InvalidParameter("The new owner must be an account of the project's domain")
+    old = owner_of(session, project)
+    if old is not None and old.id == new_owner.id:
+        return
+    limits.consume(session, config, new_owner.id, limits.ResourceType.PROJECT)
+    if old is not None:
+        limits.release(session, old.id, limits.ResourceType.PROJECT)
+    for member in session.execute(
+        select(ProjectMember).where(ProjectMember.project_id == project.id)
+    ).scalars():
+        if member.role == ADMIN and member.account_id != new_owner.id:
+            member.role = REGULAR
+    row = session.execute(
+        select(ProjectMember).where(
+            ProjectMember.project_id == project.id, ProjectMember.account_id == new_owner.id
+        )
+    ).scalar()
+    if row is None:
+        session.add(ProjectMember(project_id=project.id, account_id=new_owner.id, role=ADMIN))
+    else:
+        row.role = ADMIN
+
+
+def set_state(session: Session, caller: Caller, project: Project, state: str) -> Project:
+    check_manage(session, caller, project)
+    if project.state == state:
+        raise InvalidParameter(f"Project {project.name} is already {state}")
+    project.state = state
+    session.flush()
+    kind = "ACTIVATE" if state == "Active" else "SUSPEND"
+    _event(session, caller, f"PROJECT.{kind}", f"Project {project.name} {state}", project)
+    return project
+
+
+def delete(session: Session, caller: Caller, project: Project, cleanup: bool) -> None:
+    """Remove the project with its account (and that account's resources)."""
+    from cumulo.services import accounts
+
+    check_manage(session, caller, project)
+    project_account = session.get(Account, project.account_id)
+    assert project_account is not None
+    if not cleanup:
+        used = sum(limits.counts(session, limits.ACCOUNT, project_account.id).values())
+        if used:
+            raise ResourceInUse(
+                f"Project {project.name} still has resources; delete them or pass cleanup=true"
+            )
+    accounts.remove(session, caller, project_account)  # retires the project too
+    _event(session, caller, "PROJECT.DELETE", f"Project {project.name} deleted", project)
+
+
+def retire(session: Session, project_account: Account) -> None:
+    """The project's account is going (project or domain deletion): end the project."""
+    project = session.execute(
+        select(Project).where(Project.account_id == project_account.id, Project.removed.is_(None))
+    ).scalar()
+    if project is None:
+        return
+    owner = owner_of(session, project)
+    if owner is not None:
+        limits.release(session, owner.id, limits.ResourceType.PROJECT)
+    session.query(ProjectMember).filter(ProjectMember.project_id == project.id).delete()
+    project.mark_removed()
+    project.state = "Disabled"
+
+
+def add_member(session: Session, caller: Caller, project: Project, account: Account) -> None:
+    check_manage(session, caller, project)
+    ownership.live(account)
+    if account.type == AccountType.PROJECT:
+        raise InvalidParameter("A project account cannot join a project")
+    if account.domain_id != project.domain_id:
+        raise InvalidParameter("Only accounts of the project's domain can join it")
+    if member_role(session, account.id, project) is not None:
+        raise InvalidParameter(f"Account {account.name} is already a member of the project")
+    session.add(ProjectMember(project_id=project.id, account_id=account.id, role=REGULAR))
+    session.flush()
+    _event(session, caller, "PROJECT.ACCOUNT.ADD", f"Account {account.name} added", project)
+
+
+def remove_member(session: Session, caller: Caller, project: Project, account: Account) -> None:
+    check_manage(session, caller, project)
+    role = member_role(session, account.id, project)
+    if role is None:
+        raise InvalidParameter(f"Account {account.name} is not a member of the project")
+    admins = session.execute(
+        select(func.count())
+        .select_from(ProjectMember)
+        .where(ProjectMember.project_id == project.id, ProjectMember.role == ADMIN)
+    ).scalar_one()
+    if role == ADMIN and admins <= 1:
+        raise InvalidParameter(
+            "Cannot remove the project's only admin; make another account owner first"
+        )
+    session.query(ProjectMember).filter(
+        ProjectMember.project_id == project.id, ProjectMember.account_id == account.id
+    ).delete()
+    _event(session, caller, "PROJECT.ACCOUNT.REMOVE", f"Account {account.name} removed", project)
+
+
+def solely_managed(session: Session, account: Account) -> list[str]:
+    """Names of live projects whose only admin is this account."""
+    mine = session.execute(
+        select(Project)
+        .join(ProjectMember, ProjectMember.project_id == Project.id)
+        .where(
+            ProjectMember.account_id == account.id,
+            ProjectMember.role == ADMIN,
+            Project.removed.is_(None),
+        )
+    ).scalars()
+    out = []
+    for project in mine:
+        admins = session.execute(
+            select(func.count())
+            .select_from(ProjectMember)
+            .where(ProjectMember.project_id == project.id, ProjectMember.role == ADMIN)
+        ).scalar_one()
+        if admins == 1:
+            out.append(project.name)
+    return out
+
+
+def forget_member(session: Session, caller: Caller, account: Account) -> None:
+    """When an account goes, drop its memberships (projects it solely owns stay for admins)."""
+    session.query(ProjectMember).filter(ProjectMember.account_id == account.id).delete()
+
+
+def visible_project_account_ids(session: Session, caller: Caller, listall: bool) -> list[int]:
+    """Accounts of the projects the caller may see: member of, or (listall) administers."""
+    stmt = select(Project.account_id).where(Project.removed.is_(None))
+    if listall and caller.is_admin:
+        if not caller.is_root_admin:
+            stmt = stmt.join(Domain, Domain.id == Project.domain_id).where(
+                Domain.path.startswith(caller.domain_path, autoescape=True)
+            )
+    else:
+        stmt = stmt.join(ProjectMember, ProjectMember.project_id == Project.id).where(
+            ProjectMember.account_id == caller.account_id
+        )
+    return [r for (r,) in session.execute(stmt)]
+
+
+def _event(
+    session: Session,
+    caller: Caller,
+    kind: str,
+    text: str,
+    project: Project,
+    domain: Domain | None = None,
+) -> None:
+    domain = domain or _domain(session, project)
+    event = events.record(
+        session,
+        caller,
+        kind,
+        text,
+        resource_type="Project",
+        resource_uuid=project.uuid,
+        account_id=project.account_id,
+        domain_id=domain.id,
+        domain_path=domain.path,
+    )
+    event.project_id = project.id

@@ -1,0 +1,84 @@
+"""Whose resource is being created: the ``account``/``domainid``/``projectid`` trio.
+
+Follows CloudStack's ``finalizeOwner``: by default the caller's account; an
+admin may name another account (``account`` + ``domainid``, the domain
+defaulting to the caller's) inside its reach; a plain user only itself.
+Projects live in another area: ``projectid`` resolves through the "Project"
+model by name once it exists, using its ``project_account_id`` column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from cumulo.api.arguments import model_class, resolve_entity
+from cumulo.api.context import Caller
+from cumulo.api.scope import check_domain_access, find_account
+from cumulo.db.models.account import Account
+from cumulo.db.models.domain import Domain
+from cumulo.errors import InvalidParameter, PermissionDenied
+
+
+@dataclass(frozen=True)
+class Owner:
+    account: Account
+    domain: Domain
+
+    @property
+    def account_id(self) -> int:
+        return self.account.id
+
+    @property
+    def domain_id(self) -> int:
+        return self.domain.id
+
+    @property
+    def domain_path(self) -> str:
+        return self.domain.path
+
+
+def _project_account(session: Session, project_id: str) -> Account:
+    try:
+        model_class("Project")
+    except LookupError:
+        raise InvalidParameter(f"Unable to find project by id {project_id}") from None
+    project = resolve_entity(session, "Project", "projectid", project_id)
+    account_id = getattr(project, "project_account_id", None) or project.account_id
+    account = session.get(Account, account_id)
+    if account is None or getattr(project, "removed", None) is not None:
+        raise InvalidParameter(f"Unable to find project by id {project_id}")
+    return account
+
+
+def resolve_owner(
+    session: Session,
+    caller: Caller,
+    account_name: str | None,
+    domain: Domain | None,
+    project_id: str | None = None,
+) -> Owner:
+    if project_id is not None:
+        if account_name:
+            raise InvalidParameter("account and projectid can't be specified together")
+        account = _project_account(session, project_id)
+    elif account_name:
+        target = domain or session.get(Domain, caller.domain_id)
+        assert target is not None
+        if target.removed is not None:
+            raise InvalidParameter(f"Unable to find domain by id {target.uuid}")
+        account = find_account(session, account_name, target.id)
+        if account.id != caller.account_id:
+            if not caller.is_admin:
+                raise PermissionDenied(
+                    f"Account {caller.account_name} may not act for account {account_name}"
+                )
+            check_domain_access(caller, target)
+    elif domain is not None and domain.id != caller.domain_id:
+        raise InvalidParameter("domainid must be given together with account")
+    else:
+        account = session.get(Account, caller.account_id)  # type: ignore[assignment]
+    owner_domain = session.get(Domain, account.domain_id)
+    assert owner_domain is not None
+    return Owner(account, owner_domain)

@@ -1,0 +1,47 @@
+"""Volume states (CloudStack Volume.State)."""
+
+from __future__ import annotations
+
+from cumulo.db.models.volume import Volume
+from cumulo.services.states import table
+
+ALLOCATED, CREATING, READY, ATTACHING = "Allocated", "Creating", "Ready", "Attaching"
+MIGRATING, RESIZING, SNAPSHOTTING = "Migrating", "Resizing", "Snapshotting"
+UPLOAD_OP, UPLOADED, DESTROY, EXPUNGING, EXPUNGED = (
+    "UploadOp",
+    "Uploaded",
+    "Destroy",
+    "Expunging",
+    "Expunged",
+)
+ERROR = "Error"
+TRANSITIONAL = frozenset({CREATING, ATTACHING, MIGRATING, RESIZING, SNAPSHOTTING, EXPUNGING})
+
+STATE = table(
+    "Volume",
+    Volume,
+    "state",
+    {
+        "create": ((ALLOCATED,), CREATING),
+        "created": ((CREATING,), READY),
+        "create_failed": ((CREATING,), ALLOCATED),
+        "attach": ((READY, ALLOCATED), ATTACHING),
+        "attached": ((ATTACHING,), READY),
+        "attach_failed": ((ATTACHING,), READY),
+        "migrate": ((READY,), MIGRATING),
+        "migrated": ((MIGRATING,), READY),
+        "migrate_failed": ((MIGRATING,), READY),
+        "resize": ((READY, ALLOCATED), RESIZING),
+        "resized": ((RESIZING,), READY),
+        "resize_failed": ((RESIZING,), READY),
+        "snapshot": ((READY,), SNAPSHOTTING),
+        "snapshotted": ((SNAPSHOTTING,), READY),
+        "upload": ((ALLOCATED,), UPLOAD_OP),
+        "uploaded": ((UPLOAD_OP,), UPLOADED),
+        "destroy": ((READY, ALLOCATED, UPLOADED, ERROR), DESTROY),
+        "recover": ((DESTROY,), READY),
+        "expunge": ((DESTROY, ALLOCATED, ERROR, UPLOADED), EXPUNGING),
+        "expunged": ((EXPUNGING,), EXPUNGED),
+        "fail": ((CREATING, ATTACHING, MIGRATING, RESIZING, SNAPSHOTTING, EXPUNGING), ERROR),
+    },
+)
