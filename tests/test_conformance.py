@@ -18,6 +18,17 @@ from cumulo.api.params import Param, ParamType
 from cumulo.api.spec import FRAMEWORK_PARAMS, Spec, load_spec, mismatches
 from tests.support.cloud import Cloud
 
+# Where the extracted specification is wrong about CloudStack itself: command →
+# {mismatch text: the evidence}. Keep it short; each entry needs a reason.
+SPEC_ERRATA: dict[str, dict[str, str]] = {
+    "configureSimulator": {
+        "wrapper simulatormock, spec configuresimulatorresponse": (
+            'ConfigureSimulatorCmd.execute() calls response.setResponseName("simulatormock"), '
+            "which wins over getCommandName(); the extractor only reads getCommandName()"
+        ),
+    },
+}
+
 
 @pytest.fixture(scope="module")
 def spec() -> Spec:
@@ -35,8 +46,24 @@ def _report(problems: dict[str, list[str]]) -> str:
 def test_every_declared_command_matches_the_spec(spec: Spec) -> None:
     commands = load_commands()
     assert commands, "no command is declared"
-    problems = {c.name: m for c in commands.values() if (m := mismatches(c, spec))}
+    problems: dict[str, list[str]] = {}
+    for cmd in commands.values():
+        errata = SPEC_ERRATA.get(cmd.name, {})
+        found = [m for m in mismatches(cmd, spec) if m not in errata]
+        if found:
+            problems[cmd.name] = found
     assert not problems, _report(problems)
+
+
+def test_every_spec_erratum_is_still_needed(spec: Spec) -> None:
+    commands = load_commands()
+    for name, errata in SPEC_ERRATA.items():
+        cmd = commands.get(name.lower())
+        if cmd is None:
+            continue  # not implemented (any more): nothing to excuse
+        actual = mismatches(cmd, spec)
+        stale = [e for e in errata if e not in actual]
+        assert not stale, f"{name}: errata no longer needed: {stale}"
 
 
 def _fake(real_name: str, **changes: Any) -> Command:
