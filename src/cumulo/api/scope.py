@@ -33,8 +33,8 @@ class ListScope:
 
     def where(
         self,
-        account_col: SQLColumnExpression[int],
-        domain_id_col: SQLColumnExpression[int],
+        account_col: SQLColumnExpression[int] | SQLColumnExpression[int | None],
+        domain_id_col: SQLColumnExpression[int] | SQLColumnExpression[int | None],
         domain_path_col: SQLColumnExpression[str],
     ) -> ColumnElement[bool]:
         clauses: list[ColumnElement[bool]] = []
