@@ -61,11 +61,9 @@ COMMANDS = sorted(load_commands())
 # the remaining commands get the minimum.
 EXAMPLE_BUDGET = 1000
 MIN_EXAMPLES = 6
-MAX_EXAMPLES = int(
-    os.environ.get("CUMULO_FUZZ_EXAMPLES")
-    or max(MIN_EXAMPLES, min(40, EXAMPLE_BUDGET // max(1, len(COMMANDS))))
-)
-TIME_BUDGET = 150.0
+HUNT = os.environ.get("CUMULO_FUZZ_EXAMPLES")
+MAX_EXAMPLES = int(HUNT or max(MIN_EXAMPLES, min(40, EXAMPLE_BUDGET // max(1, len(COMMANDS)))))
+TIME_BUDGET = float("inf") if HUNT else 150.0
 _started: list[float] = []
 # Parameters that make the request a request; fuzzing them tests only signing.
 ENVELOPE_KEYS = frozenset(
