@@ -5,6 +5,11 @@ set -euo pipefail
 PACKAGES=(
     mariadb-server
     openssh-client
+    galera-4
+    haproxy
+    keepalived
+    iproute2
+    rsync
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -15,5 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     # The suite starts its own servers; the distribution's default instances stay off.
-    systemctl disable --now mariadb >/dev/null 2>&1 || service mariadb stop >/dev/null 2>&1 || true
+    for svc in mariadb haproxy keepalived; do
+        systemctl disable --now "$svc" >/dev/null 2>&1 || service "$svc" stop >/dev/null 2>&1 || true
+    done
 fi

@@ -10,6 +10,9 @@ from cumulo.http.signing import sign, string_to_sign
 from tests.support.client import ApiError
 from tests.support.cloud import Cloud
 
+# The wire must not depend on the database: every test runs on both backends.
+pytestmark = pytest.mark.backends("sqlite", "mariadb")
+
 
 def test_string_to_sign_matches_java_rules() -> None:
     params = {

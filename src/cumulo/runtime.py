@@ -6,8 +6,10 @@ explicitly; nothing below reaches for globals.
 
 from __future__ import annotations
 
+import socket
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
@@ -16,9 +18,12 @@ from cumulo.db.database import Database
 from cumulo.db.models.system import SystemProperty
 from cumulo.services.configuration import ConfigStore
 from cumulo.services.secrets import ClusterKeyError, SecretBox, read_key_file
+from cumulo.services.ttlcache import TtlCache
 from cumulo.settings import Settings
 
 FINGERPRINT_PROPERTY = "cluster.key.fingerprint"
+# Writes to these make the API key and role rule caches stale.
+AUTH_TABLES = frozenset({"user", "account", "domain", "role", "role_permission", "configuration"})
 
 
 @dataclass
@@ -35,6 +40,10 @@ class Runtime:
     # False while draining or fenced: async commands are refused with 503.
     accepting_jobs: bool = True
     job_wakeup: threading.Event = field(default_factory=threading.Event)
+    # Per-request facts cached for settings.auth_cache_seconds (see services.ttlcache):
+    # API key -> (caller, secret), role id -> rules.
+    api_keys: TtlCache[Any] = field(default_factory=lambda: TtlCache(0.0))
+    role_rules: TtlCache[Any] = field(default_factory=lambda: TtlCache(0.0))
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -47,9 +56,18 @@ class Runtime:
             secrets=secrets,
             config=ConfigStore(db),
             node_name=settings.node_name,
+            api_keys=TtlCache(settings.auth_cache_seconds),
+            role_rules=TtlCache(settings.auth_cache_seconds),
         )
+        db.on_commit(rt.auth_changed)
         rt.check_cluster_key()
         return rt
+
+    def auth_changed(self, tables: frozenset[str]) -> None:
+        """A local commit wrote ``tables``: drop cached facts they may have changed."""
+        if tables & AUTH_TABLES:
+            self.api_keys.invalidate()
+            self.role_rules.invalidate()
 
     def check_cluster_key(self) -> None:
         """Refuse to run with a key other than the one the database was set up with."""
@@ -65,6 +83,22 @@ class Runtime:
                 f"({self.secrets.fingerprint}) is not the key this database was set up with "
                 f"({stored}); copy the key file from a working management node"
             )
+
+    def wake_jobs(self) -> None:
+        """Tell the job runner a job was queued (after its transaction committed).
+
+        In an HTTP worker of ``serve --workers N`` the runner lives in the
+        parent process: a datagram to its local port wakes it; if one is lost
+        the runner's polling still finds the job.
+        """
+        self.job_wakeup.set()
+        port = self.settings.job_wakeup_port
+        if port:
+            try:
+                with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                    sock.sendto(b"job", ("127.0.0.1", port))
+            except OSError:
+                pass
 
     def close(self) -> None:
         self.db.dispose()

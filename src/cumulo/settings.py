@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 1
+    # Threads per worker process running API requests (the database calls block).
+    request_threads: int = 8
     node_name: str = Field(default_factory=socket.gethostname)
     # Address other nodes and operators see for this node (listManagementServers).
     service_ip: str = "127.0.0.1"
@@ -63,15 +65,32 @@ class Settings(BaseSettings):
     password_hash_memory_kib: int = 65536
     password_hash_time_cost: int = 3
     dev: bool = False
+    # How long a node may keep using an API key's owner and a role's rules
+    # before reading them again: disabling a user or changing a rule takes
+    # effect on every node within this time.
+    auth_cache_seconds: float = 1.0
     log_level: str = "info"
 
     # Cluster membership timers (seconds).
+    # A peer silent for the threshold is declared Down (so within
+    # threshold + interval, <= 5 s by default) and its jobs are adopted; a node
+    # that cannot renew its own heartbeat for the threshold fences itself.
     heartbeat_interval: float = 1.0
-    heartbeat_threshold: float = 5.0
+    heartbeat_threshold: float = 4.0
     # Async job runtime.
     job_threads: int = 8
     job_lease_seconds: float = 10.0
     job_poll_interval: float = 0.5
+    # A job whose runs were cut short this many times is failed, not retried.
+    job_max_attempts: int = 3
+    # How often one node (under a task lease) purges and cancels old jobs.
+    job_housekeeping_interval: float = 60.0
+    # On SIGTERM / triggerShutdown: how long running jobs may take to finish
+    # before their leases are handed to other nodes.
+    shutdown_grace_seconds: float = 30.0
+    # Set by `cumulo serve --workers N` for its HTTP workers: the local UDP
+    # port where the parent's job runner listens for "new job" datagrams.
+    job_wakeup_port: int = 0
 
     @classmethod
     def settings_customise_sources(

@@ -97,6 +97,7 @@ def test_identity_and_settings_through_ansible(live: LiveServer, tmp_path: Path)
                 "username": "bob",
                 "account": "acme",
                 "domain": dom,
+                "password": "Pw-bob-123",
                 "first_name": "Bob",
                 "last_name": "Builder",
                 "email": "bob@example.com",
@@ -105,7 +106,12 @@ def test_identity_and_settings_through_ansible(live: LiveServer, tmp_path: Path)
         {"name": "setting", mod + "cs_configuration": {"name": "expunge.delay", "value": "120"}},
         {
             "name": "account setting",
-            mod + "cs_configuration": {"name": "api.key.access", "value": "false", "domain": dom},
+            mod + "cs_configuration": {
+                "name": "allow.user.expunge.recover.vm",
+                "value": True,
+                "account": "acme",
+                "domain": dom,
+            },
         },
         {
             "name": "project",
@@ -140,6 +146,7 @@ def test_identity_and_settings_through_ansible(live: LiveServer, tmp_path: Path)
     assert out["user"]["user_api_key"] and out["user"]["user_api_secret"]
     assert not out["user again"]["changed"]
     assert out["setting"]["value"] == "120"
+    assert out["account setting"]["value"] == "true"
     assert out["limit"]["limit"] == 7
     assert out["disable"]["state"] == "disabled"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,11 +46,37 @@ def test_settings(data_dir: Path, database_url: str = "", **extra: object) -> Se
     )  # type: ignore[arg-type]
 
 
+_template: tuple[Path, AdminCredentials] | None = None
+
+
+def _deploy_from_template(settings: Settings) -> AdminCredentials:
+    """Copy a once-per-process deployed SQLite database instead of migrating again.
+
+    Running every migration per test dominated the suite's time; the copy is
+    byte-for-byte what `cumulo db deploy` produced (schema, bootstrap rows and
+    the matching cluster key).
+    """
+    global _template
+    if _template is None:
+        where = Path(tempfile.mkdtemp(prefix="cumulo-template-"))
+        _rev, creds = deploy_schema(test_settings(where))
+        assert creds is not None
+        _template = (where, creds)
+    where, creds = _template
+    for name in ("cumulo.db", "cluster.key"):
+        shutil.copy2(where / name, settings.data_dir / name)
+    return creds
+
+
 @contextmanager
 def running_cloud(settings: Settings) -> Iterator[Cloud]:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    _rev, creds = deploy_schema(settings)
-    assert creds is not None, "expected an empty database"
+    if settings.database_url:
+        _rev, maybe = deploy_schema(settings)
+        assert maybe is not None, "expected an empty database"
+        creds = maybe
+    else:
+        creds = _deploy_from_template(settings)
     rt = Runtime.open(settings)
     agent = NodeAgent(rt)
     agent.start()

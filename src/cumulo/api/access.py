@@ -19,6 +19,7 @@ from cumulo.api.declaration import Command
 from cumulo.api.roles import BUILTIN_ROLE_IDS, RoleType
 from cumulo.db.models.role import RolePermission
 from cumulo.errors import CommandUnavailable
+from cumulo.services.ttlcache import TtlCache
 
 Rules = list[tuple[str, str]]  # (rule, permission) in order
 
@@ -39,8 +40,12 @@ def role_rules(session: Session, role_id: int | None) -> Rules:
     return [(r, p) for r, p in rows]
 
 
+def is_builtin_root_admin(caller: Caller) -> bool:
+    return caller.role_type == RoleType.ADMIN and caller.role_id == BUILTIN_ROLE_IDS[RoleType.ADMIN]
+
+
 def is_allowed(caller: Caller, command: Command, rules: Rules) -> bool:
-    if caller.role_type == RoleType.ADMIN and caller.role_id == BUILTIN_ROLE_IDS[RoleType.ADMIN]:
+    if is_builtin_root_admin(caller):
         return True
     for rule, permission in rules:
         if rule_pattern(rule).match(command.name):
@@ -48,8 +53,21 @@ def is_allowed(caller: Caller, command: Command, rules: Rules) -> bool:
     return caller.role_type in command.authorized
 
 
-def check_available(session: Session, caller: Caller, command: Command) -> None:
-    if not is_allowed(caller, command, role_rules(session, caller.role_id)):
+def check_available(
+    session: Session, caller: Caller, command: Command, cache: TtlCache[Rules] | None = None
+) -> None:
+    """Raise unless the caller's role may use the command.
+
+    ``cache`` (the runtime's) spares the rules query on most requests; rules
+    are then at most its TTL old.
+    """
+    if is_builtin_root_admin(caller):
+        return  # allowed everything, whatever rules its role has
+    if cache is None or caller.role_id is None:
+        rules = role_rules(session, caller.role_id)
+    else:
+        rules = cache.get_or_load(caller.role_id, lambda: role_rules(session, caller.role_id))
+    if not is_allowed(caller, command, rules):
         raise CommandUnavailable(
             f"The API [{command.name}] does not exist or is not available for the account "
             f"{caller.account_name}."

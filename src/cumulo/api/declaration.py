@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 Handler = Callable[["Call", "Args"], "Result"]
 Executor = Callable[["JobRun", dict[str, Any]], "Result"]
+# Puts an interrupted job's resources back in a stable state; returns what was
+# done ("the domain was left Active") for the job's errortext.
+Compensator = Callable[["JobRun", dict[str, Any]], str]
 
 
 class Kind(StrEnum):
@@ -62,6 +65,12 @@ class Command:
     post_only: bool = False
     read_only: bool = False
     executor: Executor | None = None
+    # What happens when a node dies mid-job and a survivor adopts it: a
+    # resumable executor runs again (its ``job.step``s are not repeated);
+    # otherwise the compensator, if any, undoes the partial work and the job
+    # fails with 530.
+    resumable: bool = False
+    compensator: Compensator | None = None
     params_by_key: dict[str, Param] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -79,6 +88,11 @@ class Command:
     def execute(self, fn: Executor) -> Executor:
         """Decorator attaching the job body of an async command."""
         self.executor = fn
+        return fn
+
+    def compensate(self, fn: Compensator) -> Compensator:
+        """Decorator attaching the rollback run when an interrupted job is not resumed."""
+        self.compensator = fn
         return fn
 
 
@@ -100,6 +114,7 @@ def command(
     instance_type: str | None = None,
     post_only: bool = False,
     read_only: bool | None = None,
+    resumable: bool = False,
 ) -> Callable[[Handler], Command]:
     """Declare an API command; the decorated function is its (synchronous) handler.
 
@@ -131,6 +146,7 @@ def command(
             instance_type=instance_type,
             post_only=post_only,
             read_only=bool(READ_ONLY_NAME.match(name)) if read_only is None else read_only,
+            resumable=resumable,
         )
         key = name.lower()
         if key in REGISTRY:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from cumulo.api.access import check_available
-from cumulo.api.arguments import parse_args
+from cumulo.api.arguments import Args, parse_args
 from cumulo.api.context import Call, Caller
 from cumulo.api.declaration import Command
-from cumulo.api.results import Enqueue, Result
+from cumulo.api.results import Enqueue, JobAccepted, Result
 from cumulo.errors import ServiceUnavailable
 from cumulo.jobs.queue import enqueue
 from cumulo.runtime import Runtime
@@ -34,12 +34,12 @@ def dispatch(
     """
     if command.is_async and not rt.accepting_jobs:
         raise ServiceUnavailable(DRAINING_TEXT)
-    parse_args(command, params, caller)  # fail fast, before touching the database
+    parsed = parse_args(command, params, caller)  # fail fast, before touching the database
     custom_job_id = params.get("customjobid") if command.is_async else None
 
     def work(session: Session) -> Result:
-        check_available(session, caller, command)
-        args = parse_args(command, params, caller)
+        check_available(session, caller, command, rt.role_rules)
+        args = Args(command, parsed.as_dict())  # a fresh copy each attempt: resolve fills it
         args.resolve(session)
         call = Call(
             caller=caller, db=session, runtime=rt, http_method=http_method, request_id=request_id
@@ -49,4 +49,7 @@ def dispatch(
             return enqueue(call, command, result, custom_job_id)
         return result
 
-    return rt.db.run(work, write=not command.read_only)
+    result = rt.db.run(work, write=not command.read_only)
+    if isinstance(result, JobAccepted):
+        rt.wake_jobs()  # after COMMIT, so the runner finds the row
+    return result

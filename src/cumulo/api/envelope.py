@@ -24,12 +24,18 @@ def format_date(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
+_NESTED = (dict, list, tuple, datetime)
+
+
 def clean(value: Any) -> Any:
     """Drop ``None`` fields (CloudStack never sends null) and format dates."""
+    # Runs for every field of every listed item: plain values skip the recursion.
     if isinstance(value, dict):
-        return {k: clean(v) for k, v in value.items() if v is not None}
+        return {
+            k: clean(v) if isinstance(v, _NESTED) else v for k, v in value.items() if v is not None
+        }
     if isinstance(value, list | tuple):
-        return [clean(v) for v in value]
+        return [clean(v) if isinstance(v, _NESTED) else v for v in value]
     if isinstance(value, datetime):
         return format_date(value)
     return value

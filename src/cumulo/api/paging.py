@@ -48,5 +48,17 @@ def fetch_page(
     rows = list(session.execute(paged))
     if offset == 0 and (limit is None or len(rows) < limit):
         return rows, len(rows)  # the page holds everything: no count query needed
-    count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
-    return rows, int(session.execute(count_stmt).scalar_one())
+    return rows, count_matches(session, stmt)
+
+
+def count_matches(session: Session, stmt: Select[Any]) -> int:
+    """``COUNT(*)`` over the same FROM and WHERE, without selecting (or sorting) every column.
+
+    Statements with GROUP BY or DISTINCT keep the subquery form, which counts
+    their result rows.
+    """
+    if stmt._group_by_clauses or stmt._distinct:
+        counted = select(func.count()).select_from(stmt.order_by(None).subquery())
+    else:
+        counted = stmt.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+    return int(session.execute(counted).scalar_one())

@@ -7,7 +7,10 @@ import click
 from cumulo import __version__
 from cumulo.cli.admin import admin
 from cumulo.cli.api import api
+from cumulo.cli.cluster import cluster
 from cumulo.cli.db import db
+from cumulo.cli.doctor import doctor
+from cumulo.cli.lab import lab
 from cumulo.cli.serve import serve
 
 
@@ -21,6 +24,9 @@ cli.add_command(serve)
 cli.add_command(db)
 cli.add_command(admin)
 cli.add_command(api)
+cli.add_command(cluster)
+cli.add_command(lab)
+cli.add_command(doctor)
 
 
 def main() -> None:

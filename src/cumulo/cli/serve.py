@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
+import socket
+from types import FrameType
 
 import click
 import uvicorn
+from uvicorn.supervisors.multiprocess import Multiprocess
 
 from cumulo.cli.context import (
     deploy_schema,
@@ -17,6 +21,7 @@ from cumulo.cli.context import (
 from cumulo.cluster.node import NodeAgent
 from cumulo.db.engine import is_sqlite
 from cumulo.http.app import create_app
+from cumulo.jobs.wakeup import WakeupListener
 from cumulo.runtime import Runtime
 from cumulo.services.bootstrap import bootstrap
 from cumulo.services.regions import local_endpoint
@@ -62,37 +67,94 @@ def serve(
     agent.start()
     try:
         if settings.workers <= 1:
-            server = uvicorn.Server(
-                uvicorn.Config(
-                    create_app(rt),
-                    host=settings.host,
-                    port=settings.port,
-                    log_level=settings.log_level,
-                    access_log=False,
-                    lifespan="off",
-                )
-            )
-            server.run()
+            _serve_single(rt, agent)
         else:
-            # Worker processes read the same settings from the environment.
-            os.environ.update(
-                {
-                    "CUMULO_DATA_DIR": str(settings.data_dir),
-                    "CUMULO_DATABASE_URL": url,
-                    "CUMULO_NODE_NAME": settings.node_name,
-                    "CUMULO_CLUSTER_KEY_FILE": str(settings.effective_cluster_key_file),
-                }
-            )
-            uvicorn.run(
-                "cumulo.http.app:worker_app",
-                factory=True,
-                host=settings.host,
-                port=settings.port,
-                workers=settings.workers,
-                log_level=settings.log_level,
-                access_log=False,
-                lifespan="off",
-            )
+            _serve_workers(rt, agent, url)
     finally:
         agent.stop()
         rt.close()
+    if agent.fenced.is_set():
+        raise SystemExit(f"stopped: {agent.fence_reason}")
+
+
+class _DrainingServer(uvicorn.Server):
+    """SIGTERM drains the node first (running jobs finish), then the server exits."""
+
+    def __init__(self, config: uvicorn.Config, agent: NodeAgent) -> None:
+        super().__init__(config)
+        self.agent = agent
+        self._draining = False
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if sig == signal.SIGTERM and not self._draining:
+            self._draining = True
+            self.agent.request_shutdown()
+            return
+        super().handle_exit(sig, frame)
+
+
+class _DrainingSupervisor(Multiprocess):
+    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket], agent: NodeAgent):
+        super().__init__(config, sockets)
+        self.agent = agent
+        self._draining = False
+
+    def handle_term(self) -> None:
+        if self._draining:
+            self.should_exit.set()
+            return
+        self._draining = True
+        log.info("SIGTERM: draining before exit")
+        self.agent.request_shutdown()
+
+
+def _serve_single(rt: Runtime, agent: NodeAgent) -> None:
+    s = rt.settings
+    server = _DrainingServer(
+        uvicorn.Config(
+            create_app(rt),
+            host=s.host,
+            port=s.port,
+            log_level=s.log_level,
+            access_log=False,
+            lifespan="off",
+        ),
+        agent,
+    )
+    agent.on_exit = lambda: setattr(server, "should_exit", True)
+    server.run()
+
+
+def _serve_workers(rt: Runtime, agent: NodeAgent, url: str) -> None:
+    s = rt.settings
+    wakeup = WakeupListener(rt)
+    # Worker processes read the same settings from the environment.
+    os.environ.update(
+        {
+            "CUMULO_DATA_DIR": str(s.data_dir),
+            "CUMULO_DATABASE_URL": url,
+            "CUMULO_NODE_NAME": s.node_name,
+            "CUMULO_CLUSTER_KEY_FILE": str(s.effective_cluster_key_file),
+            "CUMULO_JOB_WAKEUP_PORT": str(wakeup.start()),
+        }
+    )
+    config = uvicorn.Config(
+        "cumulo.http.app:worker_app",
+        factory=True,
+        host=s.host,
+        port=s.port,
+        workers=s.workers,
+        log_level=s.log_level,
+        access_log=False,
+        lifespan="off",
+        # Uvicorn kills a worker that does not answer its health ping within
+        # this time, also while it is still starting; on a busy host the
+        # default 5 s killed every worker before it finished importing.
+        timeout_worker_healthcheck=60,
+    )
+    supervisor = _DrainingSupervisor(config, [config.bind_socket()], agent)
+    agent.on_exit = supervisor.should_exit.set
+    try:
+        supervisor.run()
+    finally:
+        wakeup.close()

@@ -19,6 +19,15 @@ from sqlalchemy.orm import Session
 
 from cumulo.db.database import db_now
 from cumulo.db.models.cluster import ManagementServer
+from cumulo.jobs import leases
+
+UP = "Up"
+DOWN = "Down"
+PREPARING = "PreparingForShutDown"
+READY = "ReadyToShutDown"
+SHUTTING_DOWN = "ShuttingDown"
+# States of a node that is running (and so must keep its heartbeat).
+ALIVE = (UP, PREPARING, READY, SHUTTING_DOWN)
 
 
 @dataclass(frozen=True)
@@ -57,46 +66,89 @@ def register(
     else:
         row.service_ip, row.service_port, row.version = service_ip, service_port, version
         row.run_id, row.last_update, row.state, row.last_server_start = run_id, now, "Up", now
-    row.os_name = f"{platform.system()} {platform.release()}"
+    row.os_name = _os_distribution()
+    row.kernel_version = platform.release()
     row.java_version = f"Python {platform.python_version()}"
     session.flush()
+    # Jobs the previous run of this node was running are adopted now, not
+    # when their leases run out (CloudStack's cleanupLeftOverJobs at start).
+    leases.expire_owned_by(session, [row.msid])
     return NodeIdentity(row.id, row.uuid, row.msid, run_id, name)
 
 
-def heartbeat(session: Session, node: NodeIdentity, state: str = "Up") -> bool:
-    """Renew this node's heartbeat; False means the row is no longer ours (fence)."""
+def _os_distribution() -> str:
+    try:
+        return platform.freedesktop_os_release().get("PRETTY_NAME", platform.system())
+    except OSError:
+        return platform.system()
+
+
+def heartbeat(session: Session, node: NodeIdentity, revive_as: str = UP) -> str | None:
+    """Renew this node's heartbeat and return the row's state.
+
+    None means the row is no longer ours (fence). The state may have been
+    changed by an operator through any node (prepareForShutdown ...); a row
+    a peer marked Down while this node was merely slow is revived.
+    """
     res = session.execute(
         update(ManagementServer)
         .where(ManagementServer.id == node.id, ManagementServer.run_id == node.run_id)
-        .values(last_update=db_now(session), state=state)
+        .values(last_update=db_now(session))
     )
-    return res.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+    if res.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    state = session.execute(
+        select(ManagementServer.state).where(ManagementServer.id == node.id)
+    ).scalar_one()
+    if state == DOWN:
+        set_state(session, node, revive_as)
+        return revive_as
+    return str(state)
 
 
-def mark_dead_peers(session: Session, threshold_seconds: float) -> list[int]:
-    """Declare Down every Up node silent for longer than the threshold; return their msids."""
+def set_state(session: Session, node: NodeIdentity, state: str) -> None:
+    session.execute(
+        update(ManagementServer)
+        .where(ManagementServer.id == node.id, ManagementServer.run_id == node.run_id)
+        .values(state=state)
+    )
+
+
+def mark_dead_peers(session: Session, threshold_seconds: float, me: NodeIdentity) -> list[int]:
+    """Declare Down every node silent for longer than the threshold; return their msids.
+
+    Their running jobs become claimable at once, so survivors adopt them
+    within a poll instead of waiting for the leases to run out.
+    """
     cutoff = db_now(session) - timedelta(seconds=threshold_seconds)
     dead = list(
         session.execute(
             select(ManagementServer.id, ManagementServer.msid).where(
-                ManagementServer.state.in_(("Up", "PreparingForShutDown", "ReadyToShutDown")),
+                ManagementServer.state.in_(ALIVE),
                 ManagementServer.last_update < cutoff,
                 ManagementServer.removed.is_(None),
+                # Never itself: this transaction may have waited for a lock
+                # longer than the threshold since our own heartbeat.
+                ManagementServer.id != me.id,
             )
         )
     )
-    for row_id, _msid in dead:
-        session.execute(
+    msids = []
+    for row_id, msid in dead:
+        res = session.execute(
             update(ManagementServer)
             .where(ManagementServer.id == row_id, ManagementServer.last_update < cutoff)
-            .values(state="Down")
+            .values(state=DOWN)
         )
-    return [msid for _id, msid in dead]
+        if res.rowcount == 1:  # type: ignore[attr-defined]
+            msids.append(msid)
+    leases.expire_owned_by(session, msids)
+    return msids
 
 
 def mark_stopped(session: Session, node: NodeIdentity) -> None:
     session.execute(
         update(ManagementServer)
         .where(ManagementServer.id == node.id, ManagementServer.run_id == node.run_id)
-        .values(state="Down", last_server_stop=db_now(session))
+        .values(state=DOWN, last_server_stop=db_now(session))
     )

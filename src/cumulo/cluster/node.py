@@ -1,12 +1,21 @@
-"""The node agent: heartbeat, peer failure detection and the job runner of one node."""
+"""The node agent: heartbeat, peer failure detection, fencing, draining, job runner.
+
+The node's row in ``management_server`` is both its heartbeat and its control
+channel: ``prepareForShutdown`` / ``triggerShutdown`` / ``cancelShutdown``,
+sent to any node, change the row's state and the node follows on its next
+heartbeat. SIGTERM does the same locally.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 
-from cumulo.cluster import membership
+from cumulo.cluster import membership as ms
 from cumulo.cluster.membership import NodeIdentity
+from cumulo.jobs import housekeeping
 from cumulo.jobs.runner import JobRunner
 from cumulo.runtime import Runtime
 from cumulo.services.host_monitor import HostMonitor
@@ -15,20 +24,26 @@ log = logging.getLogger(__name__)
 
 
 class NodeAgent:
-    def __init__(self, rt: Runtime) -> None:
+    def __init__(self, rt: Runtime, on_exit: Callable[[], None] | None = None) -> None:
         self.rt = rt
         self.identity: NodeIdentity | None = None
         self.jobs = JobRunner(rt)
         self.hosts = HostMonitor(rt)
+        # Called once when the process should end (drained, or superseded).
+        self.on_exit = on_exit
         self.fenced = threading.Event()
+        self.fence_reason = ""
+        self.state = ms.UP
+        self._exiting = threading.Event()
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._host_thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
+        self._last_renewal = time.monotonic()
+        self._lock = threading.Lock()
 
     def start(self) -> NodeIdentity:
         s = self.rt.settings
         self.identity = self.rt.db.run(
-            lambda session: membership.register(
+            lambda session: ms.register(
                 session,
                 name=s.node_name,
                 service_ip=s.service_ip,
@@ -38,23 +53,29 @@ class NodeAgent:
         )
         self.rt.msid = self.identity.msid
         self.rt.node_uuid = self.identity.uuid
+        self._last_renewal = time.monotonic()
         self.jobs.start()
-        self._thread = threading.Thread(target=self._loop, name="heartbeat", daemon=True)
-        self._thread.start()
-        # Hosts are pinged on their own thread: a slow hypervisor must not delay
-        # the heartbeat (and get this node fenced).
-        self._host_thread = threading.Thread(target=self._host_loop, name="hosts", daemon=True)
-        self._host_thread.start()
+        for target, name in (
+            (self._loop, "heartbeat"),
+            (self._housekeeping, "job-housekeeping"),
+            # Hosts are pinged on their own thread: a slow hypervisor must not
+            # delay the heartbeat (and get this node fenced).
+            (self._host_loop, "hosts"),
+        ):
+            t = threading.Thread(target=target, name=name, daemon=True)
+            t.start()
+            self._threads.append(t)
         log.info("node %s (msid %s) is up", self.identity.name, self.identity.msid)
         return self.identity
 
+    # -- heartbeat -------------------------------------------------------
     def _loop(self) -> None:
         interval = self.rt.settings.heartbeat_interval
         while not self._stop.wait(interval):
             try:
                 self.tick()
             except Exception:
-                log.exception("heartbeat failed")
+                log.exception("heartbeat round failed")
 
     def _host_loop(self) -> None:
         interval = self.rt.settings.heartbeat_interval
@@ -68,34 +89,129 @@ class NodeAgent:
 
     def tick(self) -> None:
         assert self.identity is not None
-        node = self.identity
-        alive = self.rt.db.run(lambda s: membership.heartbeat(s, node), idempotent=True)
-        if not alive:
-            self.fence("another process took over this node's heartbeat row")
+        node, mine = self.identity, self.state
+        try:
+            row_state = self.rt.db.run(lambda s: ms.heartbeat(s, node, mine), idempotent=True)
+        except Exception as exc:
+            silent = time.monotonic() - self._last_renewal
+            log.warning("heartbeat not renewed for %.1fs: %s", silent, exc)
+            if silent >= self.rt.settings.heartbeat_threshold:
+                self.fence(f"cannot renew the heartbeat for {silent:.1f}s (database unreachable)")
             return
+        if row_state is None:
+            self.fence("another process took over this node's heartbeat row (run id superseded)")
+            self._exit()
+            return
+        self._last_renewal = time.monotonic()
+        if self.fenced.is_set() and not self._exiting.is_set():
+            # Our row is still ours: whatever ran here was adopted meanwhile
+            # (fencing tokens), so taking jobs again is safe.
+            log.warning("heartbeat renewed again; this node is no longer fenced")
+            self.fenced.clear()
+            self.rt.accepting_jobs = self.state == ms.UP
+        self._follow(row_state)
         threshold = self.rt.settings.heartbeat_threshold
-        dead = self.rt.db.run(lambda s: membership.mark_dead_peers(s, threshold))
+        dead = self.rt.db.run(lambda s: ms.mark_dead_peers(s, threshold, node))
         for msid in dead:
             log.warning("management server %s missed its heartbeats; declared Down", msid)
         if dead:
             self.rt.job_wakeup.set()  # adopt the dead node's jobs now
 
     def fence(self, reason: str) -> None:
-        if not self.fenced.is_set():
-            log.error("fencing this node: %s", reason)
-            self.fenced.set()
-            self.rt.accepting_jobs = False
+        """Stop taking jobs and hand over the running ones; /readyz answers 503."""
+        if self.fenced.is_set():
+            return
+        log.error("fencing this node: %s", reason)
+        self.fence_reason = reason
+        self.fenced.set()
+        self.rt.accepting_jobs = False
+        try:
+            self.jobs.release_all()
+        except Exception:
+            # The database is gone: the leases run out by themselves, and the
+            # runs cannot commit anything without them.
+            log.warning("could not release job leases while fenced")
 
+    # -- draining --------------------------------------------------------
+    def _follow(self, row_state: str) -> None:
+        """Act on a state an operator set through any node."""
+        if row_state in (ms.PREPARING, ms.SHUTTING_DOWN) and self.state == ms.UP:
+            self._begin_drain(exit_after=row_state == ms.SHUTTING_DOWN)
+        elif row_state == ms.SHUTTING_DOWN and self.state != ms.SHUTTING_DOWN:
+            self._begin_drain(exit_after=True)
+        elif row_state == ms.UP and self.state != ms.UP and not self._exiting.is_set():
+            log.info("shutdown cancelled; accepting jobs again")
+            self.state = ms.UP
+            self.rt.accepting_jobs = not self.fenced.is_set()
+        if self.state == ms.PREPARING and self.jobs.running() == 0:
+            self._set_row_state(ms.READY)
+
+    def request_shutdown(self) -> None:
+        """SIGTERM: stop taking jobs, let running ones finish, then exit."""
+        self._begin_drain(exit_after=True)
+
+    def _begin_drain(self, *, exit_after: bool) -> None:
+        with self._lock:
+            self.rt.accepting_jobs = False
+            self.state = ms.SHUTTING_DOWN if exit_after else ms.PREPARING
+            if exit_after and self._exiting.is_set():
+                return
+            if exit_after:
+                self._exiting.set()
+        log.warning("node is draining (%s)", self.state)
+        self._set_row_state(self.state)
+        if exit_after:
+            threading.Thread(target=self._drain_then_exit, name="drain", daemon=True).start()
+
+    def _set_row_state(self, state: str) -> None:
+        if self.identity is None:
+            return
+        node = self.identity
+        try:
+            self.rt.db.run(lambda s: ms.set_state(s, node, state), idempotent=True)
+        except Exception:
+            log.warning("could not record state %s", state)
+
+    def _drain_then_exit(self) -> None:
+        grace = self.rt.settings.shutdown_grace_seconds
+        if not self.jobs.wait_idle(grace):
+            log.warning("jobs still running after %.0fs; handing them to other nodes", grace)
+            self.jobs.release_all()
+        self._exit()
+
+    def _exit(self) -> None:
+        self._exiting.set()
+        if self.on_exit is not None:
+            self.on_exit()
+
+    # -- housekeeping ------------------------------------------------------
+    def _housekeeping(self) -> None:
+        interval = self.rt.settings.job_housekeeping_interval
+        while not self._stop.wait(interval):
+            if self.fenced.is_set():
+                continue
+            try:
+                done = housekeeping.run_once(self.rt)
+                if done and any(done):
+                    log.info("job housekeeping: %d purged, %d cancelled", *done)
+            except Exception:
+                log.exception("job housekeeping failed")
+
+    # -- stop --------------------------------------------------------------
     def stop(self) -> None:
+        """Leave the cluster: hand over running jobs, mark the row Down."""
         self._stop.set()
-        self.jobs.stop(wait=True)
-        if self._thread:
-            self._thread.join(timeout=5)
-        if self._host_thread:
-            self._host_thread.join(timeout=5)
+        self.rt.accepting_jobs = False
+        try:
+            self.jobs.release_all()
+        except Exception:
+            log.warning("could not release job leases at stop")
+        self.jobs.stop(wait=False)
+        for t in self._threads:
+            t.join(timeout=5)
         if self.identity is not None and not self.fenced.is_set():
             node = self.identity
             try:
-                self.rt.db.run(lambda s: membership.mark_stopped(s, node), idempotent=True)
+                self.rt.db.run(lambda s: ms.mark_stopped(s, node), idempotent=True)
             except Exception:
                 log.exception("could not mark this node stopped")

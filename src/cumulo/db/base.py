@@ -13,8 +13,10 @@ import uuid as uuidlib
 from datetime import UTC, datetime
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String, TypeDecorator
+from sqlalchemy.dialects.mysql import DATETIME as MYSQL_DATETIME
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -23,6 +25,10 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+# Domain paths ("/a/b/") are indexed, also together with other columns; in
+# utf8mb4 every character may take 4 bytes and MariaDB keys hold 3072 bytes.
+PATH_LENGTH = 512
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; MariaDB wants BIGINT.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -41,6 +47,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     impl = DateTime
     cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[datetime]:
+        # MariaDB's plain DATETIME drops the fraction; leases and heartbeats want it.
+        if dialect.name in ("mysql", "mariadb"):
+            return dialect.type_descriptor(MYSQL_DATETIME(fsp=6))
+        return dialect.type_descriptor(DateTime())
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:

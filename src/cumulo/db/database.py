@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, text
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 
 from cumulo.db.engine import is_sqlite, make_engine, normalise_url
 from cumulo.db.retry import RetryPolicy, is_retryable
@@ -29,6 +29,26 @@ class Database:
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(read_engine, expire_on_commit=False)
         self.retry = RetryPolicy()
+        self._commit_listeners: list[Callable[[frozenset[str]], None]] = []
+        event.listen(self._writer, "after_flush", _note_flushed)
+        event.listen(self._writer, "do_orm_execute", _note_statement)
+        event.listen(self._writer, "after_commit", self._after_commit)
+        event.listen(self._writer, "after_soft_rollback", _forget_tables)
+
+    def on_commit(self, listener: Callable[[frozenset[str]], None]) -> None:
+        """Call ``listener(tables)`` after each commit that wrote to ``tables``.
+
+        For per-process caches: they drop what a local write made stale at
+        once (other nodes rely on the caches' short TTL). Statements sent as
+        raw SQL text are not seen.
+        """
+        self._commit_listeners.append(listener)
+
+    def _after_commit(self, session: Session) -> None:
+        tables = frozenset(session.info.pop(_TOUCHED, ()))
+        if tables:
+            for listener in self._commit_listeners:
+                listener(tables)
 
     @contextmanager
     def session(self, *, write: bool = True) -> Iterator[Session]:
@@ -74,6 +94,30 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+_TOUCHED = "cumulo.touched_tables"
+
+
+def _note_flushed(session: Session, _ctx: UOWTransaction) -> None:
+    touched = session.info.setdefault(_TOUCHED, set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(obj, "__tablename__", None)
+        if table:
+            touched.add(table)
+
+
+def _note_statement(state: ORMExecuteState) -> None:
+    if state.is_select:
+        return
+    table = getattr(state.statement, "table", None)
+    name = getattr(table, "name", None)
+    if name:
+        state.session.info.setdefault(_TOUCHED, set()).add(name)
+
+
+def _forget_tables(session: Session, _previous: object) -> None:
+    session.info.pop(_TOUCHED, None)
 
 
 def db_now(conn: Session | Connection) -> datetime:

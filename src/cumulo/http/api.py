@@ -8,8 +8,8 @@ role access, rate limit, then the command itself.
 from __future__ import annotations
 
 import logging
+import random
 import re
-import uuid
 from dataclasses import dataclass
 
 from cumulo.api.declaration import lookup
@@ -71,7 +71,7 @@ class ApiHandler:
             return login_cmds.login(self.rt, req.method, low, json=json, secure=req.secure)
         if name.lower() == "logout":
             return login_cmds.logout(self.rt, req.cookies, json=json)
-        request_id = uuid.uuid4().hex[:12]
+        request_id = f"{random.getrandbits(48):012x}"  # for logs only; uuid4 reads urandom
         wrapper = "errorresponse"
         try:
             command = lookup(name) if name else None

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
+from anyio import CapacityLimiter, to_thread
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -22,6 +26,14 @@ FORM = "application/x-www-form-urlencoded"
 def create_app(rt: Runtime) -> Starlette:
     load_commands()
     handler = ApiHandler(rt)
+    limiters: list[CapacityLimiter] = []
+
+    def limiter() -> CapacityLimiter:
+        # Few request threads per worker process: more only fight over the GIL
+        # (CPU per request grew with concurrency); waiting requests queue here.
+        if not limiters:
+            limiters.append(CapacityLimiter(rt.settings.request_threads))
+        return limiters[0]
 
     async def api(request: Request) -> Response:
         body: str | None = None
@@ -43,7 +55,7 @@ def create_app(rt: Runtime) -> Starlette:
             client_ip=request.client.host if request.client else "",
             secure=request.url.scheme == "https",
         )
-        return _send(await run_in_threadpool(handler.handle, req))
+        return _send(await to_thread.run_sync(handler.handle, req, limiter=limiter()))
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")
@@ -92,7 +104,28 @@ def worker_app() -> Starlette:
     """Factory for uvicorn worker processes: each opens its own runtime."""
     rt = Runtime.open(get_settings())
     rt.node_uuid, rt.msid = _node_of(rt)
+    threading.Thread(target=_follow_node_state, args=(rt,), name="node-state", daemon=True).start()
     return create_app(rt)
+
+
+def _follow_node_state(rt: Runtime) -> None:
+    """Workers refuse async commands while the parent node drains or is fenced."""
+    from sqlalchemy import select
+
+    from cumulo.db.models.cluster import ManagementServer
+
+    while True:
+        try:
+            state = rt.db.run(
+                lambda s: s.execute(
+                    select(ManagementServer.state).where(ManagementServer.msid == rt.msid)
+                ).scalar(),
+                write=False,
+            )
+            rt.accepting_jobs = state == "Up"
+        except Exception:
+            rt.accepting_jobs = False
+        time.sleep(0.5)
 
 
 def _node_of(rt: Runtime) -> tuple[str | None, int | None]:

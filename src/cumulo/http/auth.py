@@ -86,7 +86,11 @@ def signed_caller(rt: Runtime, params: dict[str, str], low: dict[str, str]) -> C
     signature = low.get("signature")
     if not api_key or not signature:
         raise Unauthenticated(SIGNED_FAILURE)
-    found = rt.db.run(lambda s: _key_owner(s, rt, api_key), write=False)
+    found = rt.api_keys.get(api_key)
+    if found is None:
+        found = rt.db.run(lambda s: _key_owner(s, rt, api_key), write=False)
+        if found is not None:  # only live, usable keys; see Settings.auth_cache_seconds
+            rt.api_keys.put(api_key, found)
     if found is None:
         raise Unauthenticated(SIGNED_FAILURE)
     caller, secret = found

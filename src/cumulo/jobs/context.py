@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
-from cumulo.db.models.job import AsyncJob
+from cumulo.db.base import utcnow
+from cumulo.db.database import db_now
+from cumulo.db.models.job import AsyncJob, JobStatus
 
 if TYPE_CHECKING:
     from cumulo.runtime import Runtime
@@ -19,12 +23,23 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
+class JobInterrupted(Exception):
+    """This run no longer owns the job (lease lost, node fenced or draining).
+
+    Raised before any of the run's further work commits; the job itself is
+    finished by whichever node owns it now.
+    """
+
+
 @dataclass
 class JobRun:
     """One execution attempt of a job.
 
-    ``attempt`` > 1 means the job was adopted after its node died: executors
-    use ``step`` so finished work is not done again.
+    ``attempt`` > 1 means an earlier run was cut short (its node died,
+    restarted or handed the job over): executors use ``step`` so finished
+    work is not done again. ``(owner msid, attempt)`` is the run's fencing
+    token: every transaction of the run first proves, in the same
+    transaction, that the job is still its own and the lease unexpired.
     """
 
     runtime: Runtime
@@ -33,21 +48,75 @@ class JobRun:
     caller: Caller
     attempt: int = 1
     checkpoint: dict[str, Any] = field(default_factory=dict)
+    # Name of the node whose run was interrupted, when this run adopted the job.
+    adopted_from: str | None = None
+    instance_type: str | None = None
+    instance_uuid: str | None = None
+    # Set by the runner when the lease is given up; checked before each transaction.
+    interrupted: threading.Event = field(default_factory=threading.Event)
 
     def transaction(self, work: Callable[[Session], T], *, idempotent: bool = False) -> T:
-        return self.runtime.db.run(work, idempotent=idempotent)
+        """Run ``work`` in a transaction that commits only while this run owns the job."""
+
+        def guarded(session: Session) -> T:
+            self.hold(session)
+            return work(session)
+
+        return self.runtime.db.run(guarded, idempotent=idempotent)
+
+    def hold(self, session: Session) -> None:
+        """Prove ownership inside ``session``'s transaction, or raise ``JobInterrupted``."""
+        if self.interrupted.is_set():
+            raise JobInterrupted(f"job {self.job_uuid} was handed over")
+        now = db_now(session)
+        res = session.execute(
+            update(AsyncJob)
+            .where(
+                AsyncJob.id == self.job_id,
+                AsyncJob.owner_msid == self.runtime.msid,
+                AsyncJob.attempts == self.attempt,
+                AsyncJob.status == JobStatus.IN_PROGRESS,
+                AsyncJob.lease_expires > now,
+            )
+            # Work in progress renews the lease too: a busy database (SQLite
+            # writers queueing) must not starve a run that is committing.
+            .values(
+                last_updated=utcnow(),
+                lease_expires=now + timedelta(seconds=self.runtime.settings.job_lease_seconds),
+            )
+        )
+        if res.rowcount != 1:  # type: ignore[attr-defined]
+            raise JobInterrupted(f"job {self.job_uuid} is no longer owned by this run")
 
     def step(self, name: str, work: Callable[[], T]) -> T:
-        """Run ``work`` once across attempts; its JSON result is remembered."""
+        """Run ``work`` once across attempts; its JSON result is remembered.
+
+        ``work`` itself is outside any transaction (e.g. a call to a host), so
+        a crash between it and the checkpoint repeats it: it must be idempotent.
+        """
         if name in self.checkpoint:
             return self.checkpoint[name]  # type: ignore[no-any-return]
         value = work()
+        self.transaction(lambda s: self._save(s, name, value), idempotent=True)
         self.checkpoint[name] = value
-        payload = json.dumps(self.checkpoint)
-        self.runtime.db.run(
-            lambda s: s.execute(
-                update(AsyncJob).where(AsyncJob.id == self.job_id).values(checkpoint=payload)
-            ),
-            idempotent=True,
-        )
         return value
+
+    def transaction_step(self, name: str, work: Callable[[Session], T]) -> T:
+        """Exactly once across attempts: the work and its checkpoint commit together."""
+        if name in self.checkpoint:
+            return self.checkpoint[name]  # type: ignore[no-any-return]
+
+        def both(session: Session) -> T:
+            value = work(session)
+            self._save(session, name, value)
+            return value
+
+        value = self.transaction(both)
+        self.checkpoint[name] = value
+        return value
+
+    def _save(self, session: Session, name: str, value: Any) -> None:
+        done = {**self.checkpoint, name: value}
+        session.execute(
+            update(AsyncJob).where(AsyncJob.id == self.job_id).values(checkpoint=json.dumps(done))
+        )

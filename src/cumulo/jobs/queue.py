@@ -43,6 +43,5 @@ def enqueue(
     )
     session.add(job)
     session.flush()
-    call.runtime.job_wakeup.set()
     created = request.instance_uuid if command.kind == Kind.ASYNC_CREATE else None
     return JobAccepted(jobid=job_uuid, id=created)

@@ -2,8 +2,8 @@
 
 Any node may run any job. A job is claimed with a conditional UPDATE (free, or
 its lease expired), so two nodes never run it at once; the lease is renewed
-while it runs. When a node dies its leases run out and survivors adopt the
-jobs: the executor runs again with the checkpoint of the steps already done.
+while it runs. When a node dies, is declared Down or restarts, its leases are
+expired and survivors adopt the jobs (see ``jobs.adoption``).
 """
 
 from __future__ import annotations
@@ -11,19 +11,22 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
 from cumulo.api.declaration import lookup
-from cumulo.db.base import utcnow
-from cumulo.db.database import db_now
+from cumulo.db.models.cluster import ManagementServer
 from cumulo.db.models.job import AsyncJob, JobStatus
-from cumulo.jobs.context import JobRun
+from cumulo.jobs import adoption, leases
+from cumulo.jobs.context import JobInterrupted, JobRun
+from cumulo.jobs.leases import Claim
 from cumulo.jobs.results import failure_result, success_result
 from cumulo.runtime import Runtime
 
@@ -36,7 +39,7 @@ class JobRunner:
         self.threads = runtime.settings.job_threads
         self.lease = timedelta(seconds=runtime.settings.job_lease_seconds)
         self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="job")
-        self._running: set[int] = set()
+        self._running: dict[int, tuple[Claim, JobRun | None]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -53,140 +56,164 @@ class JobRunner:
         self.rt.job_wakeup.set()
         for t in self._threads:
             t.join(timeout=5)
+        if not wait:
+            self.release_all()
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
 
     def running(self) -> int:
         with self._lock:
             return len(self._running)
 
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no job runs here; False if some still do after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while self.running() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.running() == 0
+
+    def release_all(self) -> None:
+        """Hand every running job over: interrupt the runs, expire the leases."""
+        with self._lock:
+            for _claim, run in self._running.values():
+                if run is not None:
+                    run.interrupted.set()
+            has_jobs = bool(self._running)
+        if has_jobs and self.rt.msid is not None:
+            msid = self.rt.msid
+            self.rt.db.run(lambda s: leases.expire_owned_by(s, [msid]), idempotent=True)
+
     # -- claiming --------------------------------------------------------
     def _poll_loop(self) -> None:
         while not self._stop.is_set():
+            # Cleared before claiming: a wake-up that arrives during the claim
+            # is kept for the next round instead of being lost.
+            self.rt.job_wakeup.clear()
             try:
                 if self.rt.accepting_jobs and self.rt.msid is not None:
                     self.claim_and_run()
             except Exception:
                 log.exception("job poll failed")
             self.rt.job_wakeup.wait(self.rt.settings.job_poll_interval)
-            self.rt.job_wakeup.clear()
 
     def claim_and_run(self) -> int:
         free = self.threads - self.running()
-        if free <= 0:
+        msid = self.rt.msid
+        if free <= 0 or msid is None:
             return 0
-        claimed = self.rt.db.run(lambda s: self._claim(s, free))
-        for job_id in claimed:
+        claimed = self.rt.db.run(lambda s: leases.claim(s, msid, self.lease, free))
+        if claimed and not self.rt.accepting_jobs:
+            # Draining or fenced while the claim waited for the database.
+            self.rt.db.run(lambda s: leases.release(s, msid, claimed), idempotent=True)
+            return 0
+        for c in claimed:
             with self._lock:
-                self._running.add(job_id)
-            self._pool.submit(self._execute, job_id)
+                self._running[c.job_id] = (c, None)
+            self._pool.submit(self._execute, c)
         return len(claimed)
-
-    def _claim(self, session: Session, limit: int) -> list[int]:
-        now = db_now(session)
-        candidates = session.execute(
-            select(AsyncJob.id)
-            .where(
-                AsyncJob.status == JobStatus.IN_PROGRESS,
-                or_(AsyncJob.owner_msid.is_(None), AsyncJob.lease_expires < now),
-            )
-            .order_by(AsyncJob.id)
-            .limit(limit)
-        ).scalars()
-        claimed = []
-        for job_id in candidates:
-            res = session.execute(
-                update(AsyncJob)
-                .where(
-                    AsyncJob.id == job_id,
-                    AsyncJob.status == JobStatus.IN_PROGRESS,
-                    or_(AsyncJob.owner_msid.is_(None), AsyncJob.lease_expires < now),
-                )
-                .values(
-                    owner_msid=self.rt.msid,
-                    lease_expires=now + self.lease,
-                    attempts=AsyncJob.attempts + 1,
-                    last_updated=now,
-                )
-            )
-            if res.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append(job_id)
-        return claimed
 
     def _renew_loop(self) -> None:
         interval = self.lease.total_seconds() / 3
         while not self._stop.wait(interval):
             with self._lock:
-                ids = list(self._running)
-            if not ids or self.rt.msid is None:
+                claims = [c for c, _run in self._running.values()]
+            msid = self.rt.msid
+            if not claims or msid is None:
                 continue
             try:
-                self.rt.db.run(partial(self._renew, ids=ids), idempotent=True)
+                lost: set[int] = self.rt.db.run(
+                    partial(leases.renew, msid=msid, claims=claims, lease=self.lease),
+                    idempotent=True,
+                )
             except Exception:
                 log.exception("job lease renewal failed")
+                continue
+            self._interrupt(lost)
 
-    def _renew(self, session: Session, *, ids: list[int]) -> None:
-        now = db_now(session)
-        session.execute(
-            update(AsyncJob)
-            .where(AsyncJob.id.in_(ids), AsyncJob.owner_msid == self.rt.msid)
-            .values(lease_expires=now + self.lease)
-        )
+    def _interrupt(self, job_ids: set[int]) -> None:
+        with self._lock:
+            for job_id in job_ids:
+                _claim, run = self._running.get(job_id, (None, None))
+                if run is not None:
+                    log.warning("lost the lease of job %s; another node took it", run.job_uuid)
+                    run.interrupted.set()
 
     # -- execution -------------------------------------------------------
-    def _execute(self, job_id: int) -> None:
+    def _execute(self, claim: Claim) -> None:
         try:
-            self._execute_job(job_id)
+            self._execute_job(claim)
+        except JobInterrupted as exc:
+            log.warning("%s", exc)
         except Exception:
-            log.exception("job %s could not be finished", job_id)
+            log.exception("job %s could not be finished", claim.job_id)
         finally:
             with self._lock:
-                self._running.discard(job_id)
+                self._running.pop(claim.job_id, None)
 
-    def _execute_job(self, job_id: int) -> None:
-        job = self.rt.db.run(lambda s: s.get(AsyncJob, job_id), write=False)
-        if job is None or job.status != JobStatus.IN_PROGRESS:
+    def _execute_job(self, claim: Claim) -> None:
+        loaded = self.rt.db.run(lambda s: _load(s, claim.job_id), write=False)
+        if loaded is None:
             return
+        job, adopted_from = loaded
         data = json.loads(job.payload)
         run = JobRun(
             runtime=self.rt,
             job_id=job.id,
             job_uuid=job.uuid,
             caller=Caller.from_json(data["caller"]),
-            attempt=job.attempts,
+            attempt=claim.attempt,
             checkpoint=json.loads(job.checkpoint or "{}"),
+            adopted_from=adopted_from,
+            instance_type=job.instance_type,
+            instance_uuid=job.instance_uuid,
         )
-        command = lookup(job.command)
-        try:
-            if command is None or command.executor is None:
-                raise RuntimeError(f"no executor for {job.command}")
-            result = command.executor(run, data.get("payload", {}))
-            status, code, body = JobStatus.SUCCEEDED, 0, success_result(command, result)
-        except Exception as exc:
-            code, body = failure_result(exc, job_uuid=job.uuid)
-            status = JobStatus.FAILED
-        self.finish(job_id, status, code, body)
+        with self._lock:
+            self._running[claim.job_id] = (claim, run)
+        status, code, body = self._outcome(job.command, run, data.get("payload", {}))
+        self.finish(claim, status, code, body)
 
-    def finish(self, job_id: int, status: int, code: int, body: dict[str, object]) -> bool:
-        """Record the outcome, only if this node still owns the job."""
-        text = json.dumps(body)
-
-        def work(session: Session) -> bool:
-            res = session.execute(
-                update(AsyncJob)
-                .where(
-                    AsyncJob.id == job_id,
-                    AsyncJob.owner_msid == self.rt.msid,
-                    AsyncJob.status == JobStatus.IN_PROGRESS,
-                )
-                .values(
-                    status=status,
-                    result_code=code,
-                    result=text,
-                    completed=utcnow(),
-                    last_updated=utcnow(),
-                    lease_expires=None,
-                )
+    def _outcome(
+        self, name: str, run: JobRun, payload: dict[str, Any]
+    ) -> tuple[int, int, dict[str, Any]]:
+        command = lookup(name)
+        if command is None or command.executor is None:
+            text = (
+                f"The command {name} of job {run.job_uuid} is not known to management server "
+                f"{self.rt.node_name} (version {self.rt.version}); it cannot be run"
             )
-            return res.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+            return JobStatus.FAILED, 530, adoption.failed(text)
+        why = adoption.must_compensate(command, run, self.rt.settings.job_max_attempts)
+        if why is not None:
+            log.warning("job %s is not resumed: %s", run.job_uuid, why)
+            return JobStatus.FAILED, 530, adoption.compensate(command, run, payload, why)
+        if run.adopted_from is not None:
+            log.info("resuming job %s after %s stopped", run.job_uuid, run.adopted_from)
+        try:
+            result = command.executor(run, payload)
+            return JobStatus.SUCCEEDED, 0, success_result(command, result)
+        except JobInterrupted:
+            raise
+        except Exception as exc:
+            code, body = failure_result(exc, job_uuid=run.job_uuid)
+            return JobStatus.FAILED, code, body
 
-        return self.rt.db.run(work, idempotent=True)
+    def finish(self, claim: Claim, status: int, code: int, body: dict[str, Any]) -> bool:
+        msid = self.rt.msid
+        assert msid is not None
+        done = self.rt.db.run(
+            lambda s: leases.finish(s, claim, msid, status, code, body), idempotent=True
+        )
+        if not done:
+            log.warning("job %s was taken over before it finished here", claim.job_id)
+        return done
+
+
+def _load(session: Session, job_id: int) -> tuple[AsyncJob, str | None] | None:
+    job = session.get(AsyncJob, job_id)
+    if job is None or job.status != JobStatus.IN_PROGRESS:
+        return None
+    if job.interrupted_msid is None:
+        return job, None
+    name = session.execute(
+        select(ManagementServer.name).where(ManagementServer.msid == job.interrupted_msid)
+    ).scalar()
+    return job, name or str(job.interrupted_msid)

@@ -6,6 +6,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
+from cumulo.db.base import PATH_LENGTH
 from cumulo.db.models.account import Account
 from cumulo.db.models.domain import Domain
 from cumulo.errors import InvalidParameter, PermissionDenied, ResourceInUse
@@ -21,6 +22,16 @@ def _check_name(name: str) -> str:
     if NAME_FORBIDDEN in name:
         raise InvalidParameter("Domain name must not contain '/'")
     return name
+
+
+def _check_path(path: str) -> str:
+    # The path column is indexed and so bounded (see db.base.PATH_LENGTH).
+    if len(path) > PATH_LENGTH:
+        raise InvalidParameter(
+            f"Domain path {path} would be longer than {PATH_LENGTH} characters; "
+            "choose a shorter name"
+        )
+    return path
 
 
 def create(
@@ -54,7 +65,7 @@ def create(
     domain = Domain(
         name=name,
         parent_id=parent.id,
-        path=f"{parent.path}{name}/",
+        path=_check_path(f"{parent.path}{name}/"),
         level=parent.level + 1,
         network_domain=network_domain,
     )
@@ -101,10 +112,11 @@ def rename(
         new_path = old_path[: -len(domain.name) - 1] + name + "/"
         # Rewrite the stored path of the whole subtree (and of owned rows, via services
         # that denormalise it) so prefix matching keeps working.
-        for sub in session.execute(
+        subtree = session.execute(
             select(Domain).where(Domain.path.startswith(old_path, autoescape=True))
-        ).scalars():
-            sub.path = new_path + sub.path[len(old_path) :]
+        ).scalars()
+        for sub in subtree:
+            sub.path = _check_path(new_path + sub.path[len(old_path) :])
         domain.name = name
     if network_domain is not None:
         domain.network_domain = network_domain or None
@@ -143,6 +155,41 @@ def check_deletable(session: Session, caller: Caller, domain: Domain, cleanup: b
             f"Domain {domain.name} still has {children} subdomain(s) and {accounts} "
             "account(s); delete them first or pass cleanup=true"
         )
+
+
+def delete_batch(session: Session, caller: Caller, domain: Domain, limit: int) -> int:
+    """Remove up to ``limit`` of the deepest live subdomains (and their accounts).
+
+    Deepest first, so a parent never goes before its children; calling it
+    until it returns 0 empties the subtree in short transactions that a
+    crash can interrupt and a rerun simply continues.
+    """
+    batch = list(
+        session.execute(
+            select(Domain)
+            .where(
+                Domain.path.startswith(domain.path, autoescape=True),
+                Domain.id != domain.id,
+                Domain.removed.is_(None),
+            )
+            .order_by(Domain.level.desc(), Domain.id)
+            .limit(limit)
+        ).scalars()
+    )
+    if not batch:
+        return 0
+    from cumulo.services import accounts  # late: accounts builds on domains
+
+    for account in session.execute(
+        select(Account).where(
+            Account.domain_id.in_([d.id for d in batch]), Account.removed.is_(None)
+        )
+    ).scalars():
+        accounts.remove(session, caller, account)
+    for d in batch:
+        d.mark_removed()
+        d.state = "Inactive"
+    return len(batch)
 
 
 def delete(session: Session, caller: Caller, domain: Domain, cleanup: bool) -> None:

@@ -28,3 +28,4 @@ class ManagementServer(Entity, RemovableMixin):
     last_server_stop: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     os_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
     java_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    kernel_version: Mapped[str | None] = mapped_column(String(128), nullable=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cumulo.db.base import Entity, RemovableMixin
+from cumulo.db.base import PATH_LENGTH, Entity, RemovableMixin
 
 
 class Domain(Entity, RemovableMixin):
@@ -14,8 +14,9 @@ class Domain(Entity, RemovableMixin):
 
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("domain.id"), nullable=True)
     name: Mapped[str] = mapped_column(String(255))
-    # "/" for ROOT, "/a/b/" below it: visibility checks are prefix matches.
-    path: Mapped[str] = mapped_column(String(1024), index=True)
+    # "/" for ROOT, "/a/b/" below it: visibility checks are prefix matches. The
+    # length keeps the index within InnoDB's 3072-byte key limit in utf8mb4.
+    path: Mapped[str] = mapped_column(String(PATH_LENGTH), index=True)
     level: Mapped[int] = mapped_column(Integer, default=0)
     child_count: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(16), default="Active")

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cumulo.db.base import Entity, UTCDateTime
+from cumulo.db.base import PATH_LENGTH, Entity, UTCDateTime
 
 
 class JobStatus:
@@ -30,7 +30,7 @@ class AsyncJob(Entity):
     user_id: Mapped[int] = mapped_column(BigInteger)
     account_id: Mapped[int] = mapped_column(BigInteger)
     domain_id: Mapped[int] = mapped_column(BigInteger)
-    domain_path: Mapped[str] = mapped_column(String(1024), default="/")
+    domain_path: Mapped[str] = mapped_column(String(PATH_LENGTH), default="/")
     status: Mapped[int] = mapped_column(Integer, default=JobStatus.IN_PROGRESS)
     process_status: Mapped[int] = mapped_column(Integer, default=0)
     result_code: Mapped[int] = mapped_column(Integer, default=0)
@@ -42,7 +42,11 @@ class AsyncJob(Entity):
     init_msid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     owner_msid: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
     lease_expires: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Claims so far; with owner_msid it is the fencing token of the current run.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The node whose run was cut short when this job was last adopted.
+    interrupted_msid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    started: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # JSON: the steps already done, so an adopted job resumes where it was.
     checkpoint: Mapped[str] = mapped_column(Text, default="{}")
     completed: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

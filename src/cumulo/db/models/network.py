@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cumulo.db.base import Entity, RemovableMixin
+from cumulo.db.base import PATH_LENGTH, Entity, RemovableMixin
 
 
 class Network(Entity, RemovableMixin):
@@ -48,7 +48,7 @@ class Network(Entity, RemovableMixin):
     # Owner
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
     domain_id: Mapped[int] = mapped_column(ForeignKey("domain.id"))
-    domain_path: Mapped[str] = mapped_column(String(255), default="/")
+    domain_path: Mapped[str] = mapped_column(String(PATH_LENGTH), default="/")
     project_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # Bumped on every change; writers update "WHERE version = :seen".
     version: Mapped[int] = mapped_column(Integer, default=0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cumulo.db.base import Entity
+from cumulo.db.base import PATH_LENGTH, Entity
 
 
 class ResourceTag(Entity):
@@ -25,5 +25,5 @@ class ResourceTag(Entity):
     # The owner of the tagged resource (not necessarily the tag's creator).
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
     domain_id: Mapped[int] = mapped_column(ForeignKey("domain.id"))
-    domain_path: Mapped[str] = mapped_column(String(1024), index=True)
+    domain_path: Mapped[str] = mapped_column(String(PATH_LENGTH), index=True)
     customer: Mapped[str | None] = mapped_column(String(255), nullable=True)

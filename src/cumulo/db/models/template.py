@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cumulo.db.base import Base, CreatedMixin, Entity, IdMixin, RemovableMixin
+from cumulo.db.base import PATH_LENGTH, Base, CreatedMixin, Entity, IdMixin, RemovableMixin
 
 
 class VMTemplate(Entity, RemovableMixin):
@@ -44,7 +44,7 @@ class VMTemplate(Entity, RemovableMixin):
     # Owner
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
     domain_id: Mapped[int] = mapped_column(ForeignKey("domain.id"))
-    domain_path: Mapped[str] = mapped_column(String(255), default="/")
+    domain_path: Mapped[str] = mapped_column(String(PATH_LENGTH), default="/")
     project_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # For createTemplate from a volume/snapshot.
     source_volume_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cumulo.db.base import Entity, RemovableMixin, UTCDateTime
+from cumulo.db.base import PATH_LENGTH, Entity, RemovableMixin, UTCDateTime
 
 
 class VmType:
@@ -61,7 +61,7 @@ class VMInstance(Entity, RemovableMixin):
     # Owner
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
     domain_id: Mapped[int] = mapped_column(ForeignKey("domain.id"))
-    domain_path: Mapped[str] = mapped_column(String(255), default="/")
+    domain_path: Mapped[str] = mapped_column(String(PATH_LENGTH), default="/")
     project_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # For expunge after expunge.delay.
     destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cumulo.db.base import Entity, RemovableMixin, UTCDateTime
+from cumulo.db.base import PATH_LENGTH, Entity, RemovableMixin, UTCDateTime
 
 
 class Volume(Entity, RemovableMixin):
@@ -39,7 +39,7 @@ class Volume(Entity, RemovableMixin):
     # Owner
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
     domain_id: Mapped[int] = mapped_column(ForeignKey("domain.id"))
-    domain_path: Mapped[str] = mapped_column(String(255), default="/")
+    domain_path: Mapped[str] = mapped_column(String(PATH_LENGTH), default="/")
     project_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=0)

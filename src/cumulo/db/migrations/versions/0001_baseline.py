@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 03:50:19.120005
+Create Date: 2026-11-22 04:04:47.497647
 """
 
 from collections.abc import Sequence
@@ -27,7 +27,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.BigInteger(), nullable=False),
     sa.Column('account_id', sa.BigInteger(), nullable=False),
     sa.Column('domain_id', sa.BigInteger(), nullable=False),
-    sa.Column('domain_path', sa.String(length=1024), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('status', sa.Integer(), nullable=False),
     sa.Column('process_status', sa.Integer(), nullable=False),
     sa.Column('result_code', sa.Integer(), nullable=False),
@@ -38,6 +38,8 @@ def upgrade() -> None:
     sa.Column('owner_msid', sa.BigInteger(), nullable=True),
     sa.Column('lease_expires', cumulo.db.base.UTCDateTime(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('interrupted_msid', sa.BigInteger(), nullable=True),
+    sa.Column('started', cumulo.db.base.UTCDateTime(), nullable=True),
     sa.Column('checkpoint', sa.Text(), nullable=False),
     sa.Column('completed', cumulo.db.base.UTCDateTime(), nullable=True),
     sa.Column('last_updated', cumulo.db.base.UTCDateTime(), nullable=True),
@@ -105,7 +107,7 @@ def upgrade() -> None:
     op.create_table('domain',
     sa.Column('parent_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('name', sa.String(length=255), nullable=False),
-    sa.Column('path', sa.String(length=1024), nullable=False),
+    sa.Column('path', sa.String(length=512), nullable=False),
     sa.Column('level', sa.Integer(), nullable=False),
     sa.Column('child_count', sa.Integer(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
@@ -132,7 +134,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.BigInteger(), nullable=True),
     sa.Column('account_id', sa.BigInteger(), nullable=True),
     sa.Column('domain_id', sa.BigInteger(), nullable=True),
-    sa.Column('domain_path', sa.String(length=1024), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('project_id', sa.BigInteger(), nullable=True),
     sa.Column('resource_type', sa.String(length=64), nullable=True),
     sa.Column('resource_uuid', sa.String(length=40), nullable=True),
@@ -148,7 +150,7 @@ def upgrade() -> None:
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.create_index('ix_event_account_created', ['account_id', 'created'], unique=False)
         batch_op.create_index('ix_event_created', ['created'], unique=False)
-        batch_op.create_index('ix_event_domain_path_created', ['domain_path', 'created'], unique=False)
+        batch_op.create_index('ix_event_domain_path_created', ['domain_path', 'created'], unique=False, mysql_length={'domain_path': 255})
         batch_op.create_index('ix_event_type_created', ['type', 'created'], unique=False)
 
     op.create_table('guest_os_category',
@@ -174,6 +176,7 @@ def upgrade() -> None:
     sa.Column('last_server_stop', cumulo.db.base.UTCDateTime(), nullable=True),
     sa.Column('os_name', sa.String(length=255), nullable=True),
     sa.Column('java_version', sa.String(length=64), nullable=True),
+    sa.Column('kernel_version', sa.String(length=128), nullable=True),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('uuid', sa.String(length=40), nullable=False),
     sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
@@ -265,6 +268,13 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=128), nullable=False),
     sa.Column('value', sa.String(length=4096), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_system_property'))
+    )
+    op.create_table('task_lease',
+    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('owner_msid', sa.BigInteger(), nullable=True),
+    sa.Column('expires', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('last_run', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_task_lease'))
     )
     op.create_table('account',
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -448,7 +458,7 @@ def upgrade() -> None:
     sa.Column('description', sa.String(length=4096), nullable=True),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('domain_path', sa.String(length=1024), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('acl_type', sa.String(length=16), nullable=False),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('uuid', sa.String(length=40), nullable=False),
@@ -513,7 +523,7 @@ def upgrade() -> None:
     sa.Column('vpc_id', sa.BigInteger(), nullable=True),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('project_id', sa.BigInteger(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -636,7 +646,7 @@ def upgrade() -> None:
     sa.Column('resource_uuid', sa.String(length=40), nullable=False),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('domain_path', sa.String(length=1024), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('customer', sa.String(length=255), nullable=True),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('uuid', sa.String(length=40), nullable=False),
@@ -657,7 +667,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('domain_path', sa.String(length=1024), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('fingerprint', sa.String(length=128), nullable=False),
     sa.Column('public_key', sa.Text(), nullable=False),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -734,7 +744,7 @@ def upgrade() -> None:
     sa.Column('group_name', sa.String(length=255), nullable=True),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('project_id', sa.BigInteger(), nullable=True),
     sa.Column('destroyed_at', cumulo.db.base.UTCDateTime(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -780,7 +790,7 @@ def upgrade() -> None:
     sa.Column('template_tag', sa.String(length=255), nullable=True),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('project_id', sa.BigInteger(), nullable=True),
     sa.Column('source_volume_id', sa.BigInteger(), nullable=True),
     sa.Column('source_snapshot_id', sa.BigInteger(), nullable=True),
@@ -817,7 +827,7 @@ def upgrade() -> None:
     sa.Column('max_iops', sa.BigInteger(), nullable=True),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('project_id', sa.BigInteger(), nullable=True),
     sa.Column('destroyed_at', cumulo.db.base.UTCDateTime(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -1413,6 +1423,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_account_domain_id'))
 
     op.drop_table('account')
+    op.drop_table('task_lease')
     op.drop_table('system_property')
     with op.batch_alter_table('simulator_mock', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_simulator_mock_name'))
@@ -1431,7 +1442,7 @@ def downgrade() -> None:
     op.drop_table('guest_os_category')
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.drop_index('ix_event_type_created')
-        batch_op.drop_index('ix_event_domain_path_created')
+        batch_op.drop_index('ix_event_domain_path_created', mysql_length={'domain_path': 255})
         batch_op.drop_index('ix_event_created')
         batch_op.drop_index('ix_event_account_created')
 

@@ -1,0 +1,1 @@
+"""``cumulo lab``: the HA topology on one machine, in network namespaces."""

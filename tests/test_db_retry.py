@@ -1,0 +1,184 @@
+"""Database.run against real MariaDB conflicts: deadlocks, lock waits, lost connections."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from cumulo.db.database import Database
+from cumulo.db.retry import (
+    DEADLOCK,
+    LOCK_WAIT_TIMEOUT,
+    LOST_CONNECTION,
+    SERVER_GONE,
+    RetryPolicy,
+    is_retryable,
+    mysql_code,
+)
+from tests.support.mariadb import MariaDB
+
+
+@pytest.fixture
+def db(mariadb_url: str) -> Iterator[Database]:
+    database = Database(mariadb_url, pool_size=4)
+    with database.session() as s:
+        s.execute(text("CREATE TABLE counter (id INT PRIMARY KEY, n INT NOT NULL)"))
+        s.execute(text("INSERT INTO counter VALUES (1, 0), (2, 0)"))
+    yield database
+    database.dispose()
+
+
+def _bump(s: Session, row: int) -> None:
+    s.execute(text("UPDATE counter SET n = n + 1 WHERE id = :id"), {"id": row})
+
+
+def _counts(db: Database) -> list[int]:
+    with db.session(write=False) as s:
+        return [n for (n,) in s.execute(text("SELECT n FROM counter ORDER BY id"))]
+
+
+def test_opposite_order_updates_deadlock_and_both_succeed_after_retry(db: Database) -> None:
+    both_hold_one = threading.Barrier(2, timeout=10)
+    attempts = {1: 0, 2: 0}
+    errors: list[int | None] = []
+    retries: list[int] = []
+    seen: list[int | None] = []
+
+    def worker(first: int, second: int) -> None:
+        def work(s: Session) -> None:
+            attempts[first] += 1
+            _bump(s, first)
+            if attempts[first] == 1:
+                both_hold_one.wait()  # each holds one row lock: the next update deadlocks
+            try:
+                _bump(s, second)
+            except DBAPIError as exc:
+                seen.append(mysql_code(exc))
+                raise
+
+        try:
+            db.run(work)
+        except DBAPIError as exc:  # pragma: no cover - the assertion below explains it
+            errors.append(mysql_code(exc))
+
+    class Recording(RetryPolicy):
+        def sleep(self, attempt: int) -> None:
+            retries.append(attempt)
+            super().sleep(attempt)
+
+    db.retry = Recording()
+    threads = [
+        threading.Thread(target=worker, args=(1, 2)),
+        threading.Thread(target=worker, args=(2, 1)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    # InnoDB chose one victim (1213); it ran again from scratch.
+    assert sorted(attempts.values()) == [1, 2]
+    assert seen == [DEADLOCK] and retries == [0]
+    assert _counts(db) == [2, 2]  # both transactions committed, each exactly once
+
+
+def test_lock_wait_timeout_is_retried_until_the_holder_commits(
+    db: Database, mariadb: MariaDB
+) -> None:
+    holder = db.engine.connect()
+    tx = holder.begin()
+    holder.execute(text("UPDATE counter SET n = 100 WHERE id = 1"))
+    attempts = 0
+    seen: list[int | None] = []
+
+    def work(s: Session) -> None:
+        nonlocal attempts
+        attempts += 1
+        s.execute(text("SET SESSION innodb_lock_wait_timeout = 1"))
+        try:
+            _bump(s, 1)
+        except DBAPIError as exc:
+            seen.append(mysql_code(exc))
+            raise
+
+    releaser = threading.Timer(1.5, tx.commit)
+    releaser.start()
+    try:
+        db.run(work)
+    finally:
+        releaser.join()
+        holder.close()
+    assert attempts >= 2 and set(seen) == {LOCK_WAIT_TIMEOUT}  # 1205, retried, success
+    assert _counts(db) == [101, 0]
+
+
+def _error_from(db: Database, work: object) -> DBAPIError:
+    with pytest.raises(DBAPIError) as err, db.session() as s:
+        work(s)  # type: ignore[operator]
+    return err.value
+
+
+def test_real_errors_are_classified(db: Database, mariadb: MariaDB) -> None:
+    # 1205: a row locked by another transaction.
+    holder = db.engine.connect()
+    tx = holder.begin()
+    holder.execute(text("UPDATE counter SET n = 5 WHERE id = 2"))
+    exc = _error_from(
+        db,
+        lambda s: (
+            s.execute(text("SET SESSION innodb_lock_wait_timeout = 1")),
+            _bump(s, 2),
+        ),
+    )
+    tx.rollback()
+    holder.close()
+    assert mysql_code(exc) == LOCK_WAIT_TIMEOUT
+    assert is_retryable(exc, idempotent=False)
+
+    # 2013: the server drops the connection in the middle of a statement.
+    def killed_mid_query(s: Session) -> None:
+        conn_id = s.execute(text("SELECT CONNECTION_ID()")).scalar_one()
+        threading.Timer(0.3, _kill, (mariadb, conn_id)).start()
+        s.execute(text("SELECT SLEEP(5)"))
+
+    exc = _error_from(db, killed_mid_query)
+    assert mysql_code(exc) in (LOST_CONNECTION, SERVER_GONE)
+    assert not is_retryable(exc, idempotent=False)  # outcome unknown: only if idempotent
+    assert is_retryable(exc, idempotent=True)
+
+    # 2006: the connection died while idle, the next statement finds it gone.
+    def killed_while_idle(s: Session) -> None:
+        conn_id = s.execute(text("SELECT CONNECTION_ID()")).scalar_one()
+        _kill(mariadb, conn_id)
+        time.sleep(0.2)
+        s.execute(text("SELECT 1"))
+
+    exc = _error_from(db, killed_while_idle)
+    assert mysql_code(exc) in (SERVER_GONE, LOST_CONNECTION)
+    assert not is_retryable(exc, idempotent=False)
+    assert is_retryable(exc, idempotent=True)
+
+    # A user mistake (duplicate key) is never retried.
+    exc = _error_from(db, lambda s: s.execute(text("INSERT INTO counter VALUES (1, 0)")))
+    assert mysql_code(exc) == 1062
+    assert not is_retryable(exc, idempotent=True)
+
+
+def test_read_retries_after_the_server_dropped_pooled_connections(
+    db: Database, mariadb: MariaDB
+) -> None:
+    with db.session(write=False) as s:
+        conn_id = s.execute(text("SELECT CONNECTION_ID()")).scalar_one()
+    _kill(mariadb, conn_id)  # the pooled connection is now dead
+    assert _counts(db) == [0, 0]  # pre-ping replaced it transparently
+
+
+def _kill(mariadb: MariaDB, conn_id: int) -> None:
+    with mariadb.root() as conn, conn.cursor() as cur:
+        cur.execute(f"KILL {int(conn_id)}")
