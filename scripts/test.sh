@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 scripts/test-deps.sh
 scripts/venv.sh test
 .venv/bin/ruff check src tests tools
+.venv/bin/mypy src
 .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

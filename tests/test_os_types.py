@@ -63,7 +63,7 @@ def test_add_update_remove_guest_os(cloud: Cloud) -> None:
         name="plan9",
         **{"details[0].xenserver": "Other install media"},
     )
-    os = added["guestos"]
+    os = added["ostype"]
     assert os["description"] == "Plan 9 (64-bit)" and os["isuserdefined"] is True
     assert os["oscategoryname"] == "Other"
     with pytest.raises(ApiError) as err:
@@ -71,7 +71,7 @@ def test_add_update_remove_guest_os(cloud: Cloud) -> None:
     assert err.value.status == 431
     updated = cloud.admin.run(
         "updateGuestOs", id=os["id"], osdisplayname="Plan 9 4th ed", forDisplay=False
-    )["guestos"]
+    )["ostype"]
     assert updated["description"] == "Plan 9 4th ed" and updated["fordisplay"] is False
     user = make_tenant(cloud, "os-user2").client
     assert user.call("listOsTypes", id=os["id"]) == {}  # hidden from end users

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cumulo.api.params import ParamType, convert, parse_map
+from cumulo.api.params import ParamType, convert, is_internal_id, parse_map
 from cumulo.db.base import Base
 from cumulo.errors import InvalidParameter
 
@@ -22,7 +22,8 @@ class Args:
     """Declared parameters by lower-cased name; absent ones read as ``None``.
 
     UUID parameters that name an entity hold the model row once ``resolve``
-    has run (removed rows included, as CloudStack does); ``-1`` stays a string.
+    has run (removed rows included, as CloudStack does); ``projectid=-1``
+    stays the string ``"-1"`` (every project), ``-1`` elsewhere is unknown (431).
     """
 
     def __init__(self, command: Command, values: dict[str, Any]) -> None:
@@ -62,17 +63,25 @@ class Args:
 def model_class(entity: str) -> type[Base]:
     for mapper in Base.registry.mappers:
         if mapper.class_.__name__ == entity:
-            return mapper.class_  # type: ignore[no-any-return]
+            return mapper.class_
     raise LookupError(f"no model named {entity}")
 
 
+# CloudStack's "-1" means "every project" for projectid; for any other
+# parameter it names no row, and handlers must not receive it as one.
+ALL_MARKER = "-1"
+ALL_MARKER_PARAMS = frozenset({"projectid"})
+
+
 def resolve_entity(session: Session, entity: str, name: str, value: str) -> Any:
-    if value == "-1":
+    if value == ALL_MARKER and name.lower() in ALL_MARKER_PARAMS:
         return value
     cls: Any = model_class(entity)
-    column = cls.id if value.isdigit() else cls.uuid
-    row = session.execute(select(cls).where(column == (int(value) if value.isdigit() else value)))
-    found = row.scalar_one_or_none()
+    if is_internal_id(value):
+        stmt = select(cls).where(cls.id == int(value))
+    else:
+        stmt = select(cls).where(cls.uuid == value)
+    found = session.execute(stmt).scalar_one_or_none()
     if found is None:
         raise InvalidParameter(
             f"Invalid parameter {name} value={value} due to incorrect long value format, "

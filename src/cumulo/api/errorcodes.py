@@ -39,5 +39,5 @@ INTERNAL_TEXT = "Internal error executing command, please contact your system ad
 def code_for(exc: BaseException) -> ErrorCode:
     for cls in type(exc).__mro__:
         if cls in CODES:
-            return CODES[cls]  # type: ignore[index]
+            return CODES[cls]
     return INTERNAL

@@ -36,7 +36,7 @@ def page_window(call: Call, args: Args) -> tuple[int, int | None]:
 
 def fetch_page(
     session: Session,
-    stmt: Select[Any],
+    stmt: Select,  # type: ignore[type-arg]  # Select's parameters differ in SQLAlchemy 2.0 / 2.1
     call: Call,
     args: Args,
 ) -> tuple[list[Any], int]:

@@ -54,6 +54,8 @@ class Param:
 
 
 MAP_KEY = re.compile(r"^([a-z0-9_]+)\[(-?\d+)\]\.([^\[\]]+)$")
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+_ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
 _INT_RANGES = {
     ParamType.SHORT: (-(2**15), 2**15 - 1),
     ParamType.INTEGER: (-(2**31), 2**31 - 1),
@@ -117,6 +119,11 @@ def parse_tz_datetime(text: str) -> datetime:
     return parsed
 
 
+def is_internal_id(value: str) -> bool:
+    """A database id as old clients send it: ASCII digits that fit a Java long."""
+    return bool(_ASCII_DIGITS.fullmatch(value)) and int(value) <= _INT_RANGES[ParamType.LONG][1]
+
+
 def is_uuid(value: str) -> bool:
     try:
         uuidlib.UUID(value)
@@ -148,7 +155,7 @@ def convert(param: Param, value: str, command: str) -> Any:
         return items
     if t == ParamType.UUID:
         v = value.strip()
-        if v == "-1" or is_uuid(v) or (v.isdigit() and param.since is None):
+        if v == "-1" or is_uuid(v) or (is_internal_id(v) and param.since is None):
             return v
         raise InvalidParameter(
             f"Invalid parameter {param.name} value={value} due to incorrect long value format, "
@@ -164,10 +171,11 @@ def convert(param: Param, value: str, command: str) -> Any:
 
 
 def _to_int(param: Param, value: str) -> int:
-    try:
-        number = int(value.strip())
-    except ValueError:
-        raise _bad_value(param, value) from None
+    # Java's Integer.valueOf: ASCII digits only (Python's int() would take
+    # "1_000" and Arabic-Indic digits).
+    if not _ASCII_INTEGER.fullmatch(value.strip()):
+        raise _bad_value(param, value)
+    number = int(value.strip())
     low, high = _INT_RANGES[param.type]
     if not low <= number <= high:
         raise InvalidParameter(f"Value {value} for parameter {param.name} is out of range")

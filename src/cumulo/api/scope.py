@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, select, true
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, select, true
 from sqlalchemy.orm import Session
 
 from cumulo.api.arguments import Args
@@ -33,9 +33,9 @@ class ListScope:
 
     def where(
         self,
-        account_col: ColumnElement[int],
-        domain_id_col: ColumnElement[int],
-        domain_path_col: ColumnElement[str],
+        account_col: SQLColumnExpression[int] | SQLColumnExpression[int | None],
+        domain_id_col: SQLColumnExpression[int] | SQLColumnExpression[int | None],
+        domain_path_col: SQLColumnExpression[str],
     ) -> ColumnElement[bool]:
         clauses: list[ColumnElement[bool]] = []
         if self.account_ids is not None:

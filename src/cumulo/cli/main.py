@@ -6,6 +6,7 @@ import click
 
 from cumulo import __version__
 from cumulo.cli.admin import admin
+from cumulo.cli.api import api
 from cumulo.cli.cluster import cluster
 from cumulo.cli.db import db
 from cumulo.cli.doctor import doctor
@@ -22,6 +23,7 @@ def cli() -> None:
 cli.add_command(serve)
 cli.add_command(db)
 cli.add_command(admin)
+cli.add_command(api)
 cli.add_command(cluster)
 cli.add_command(lab)
 cli.add_command(doctor)

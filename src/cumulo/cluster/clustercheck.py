@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import logging
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pymysql
 
 log = logging.getLogger(__name__)
 
 
-def wsrep_state(socket: str | None, host: str, port: int, user: str, password: str) -> dict:
+def wsrep_state(
+    socket: str | None, host: str, port: int, user: str, password: str
+) -> dict[str, Any]:
     """The wsrep status variables of one node (raises when it is unreachable)."""
     conn = pymysql.connect(
         unix_socket=socket,
@@ -34,7 +37,7 @@ def wsrep_state(socket: str | None, host: str, port: int, user: str, password: s
         conn.close()
 
 
-def verdict(status: dict) -> tuple[bool, str]:
+def verdict(status: dict[str, Any]) -> tuple[bool, str]:
     state = status.get("wsrep_local_state")
     ready = status.get("wsrep_ready")
     comment = status.get("wsrep_local_state_comment", "?")

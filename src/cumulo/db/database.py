@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 
 from cumulo.db.engine import is_sqlite, make_engine, normalise_url
@@ -120,15 +120,15 @@ def _forget_tables(session: Session, _previous: object) -> None:
     session.info.pop(_TOUCHED, None)
 
 
-def db_now(conn: Session | object) -> datetime:
+def db_now(conn: Session | Connection) -> datetime:
     bind = conn.get_bind() if isinstance(conn, Session) else conn
-    dialect = bind.dialect.name  # type: ignore[attr-defined]
+    dialect = bind.dialect.name
     sql = (
         "SELECT UTC_TIMESTAMP(6)"
         if dialect in ("mysql", "mariadb")
         else "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"
     )
-    value = conn.execute(text(sql)).scalar_one()  # type: ignore[attr-defined]
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value.replace(tzinfo=UTC)
+    value = conn.execute(text(sql)).scalar_one()
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    assert isinstance(moment, datetime)
+    return moment.replace(tzinfo=UTC)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -10,6 +11,9 @@ import orjson
 from cumulo import CLOUDSTACK_API_VERSION
 from cumulo.api.envelope import clean
 
+# Characters XML 1.0 cannot carry even escaped; they become U+FFFD so that a
+# stored name never makes a whole response unparseable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 JSON_TYPE = "application/json; charset=UTF-8"
 XML_TYPE = "text/xml; charset=UTF-8"
 
@@ -27,6 +31,10 @@ def to_xml(wrapper: str, body: dict[str, Any], *, show_version: bool = True) -> 
     return "".join(parts).encode()
 
 
+def xml_text(value: str) -> str:
+    return escape(_NOT_XML.sub("\ufffd", value))
+
+
 def _xml_fields(parts: list[str], fields: dict[str, Any]) -> None:
     for key, value in fields.items():
         items = value if isinstance(value, list) else [value]
@@ -37,5 +45,5 @@ def _xml_fields(parts: list[str], fields: dict[str, Any]) -> None:
             elif isinstance(item, bool):
                 parts.append("true" if item else "false")
             else:
-                parts.append(escape(str(item)))
+                parts.append(xml_text(str(item)))
             parts.append(f"</{key}>")

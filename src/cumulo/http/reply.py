@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,6 +10,7 @@ from cumulo.api.envelope import error_body
 from cumulo.api.errorcodes import ErrorCode
 from cumulo.http.render import JSON_TYPE, XML_TYPE, to_json, to_xml
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-XSS-Protection": "1;mode=block",
@@ -40,11 +42,14 @@ def error_reply(
     uuids: list[tuple[str, str]] | None = None,
 ) -> Reply:
     reply = envelope(wrapper, error_body(code, text, uuids or []), json=json, status=code.http)
-    # Header values must be latin-1 and single-line.
-    reply.headers["X-Description"] = (
-        text.encode("latin-1", "replace").decode("latin-1")[:512].replace("\n", " ")
-    )
+    reply.headers["X-Description"] = header_safe(text)
     return reply
+
+
+def header_safe(text: str) -> str:
+    """One printable ASCII line: clients decode headers as ASCII or UTF-8, never latin-1."""
+    ascii_text = text.encode("ascii", "replace").decode("ascii")
+    return _CONTROL.sub(" ", ascii_text)[:512]
 
 
 def plain(status: int, text: str) -> Reply:

@@ -14,6 +14,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -119,8 +120,8 @@ class JobRunner:
             if not claims or msid is None:
                 continue
             try:
-                lost = self.rt.db.run(
-                    lambda s, m=msid, cs=claims: leases.renew(s, m, cs, self.lease),
+                lost: set[int] = self.rt.db.run(
+                    partial(leases.renew, msid=msid, claims=claims, lease=self.lease),
                     idempotent=True,
                 )
             except Exception:

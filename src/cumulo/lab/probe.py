@@ -14,6 +14,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -22,7 +23,9 @@ from cumulo.http.signing import sign
 from cumulo.lab.topology import LabConfig
 
 
-def call(url: str, creds: dict, command: str, timeout: float, **params: str) -> dict:
+def call(
+    url: str, creds: dict[str, str], command: str, timeout: float, **params: str
+) -> dict[str, Any]:
     p = {
         **params,
         "command": command,
@@ -34,7 +37,7 @@ def call(url: str, creds: dict, command: str, timeout: float, **params: str) -> 
     p["signature"] = sign(p, creds["secretkey"])
     query = "&".join(f"{quote(k)}={quote(v, safe='')}" for k, v in p.items())
     resp = httpx.get(f"{url}/client/api?{query}", timeout=timeout)
-    body = resp.json()
+    body: dict[str, Any] = resp.json()
     if resp.status_code != 200:
         raise RuntimeError(f"HTTP {resp.status_code}: {body}")
     return body

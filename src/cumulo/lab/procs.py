@@ -18,7 +18,9 @@ from pathlib import Path
 _WRAPPER = 'echo $$ > "$0"; exec "$@"'
 
 
-def start(ns: str, argv: list[str], pidfile: Path, logfile: Path, env: dict | None = None) -> int:
+def start(
+    ns: str, argv: list[str], pidfile: Path, logfile: Path, env: dict[str, str] | None = None
+) -> int:
     """Start ``argv`` inside namespace ``ns``, detached from us (never our zombie)."""
     pidfile.parent.mkdir(parents=True, exist_ok=True)
     logfile.parent.mkdir(parents=True, exist_ok=True)

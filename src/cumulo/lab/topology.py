@@ -7,6 +7,7 @@ import shutil
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from cumulo.cluster.inventory import Inventory
 from cumulo.cluster.render.layout import Layout
@@ -101,7 +102,7 @@ def cumulo_bin() -> str:
 def inventory(cfg: LabConfig) -> Inventory:
     """Topology (a): 3 managers that are Galera nodes, 2 LBs, web and DB VIPs."""
 
-    def host(name: str) -> dict:
+    def host(name: str) -> dict[str, Any]:
         i = _host_index(name)
         return {
             "name": name,

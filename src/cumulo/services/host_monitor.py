@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -108,8 +108,14 @@ class HostMonitor:
         return checks
 
     def _take_over(
-        self, session: Session, host_id: int, previous: int | None, msid: int, now, expires
-    ) -> None:  # type: ignore[no-untyped-def]
+        self,
+        session: Session,
+        host_id: int,
+        previous: int | None,
+        msid: int,
+        now: datetime,
+        expires: datetime,
+    ) -> None:
         res = session.execute(
             update(Host)
             .where(Host.id == host_id, _orphaned(now))

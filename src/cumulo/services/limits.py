@@ -226,7 +226,7 @@ def _bump(session: Session, owner_type: str, owner_id: int, rtype: int, amount: 
     )
     if cap >= 0:
         stmt = stmt.where(ResourceCount.count + amount <= cap)
-    return session.execute(stmt).rowcount
+    return session.execute(stmt).rowcount  # type: ignore[attr-defined]
 
 
 def _in_count_units(k: ResourceKind, limit: int) -> int:

@@ -52,7 +52,7 @@ def used_addresses(session: Session, network_id: int) -> set[str]:
             Nic.network_id == network_id, Nic.removed.is_(None), Nic.ip4_address.is_not(None)
         )
     ).scalars()
-    return set(rows)
+    return {r for r in rows if r is not None}
 
 
 def free_addresses(network: Network, used: Iterable[str]) -> Iterator[str]:

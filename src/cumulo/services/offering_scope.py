@@ -11,7 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, literal, not_, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    and_,
+    delete,
+    exists,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from cumulo.api.arguments import model_class, resolve_entity
@@ -111,7 +123,7 @@ def scope_fields(session: Session, kind: str, offering_id: int) -> dict[str, str
     }
 
 
-def visible_to(caller: Caller, kind: str, id_col: ColumnElement[int]) -> ColumnElement[bool]:
+def visible_to(caller: Caller, kind: str, id_col: SQLColumnExpression[int]) -> ColumnElement[bool]:
     """Public offerings, or ones restricted to the caller's domain or an ancestor.
 
     Domain admins also see the offerings of their subdomains (they manage
@@ -134,7 +146,7 @@ def visible_to(caller: Caller, kind: str, id_col: ColumnElement[int]) -> ColumnE
 
 
 def in_domain(
-    domain: Domain, kind: str, id_col: ColumnElement[int], *, recursive: bool = False
+    domain: Domain, kind: str, id_col: SQLColumnExpression[int], *, recursive: bool = False
 ) -> ColumnElement[bool]:
     """Offerings usable inside ``domain``: public ones and those of it or its ancestors.
 
@@ -153,7 +165,7 @@ def in_domain(
     return or_(not_(restricted), allowed)
 
 
-def in_zone(zone_id: int, kind: str, id_col: ColumnElement[int]) -> ColumnElement[bool]:
+def in_zone(zone_id: int, kind: str, id_col: SQLColumnExpression[int]) -> ColumnElement[bool]:
     """Offerings without a zone restriction, or restricted to this zone among others."""
     restricted = exists().where(OfferingZone.kind == kind, OfferingZone.offering_id == id_col)
     this = exists().where(

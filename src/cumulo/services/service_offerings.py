@@ -81,7 +81,9 @@ def _compute(values: dict[str, Any]) -> dict[str, Any]:
     return {"customized": True, **_constraints(values, bounds, speed)}
 
 
-def _constraints(values: dict[str, Any], bounds: list[int | None], speed: int | None) -> dict:
+def _constraints(
+    values: dict[str, Any], bounds: list[int | None], speed: int | None
+) -> dict[str, Any]:
     if all(b is None for b in bounds):
         return {}
     if any(b is None for b in bounds):

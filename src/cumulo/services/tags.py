@@ -246,7 +246,7 @@ def remove(
                     ]
                 )
             )
-        removed += session.execute(stmt).rowcount or 0
+        removed += session.execute(stmt).rowcount or 0  # type: ignore[attr-defined]
     events.record(
         session,
         caller,

@@ -52,7 +52,8 @@ def _zone_of(session: Session, new: NewRange) -> Zone:
         zone = session.get(Zone, new.physical_network.zone_id)
     if zone is None:
         raise InvalidParameter("Give zoneid (or podid / physicalnetworkid) for the IP range")
-    return live(zone, "zone")
+    live(zone, "zone")
+    return zone
 
 
 def _physical_network(session: Session, zone: Zone, new: NewRange, virtual: bool) -> int | None:

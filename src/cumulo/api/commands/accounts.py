@@ -22,7 +22,7 @@ from cumulo.errors import InvalidParameter
 from cumulo.jobs.context import JobRun
 from cumulo.services import accounts, ownership, projects, users
 
-ACCOUNT_FIELDS = dict(object_name="account", response_class="AccountResponse")
+ACCOUNT_FIELDS: dict[str, Any] = dict(object_name="account", response_class="AccountResponse")
 DETAILS_MIN = {"min"}
 
 

@@ -24,7 +24,7 @@ from cumulo.services import domains, limits
 Parent = aliased(Domain)
 
 
-def _with_parent() -> Select[tuple[Domain, Domain]]:
+def _with_parent() -> Select:  # type: ignore[type-arg]
     return select(Domain, Parent).outerjoin(Parent, Parent.id == Domain.parent_id)
 
 
@@ -139,6 +139,7 @@ def _delete_domain(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
 
     def batch(session: Session) -> int:
         domain = session.get(Domain, domain_id)
+        assert domain is not None
         return domains.delete_batch(session, job.caller, domain, DELETE_BATCH)
 
     if payload["cleanup"] and "deleted" not in job.checkpoint:
@@ -147,6 +148,7 @@ def _delete_domain(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
 
     def delete(session: Session) -> bool:
         domain = session.get(Domain, domain_id)
+        assert domain is not None
         domains.delete(session, job.caller, domain, bool(payload["cleanup"]))
         return True
 

@@ -29,7 +29,7 @@ def _names(call: Call, page: list[Event]) -> list[tuple[Any, ...]]:
     """The names each event shows, fetched for the page only: one query per kind, no joins
     on the (large) filtered and counted query."""
 
-    def lookup(columns: Any, key: Any, ids: set[int | None]) -> dict[int, Any]:
+    def lookup(columns: Any, key: Any, ids: set[int | None]) -> dict[int | None, Any]:
         wanted = [i for i in ids if i is not None]
         if not wanted:
             return {}

@@ -167,7 +167,7 @@ def list_os_categories(call: Call, args: Args) -> ListResult:
     kind=Kind.ASYNC_CREATE,
     roles=ADMIN_ONLY,
     instance_type="GuestOs",
-    object_name="guestos",
+    object_name="ostype",
     response_class="GuestOSResponse",
 )
 def add_guest_os(call: Call, args: Args) -> Enqueue:
@@ -201,7 +201,7 @@ def _add_guest_os(job: JobRun, payload: dict[str, object]) -> ObjectResult:
     kind=Kind.ASYNC,
     roles=ADMIN_ONLY,
     instance_type="GuestOs",
-    object_name="guestos",
+    object_name="ostype",
     response_class="GuestOSResponse",
 )
 def update_guest_os(call: Call, args: Args) -> Enqueue:

@@ -26,7 +26,7 @@ from cumulo.errors import InvalidParameter
 Owner = aliased(ManagementServer)
 
 
-def _joined() -> Select[Any]:
+def _joined() -> Select:  # type: ignore[type-arg]
     return (
         select(
             AsyncJob,

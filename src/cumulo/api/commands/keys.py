@@ -64,7 +64,7 @@ def get_user(call: Call, args: Args) -> ObjectResult:
     roles=ALL_ROLES,
     params=[Param("id", ParamType.UUID, required=True, entity="User", description="User id")],
     object_name="userkeys",
-    response_class="RegisterUserKeyResponse",
+    response_class="RegisterResponse",
 )
 def register_user_keys(call: Call, args: Args) -> ObjectResult:
     """This command allows a user to register for the developer API, returning a secret key
@@ -88,7 +88,7 @@ def register_user_keys(call: Call, args: Args) -> ObjectResult:
         )
     ],
     object_name="userkeys",
-    response_class="RegisterUserKeyResponse",
+    response_class="RegisterResponse",
     since="4.10.0",
 )
 def get_user_keys(call: Call, args: Args) -> ObjectResult:

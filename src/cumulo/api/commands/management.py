@@ -39,7 +39,7 @@ def _pending(session: Session, msids: list[int]) -> dict[int, int]:
         .where(AsyncJob.owner_msid.in_(msids), AsyncJob.status == JobStatus.IN_PROGRESS)
         .group_by(AsyncJob.owner_msid)
     )
-    return {msid: n for msid, n in rows}
+    return {msid: n for msid, n in rows if msid is not None}
 
 
 @command(

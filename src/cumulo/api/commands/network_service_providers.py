@@ -57,7 +57,7 @@ def list_providers(call: Call, args: Args) -> ListResult:
         stmt = stmt.where(NetworkServiceProvider.state.ilike(args.state))
     if args.keyword:
         stmt = stmt.where(NetworkServiceProvider.name.contains(args.keyword, autoescape=True))
-    rows, count = fetch_page(call.db, stmt.order_by(NetworkServiceProvider.id), call, args)  # type: ignore[arg-type]
+    rows, count = fetch_page(call.db, stmt.order_by(NetworkServiceProvider.id), call, args)
     return ListResult([provider_view(nsp, u) for nsp, u in rows], count)
 
 
@@ -190,7 +190,7 @@ def list_router_elements(call: Call, args: Args) -> ListResult:
         stmt = stmt.where(VirtualRouterElement.provider_id == args.nspid.id)
     if args.enabled is not None:
         stmt = stmt.where(VirtualRouterElement.enabled == args.enabled)
-    rows, count = fetch_page(call.db, stmt.order_by(VirtualRouterElement.id), call, args)  # type: ignore[arg-type]
+    rows, count = fetch_page(call.db, stmt.order_by(VirtualRouterElement.id), call, args)
     return ListResult([router_element_view(e, u) for e, u in rows], count)
 
 

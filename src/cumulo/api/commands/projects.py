@@ -23,7 +23,7 @@ from cumulo.errors import InvalidParameter, PermissionDenied
 from cumulo.jobs.context import JobRun
 from cumulo.services import ownership, projects
 
-PROJECT_FIELDS = dict(
+PROJECT_FIELDS: dict[str, Any] = dict(
     object_name="project", response_class="ProjectResponse", since="3.0.0", instance_type="Project"
 )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from cumulo.api.arguments import Args
@@ -16,8 +18,8 @@ from cumulo.db.models.role import Role, RolePermission
 from cumulo.errors import InvalidParameter
 from cumulo.services import roles
 
-ROLE_FIELDS = dict(object_name="role", response_class="RoleResponse", since="4.9.0")
-RULE_FIELDS = dict(
+ROLE_FIELDS: dict[str, Any] = dict(object_name="role", response_class="RoleResponse", since="4.9.0")
+RULE_FIELDS: dict[str, Any] = dict(
     object_name="rolepermission", response_class="RolePermissionResponse", since="4.9.0"
 )
 TYPE_TEXT = "The type of the role: Admin, ResourceAdmin, DomainAdmin or User"

@@ -23,7 +23,7 @@ from cumulo.errors import InvalidParameter, PermissionDenied
 from cumulo.jobs.context import JobRun
 from cumulo.services import ownership, users
 
-USER_FIELDS = dict(object_name="user", response_class="UserResponse")
+USER_FIELDS: dict[str, Any] = dict(object_name="user", response_class="UserResponse")
 
 
 def render(session: Session, caller: Caller, user: User) -> dict[str, Any]:
