@@ -9,6 +9,7 @@ from cumulo.cluster import membership
 from cumulo.cluster.membership import NodeIdentity
 from cumulo.jobs.runner import JobRunner
 from cumulo.runtime import Runtime
+from cumulo.services.capacity_checker import CapacityChecker, run_forever
 from cumulo.services.host_monitor import HostMonitor
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,8 @@ class NodeAgent:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._host_thread: threading.Thread | None = None
+        self.capacity = CapacityChecker(rt)
+        self._capacity_thread: threading.Thread | None = None
 
     def start(self) -> NodeIdentity:
         s = self.rt.settings
@@ -45,6 +48,13 @@ class NodeAgent:
         # the heartbeat (and get this node fenced).
         self._host_thread = threading.Thread(target=self._host_loop, name="hosts", daemon=True)
         self._host_thread.start()
+        self._capacity_thread = threading.Thread(
+            target=run_forever,
+            args=(self.capacity, self._stop, self.fenced),
+            name="capacity",
+            daemon=True,
+        )
+        self._capacity_thread.start()
         log.info("node %s (msid %s) is up", self.identity.name, self.identity.msid)
         return self.identity
 
@@ -93,6 +103,8 @@ class NodeAgent:
             self._thread.join(timeout=5)
         if self._host_thread:
             self._host_thread.join(timeout=5)
+        if self._capacity_thread:
+            self._capacity_thread.join(timeout=5)
         if self.identity is not None and not self.fenced.is_set():
             node = self.identity
             try:
