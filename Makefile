@@ -1,7 +1,9 @@
-# Convenience targets; CI runs scripts/test.sh.
-.PHONY: test bench
+# Developer shortcuts; CI runs scripts/test.sh. Every target is independent.
+.PHONY: test bench bench-scale
 
 PY ?= .venv/bin/python
+SCALE_DIR ?= /tmp/cumulo-scale
+SAMPLES ?= 20
 
 test:
 	scripts/test.sh
@@ -9,3 +11,12 @@ test:
 # The API read benchmark (docs/benchmarks.md); not part of the test suite.
 bench:
 	$(PY) bench/api_bench.py --json bench/results.json
+
+# Seed 10k and 100k instances (SQLite) and measure the list commands over HTTP
+# (docs/benchmarks-scale.md).
+bench-scale:
+	rm -rf $(SCALE_DIR)-10k $(SCALE_DIR)-100k
+	$(PY) bench/seed_scale.py --data-dir $(SCALE_DIR)-10k --scale 0.1
+	$(PY) bench/list_bench.py --data-dir $(SCALE_DIR)-10k --samples $(SAMPLES) --json $(SCALE_DIR)-10k.json
+	$(PY) bench/seed_scale.py --data-dir $(SCALE_DIR)-100k --scale 1
+	$(PY) bench/list_bench.py --data-dir $(SCALE_DIR)-100k --samples $(SAMPLES) --json $(SCALE_DIR)-100k.json

@@ -25,8 +25,9 @@ from cumulo.db.models.cluster import ManagementServer
 from cumulo.db.models.config import ConfigValue
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.job import AsyncJob
-from cumulo.jobs import housekeeping, leases
+from cumulo.jobs import housekeeping
 from cumulo.jobs.context import JobInterrupted, JobRun
+from cumulo.services import leases, task_leases
 from cumulo.services.callers import caller_for_user
 from tests.support import cloud as cloud_support
 from tests.support.cloud import Cloud, running_cloud
@@ -265,16 +266,13 @@ def test_housekeeping_purges_old_jobs_and_cancels_stuck_ones(cloud: Cloud) -> No
 
 def test_only_one_node_holds_a_task_lease(cloud: Cloud) -> None:
     db = cloud.rt.db
-    ttl = timedelta(seconds=30)
-    db.run(lambda s: housekeeping.ensure_lease_row(s, "t"))
-    db.run(lambda s: housekeeping.ensure_lease_row(s, "t"))  # idempotent
-    assert db.run(lambda s: housekeeping.take_lease(s, "t", 1, ttl))
-    assert not db.run(lambda s: housekeeping.take_lease(s, "t", 2, ttl))
-    assert db.run(lambda s: housekeeping.take_lease(s, "t", 1, ttl))  # renewal
-    assert db.run(lambda s: housekeeping.take_lease(s, "t", 2, timedelta(seconds=-1))) is False
+    assert db.run(lambda s: task_leases.acquire(s, "t", 1, 30))
+    assert not db.run(lambda s: task_leases.acquire(s, "t", 2, 30))
+    assert db.run(lambda s: task_leases.acquire(s, "t", 1, 30))  # renewal
+    assert db.run(lambda s: task_leases.acquire(s, "t", 2, -1)) is False
     # Expired: the other node takes over.
-    assert db.run(lambda s: housekeeping.take_lease(s, "t", 1, timedelta(seconds=-1)))
-    assert db.run(lambda s: housekeeping.take_lease(s, "t", 2, ttl))
+    assert db.run(lambda s: task_leases.acquire(s, "t", 1, -1))
+    assert db.run(lambda s: task_leases.acquire(s, "t", 2, 30))
 
 
 @pytest.mark.slow

@@ -12,6 +12,7 @@ from cumulo.cli.db import db
 from cumulo.cli.doctor import doctor
 from cumulo.cli.lab import lab
 from cumulo.cli.serve import serve
+from cumulo.cli.zone import zone
 
 
 @click.group()
@@ -27,6 +28,7 @@ cli.add_command(api)
 cli.add_command(cluster)
 cli.add_command(lab)
 cli.add_command(doctor)
+cli.add_command(zone)
 
 
 def main() -> None:

@@ -35,8 +35,16 @@ log = logging.getLogger("cumulo")
 @click.option("--port", type=int, help="HTTP port (default 8080)")
 @click.option("--workers", type=int, help="HTTP worker processes (default 1)")
 @click.option("--dev", is_flag=True, default=None, help="well-known admin password 'password'")
+@click.option(
+    "--demo", is_flag=True, help="after start-up, build a two-cluster simulator zone (idempotent)"
+)
 def serve(
-    config: str | None, host: str | None, port: int | None, workers: int | None, dev: bool | None
+    config: str | None,
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    dev: bool | None,
+    demo: bool,
 ) -> None:
     """Start a management server node on the configured database."""
     settings = load_settings(config, host=host, port=port, workers=workers, dev=dev)
@@ -65,6 +73,10 @@ def serve(
         print_credentials(creds)
     agent = NodeAgent(rt)
     agent.start()
+    if demo:
+        from cumulo.tools.zone_deploy.demo import start_demo
+
+        start_demo(rt, settings.host, settings.port)
     try:
         if settings.workers <= 1:
             _serve_single(rt, agent)

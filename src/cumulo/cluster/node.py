@@ -18,6 +18,7 @@ from cumulo.cluster.membership import NodeIdentity
 from cumulo.jobs import housekeeping
 from cumulo.jobs.runner import JobRunner
 from cumulo.runtime import Runtime
+from cumulo.services.capacity_checker import CapacityChecker, run_forever
 from cumulo.services.host_monitor import HostMonitor
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ class NodeAgent:
         self._threads: list[threading.Thread] = []
         self._last_renewal = time.monotonic()
         self._lock = threading.Lock()
+        self.capacity = CapacityChecker(rt)
 
     def start(self) -> NodeIdentity:
         s = self.rt.settings
@@ -65,6 +67,14 @@ class NodeAgent:
             t = threading.Thread(target=target, name=name, daemon=True)
             t.start()
             self._threads.append(t)
+        capacity = threading.Thread(
+            target=run_forever,
+            args=(self.capacity, self._stop, self.fenced),
+            name="capacity",
+            daemon=True,
+        )
+        capacity.start()
+        self._threads.append(capacity)
         log.info("node %s (msid %s) is up", self.identity.name, self.identity.msid)
         return self.identity
 

@@ -13,45 +13,16 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from sqlalchemy import delete, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from cumulo.db.database import db_now
 from cumulo.db.models.job import AsyncJob, JobStatus
-from cumulo.db.models.task_lease import TaskLease
 from cumulo.runtime import Runtime
+from cumulo.services import task_leases
 
 TASK = "job.housekeeping"
 PURGE_BATCH = 1000
-
-
-def take_lease(session: Session, name: str, msid: int, ttl: timedelta) -> bool:
-    """Hold task ``name`` for ``ttl`` if it is free, expired or already ours."""
-    now = db_now(session)
-    res = session.execute(
-        update(TaskLease)
-        .where(
-            TaskLease.name == name,
-            or_(
-                TaskLease.owner_msid.is_(None),
-                TaskLease.owner_msid == msid,
-                TaskLease.expires < now,
-            ),
-        )
-        .values(owner_msid=msid, expires=now + ttl)
-    )
-    return res.rowcount == 1  # type: ignore[attr-defined,no-any-return]
-
-
-def ensure_lease_row(session: Session, name: str) -> None:
-    exists = session.execute(select(TaskLease.name).where(TaskLease.name == name)).first()
-    if exists is None:
-        try:
-            with session.begin_nested():
-                session.add(TaskLease(name=name))
-        except IntegrityError:
-            pass  # another node created it first
 
 
 def purge_expired(session: Session, expire_minutes: int) -> int:
@@ -96,8 +67,8 @@ def run_once(rt: Runtime) -> tuple[int, int] | None:
     if msid is None:
         return None
     ttl = timedelta(seconds=max(5.0, rt.settings.job_housekeeping_interval * 2))
-    rt.db.run(lambda s: ensure_lease_row(s, TASK), idempotent=True)
-    if not rt.db.run(lambda s: take_lease(s, TASK, msid, ttl), idempotent=True):
+    seconds = ttl.total_seconds()
+    if not rt.db.run(lambda s: task_leases.acquire(s, TASK, msid, seconds), idempotent=True):
         return None
     expire = rt.config.get_int("job.expire.minutes")
     threshold = rt.config.get_int("job.cancel.threshold.minutes")

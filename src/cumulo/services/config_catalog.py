@@ -585,7 +585,33 @@ def _all() -> list[Setting]:
             group="System VMs",
             subgroup="Secondary Storage VM",
         ),
+        *_alert_thresholds(),
     ]
+
+
+def _alert_thresholds() -> list[Setting]:
+    """Notification thresholds the capacity checker reads besides those in _THRESHOLDS."""
+    out = []
+    for name, what, scope in (
+        ("pool.storage.capacity.notificationthreshold", "storage", "Zone"),
+        ("pool.storage.allocated.capacity.notificationthreshold", "allocated storage", "Zone"),
+        ("zone.virtualnetwork.publicip.capacity.notificationthreshold", "public IP", ""),
+    ):
+        out.append(
+            Setting(
+                name,
+                "0.75",
+                f"Percentage (as a value between 0 and 1) of {what} utilization above which "
+                f"alerts will be sent about low {what} available.",
+                type="Range",
+                bounds=(0.0, 1.0),
+                category="Alert",
+                scopes=(scope,) if scope else (),
+                group="Management Server",
+                subgroup="Alerts",
+            )
+        )
+    return out
 
 
 # (name, default, what is measured, alerts|disable, scope besides Global)

@@ -1,0 +1,1 @@
+"""Client-side tools: they talk to a management server over HTTP like any API client."""
