@@ -65,5 +65,9 @@ class VMInstance(Entity, RemovableMixin):
     project_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # For expunge after expunge.delay.
     destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # True while the owner's instance/cpu/memory counts include this VM; flipped
+    # with a conditional UPDATE so a failed deployment and a later expunge
+    # cannot both release them.
+    limits_charged: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on every change; writers update "WHERE version = :seen".
     version: Mapped[int] = mapped_column(Integer, default=0)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 03:53:30.885148
+Create Date: 2026-11-22 04:00:27.334753
 """
 
 from collections.abc import Sequence
@@ -737,6 +737,7 @@ def upgrade() -> None:
     sa.Column('domain_path', sa.String(length=255), nullable=False),
     sa.Column('project_id', sa.BigInteger(), nullable=True),
     sa.Column('destroyed_at', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('limits_charged', sa.Boolean(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('uuid', sa.String(length=40), nullable=False),
@@ -869,6 +870,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('zone_detail', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_zone_detail_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('affinity_group_vm_map',
+    sa.Column('group_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('instance_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['affinity_group.id'], name=op.f('fk_affinity_group_vm_map_group_id_affinity_group')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_affinity_group_vm_map')),
+    sa.UniqueConstraint('group_id', 'instance_id', name=op.f('uq_affinity_group_vm_map_group_id_instance_id'))
+    )
+    with op.batch_alter_table('affinity_group_vm_map', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_affinity_group_vm_map_group_id'), ['group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_affinity_group_vm_map_instance_id'), ['instance_id'], unique=False)
 
     op.create_table('cluster',
     sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -1324,6 +1337,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cluster_pod_id'))
 
     op.drop_table('cluster')
+    with op.batch_alter_table('affinity_group_vm_map', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_affinity_group_vm_map_instance_id'))
+        batch_op.drop_index(batch_op.f('ix_affinity_group_vm_map_group_id'))
+
+    op.drop_table('affinity_group_vm_map')
     with op.batch_alter_table('zone_detail', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_zone_detail_zone_id'))
 
