@@ -24,6 +24,7 @@ class NodeAgent:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._host_thread: threading.Thread | None = None
+        self._periodic_thread: threading.Thread | None = None
 
     def start(self) -> NodeIdentity:
         s = self.rt.settings
@@ -45,6 +46,10 @@ class NodeAgent:
         # the heartbeat (and get this node fenced).
         self._host_thread = threading.Thread(target=self._host_loop, name="hosts", daemon=True)
         self._host_thread.start()
+        self._periodic_thread = threading.Thread(
+            target=self._periodic_loop, name="periodic", daemon=True
+        )
+        self._periodic_thread.start()
         log.info("node %s (msid %s) is up", self.identity.name, self.identity.msid)
         return self.identity
 
@@ -65,6 +70,13 @@ class NodeAgent:
                 self.hosts.tick()
             except Exception:
                 log.exception("host monitor failed")
+
+    def _periodic_loop(self) -> None:
+        from cumulo.cluster import periodic
+
+        while not self._stop.wait(self.rt.settings.heartbeat_interval):
+            if not self.fenced.is_set():
+                periodic.tick(self.rt)
 
     def tick(self) -> None:
         assert self.identity is not None
@@ -93,6 +105,8 @@ class NodeAgent:
             self._thread.join(timeout=5)
         if self._host_thread:
             self._host_thread.join(timeout=5)
+        if self._periodic_thread:
+            self._periodic_thread.join(timeout=5)
         if self.identity is not None and not self.fenced.is_set():
             node = self.identity
             try:
