@@ -101,7 +101,7 @@ def test_destroyed_vm_expunged_after_delay(cloud: Cloud) -> None:
 def test_user_limit_532_and_user_sees_only_own_vms(cloud: Cloud) -> None:
     env = build(cloud)
     user = make_user(cloud)
-    alice = cloud.admin.call("listAccounts", name="alice")["account"][0]
+    alice = cloud.admin.call("listAccounts", name="alice", listall=True)["account"][0]
     net = insert_network(cloud, env.zone["id"], _account_pk(cloud, "alice"), "10.2.2.0/24")
     cloud.admin.call(
         "updateResourceLimit", resourcetype=0, max=1, account="alice", domainid=alice["domainid"]

@@ -24,7 +24,8 @@ class Task:
     name: str
     interval: Callable[[Runtime], float]
     run: Callable[[Runtime], object]
-    next_run: float = field(default=0.0)
+    # monotonic time of the last run; None = never (run at the first tick)
+    last_run: float | None = field(default=None)
 
 
 TASKS: list[Task] = []
@@ -47,13 +48,15 @@ def tick(rt: Runtime, now: float | None = None) -> None:
     _load()
     now = time.monotonic() if now is None else now
     for task in TASKS:
-        if now < task.next_run:
+        try:
+            # Read every tick, so a shortened interval applies without waiting out the old one.
+            interval = max(task.interval(rt), 1.0)
+        except Exception:
+            interval = 60.0
+        if task.last_run is not None and now - task.last_run < interval:
             continue
+        task.last_run = now
         try:
             task.run(rt)
         except Exception:
             log.exception("periodic task %s failed", task.name)
-        try:
-            task.next_run = now + max(task.interval(rt), 1.0)
-        except Exception:
-            task.next_run = now + 60.0

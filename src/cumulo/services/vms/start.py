@@ -96,13 +96,26 @@ def reserve(
     host = session.get(Host, placement.host_id)
     assert host is not None
     vm.hypervisor = host.hypervisor
+    vols = volumes_of(session, vm.id)
+    fresh = [v for v in vols if v.pool_id is None]
+    pool_id = placement.pool_id or next((v.pool_id for v in vols if v.pool_id), None)
+    # Disks attached since the others were created go on the same pool.
+    if (
+        placement.pool_id is None
+        and fresh
+        and pool_id is not None
+        and not capacity.reserve_pool(session, config, pool_id, sum(v.size for v in fresh))
+    ):
+        capacity.release_host(session, host.id, need.cpu_mhz, need.memory_bytes)
+        vm.host_id = None
+        return None
     create: list[dict[str, Any]] = []
     pool_json = None
-    if placement.pool_id is not None:
-        pool = session.get(StoragePool, placement.pool_id)
+    if fresh and pool_id is not None:
+        pool = session.get(StoragePool, pool_id)
         assert pool is not None
         pool_json = pool_spec_json(pool)
-        for vol in volumes_of(session, vm.id):
+        for vol in fresh:
             vol.pool_id = pool.id
             vol.state = volume_states.CREATING
             mock = simulator_mocks.take(session, COMMAND_CREATE_VOLUME, host)
@@ -113,7 +126,7 @@ def reserve(
         "guid": host.guid,
         "hypervisor": host.hypervisor or "Simulator",
         "pool": pool_json,
-        "pool_id": placement.pool_id,
+        "pool_id": pool_id,
         "disk_bytes": need.disk_bytes,
         "create": create,
         "vm": [vm.instance_name, vm.cpu_number, vm.cpu_speed, vm.memory_mb * 1024 * 1024],
