@@ -78,9 +78,9 @@ def test_destroy_recover_expunge(cloud: Cloud) -> None:
 
 
 def _disk_offering(api) -> str:  # type: ignore[no-untyped-def]
-    return api.call("createDiskOffering", name="d5", disksize=5, displaytext="5G")[
-        "diskoffering"
-    ]["id"]
+    return api.call("createDiskOffering", name="d5", disksize=5, displaytext="5G")["diskoffering"][
+        "id"
+    ]
 
 
 def test_destroyed_vm_expunged_after_delay(cloud: Cloud) -> None:
