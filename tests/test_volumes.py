@@ -89,8 +89,8 @@ def test_destroy_recover_and_migrate(cloud: Cloud) -> None:
         url="nfs://10.147.28.6/export/extra",
     )["storagepool"]
     vm = deploy(api, env, name="mig", diskofferingid=fixed)["virtualmachine"]
-    data = [v for v in api.call("listVolumes", virtualmachineid=vm["id"])["volume"]]
-    data = [v for v in data if v["type"] == "DATADISK"][0]
+    listed = api.call("listVolumes", virtualmachineid=vm["id"])["volume"]
+    data = next(v for v in listed if v["type"] == "DATADISK")
     with pytest.raises(ApiError) as err:  # running VM: no live storage migration
         api.run("migrateVolume", volumeid=data["id"], storageid=second["id"])
     assert err.value.status == 431
