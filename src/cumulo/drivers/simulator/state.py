@@ -60,3 +60,5 @@ class World:
         self.lock = threading.RLock()
         self.hosts: dict[str, SimHost] = {}
         self.pools: dict[str, SimPool] = {}
+        # snapshot id -> (pool uuid, volume path, size): copies kept off the pool.
+        self.snapshots: dict[str, tuple[str, str, int]] = {}

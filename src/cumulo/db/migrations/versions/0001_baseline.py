@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 04:00:27.334753
+Create Date: 2026-11-22 04:09:17.396600
 """
 
 from collections.abc import Sequence
@@ -1033,6 +1033,63 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_project_account_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_project_account_project_id'), ['project_id'], unique=False)
 
+    op.create_table('snapshot',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('volume_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('snapshot_type', sa.String(length=16), nullable=False),
+    sa.Column('policy_id', sa.BigInteger(), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('physical_size', sa.BigInteger(), nullable=False),
+    sa.Column('path', sa.String(length=1024), nullable=True),
+    sa.Column('hypervisor', sa.String(length=32), nullable=True),
+    sa.Column('location_type', sa.String(length=16), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('project_id', sa.BigInteger(), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_snapshot_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_snapshot_domain_id_domain')),
+    sa.ForeignKeyConstraint(['volume_id'], ['volume.id'], name=op.f('fk_snapshot_volume_id_volume')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_snapshot_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_snapshot')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_snapshot_uuid'))
+    )
+    with op.batch_alter_table('snapshot', schema=None) as batch_op:
+        batch_op.create_index('ix_snapshot_owner', ['account_id', 'domain_path'], unique=False)
+        batch_op.create_index('ix_snapshot_volume', ['volume_id'], unique=False)
+
+    op.create_table('snapshot_policy',
+    sa.Column('volume_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('interval_type', sa.String(length=16), nullable=False),
+    sa.Column('schedule', sa.String(length=100), nullable=False),
+    sa.Column('timezone', sa.String(length=100), nullable=False),
+    sa.Column('max_snaps', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('for_display', sa.Boolean(), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_snapshot_policy_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_snapshot_policy_domain_id_domain')),
+    sa.ForeignKeyConstraint(['volume_id'], ['volume.id'], name=op.f('fk_snapshot_policy_volume_id_volume')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_snapshot_policy')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_snapshot_policy_uuid'))
+    )
+    with op.batch_alter_table('snapshot_policy', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_snapshot_policy_volume_id'), ['volume_id'], unique=False)
+
     op.create_table('template_store_ref',
     sa.Column('template_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -1301,6 +1358,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_template_store_ref_template_id'))
 
     op.drop_table('template_store_ref')
+    with op.batch_alter_table('snapshot_policy', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_snapshot_policy_volume_id'))
+
+    op.drop_table('snapshot_policy')
+    with op.batch_alter_table('snapshot', schema=None) as batch_op:
+        batch_op.drop_index('ix_snapshot_volume')
+        batch_op.drop_index('ix_snapshot_owner')
+
+    op.drop_table('snapshot')
     with op.batch_alter_table('project_account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_project_account_project_id'))
         batch_op.drop_index(batch_op.f('ix_project_account_account_id'))
