@@ -47,7 +47,17 @@ class VmDecorator:
         self.zones = _by_id(session, Zone, (v.zone_id for v in vms))
         self.offerings = _by_id(session, ServiceOffering, (v.service_offering_id for v in vms))
         self.templates = _by_id(session, VMTemplate, (v.template_id for v in vms))
-        self.hosts = _by_id(session, Host, (v.host_id for v in vms))
+        host_ids = {v.host_id for v in vms if v.host_id is not None}
+        self.hosts = (
+            {
+                r.id: r
+                for r in session.execute(
+                    select(Host.id, Host.uuid, Host.name).where(Host.id.in_(host_ids))
+                )
+            }
+            if host_ids
+            else {}
+        )
         self.accounts = _by_id(session, Account, (v.account_id for v in vms))
         self.domains = _by_id(session, Domain, (v.domain_id for v in vms))
         self.projects = _by_id(session, Project, (v.project_id for v in vms))

@@ -28,6 +28,8 @@ class VMInstance(Entity, RemovableMixin):
         Index("ix_vm_instance_owner", "account_id", "domain_path"),
         Index("ix_vm_instance_type_state", "vm_type", "state"),
         Index("ix_vm_instance_host", "host_id"),
+        # listVirtualMachines for one account, paged in id order, without a sort.
+        Index("ix_vm_instance_account_page", "account_id", "id"),
     )
 
     # Internal name on the hypervisor (i-<account>-<id>-VM, r-..., s-..., v-...).

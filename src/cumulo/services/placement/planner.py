@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from cumulo.db.models.affinity_group import AffinityGroup
@@ -27,7 +27,9 @@ from cumulo.db.models.vm_affinity import AffinityGroupVmMap
 from cumulo.services.configuration import ConfigStore
 from cumulo.services.placement import capacity
 
-# Ranked candidates fetched per attempt; enough to survive heavy contention.
+# Hosts read per attempt (the bounded window that is ranked in Python) ...
+SCAN = 100
+# ... and how many of the best of them are tried before giving up on this attempt.
 CANDIDATES = 32
 # Among the best few, pick at random so concurrent deployments spread out.
 SPREAD = 4
@@ -82,8 +84,10 @@ def _has_tags(
 
 
 def candidate_query(config: ConfigStore, need: Need):  # type: ignore[no-untyped-def]
+    """Usable hosts with room, in id order (so SQLite/MariaDB walk the primary key and stop
+    after ``SCAN`` matches instead of sorting every host of the zone)."""
     stmt = (
-        select(Host.id, Host.pod_id, Host.cluster_id)
+        select(Host.id, Host.pod_id, Host.cluster_id, Host.memory_allocated, Host.total_memory)
         .join(Cluster, Cluster.id == Host.cluster_id)
         .join(Pod, Pod.id == Host.pod_id)
         .where(
@@ -109,14 +113,31 @@ def candidate_query(config: ConfigStore, need: Need):  # type: ignore[no-untyped
         stmt = stmt.where(Host.id.not_in(need.avoid_hosts))
     if need.only_hosts is not None:
         stmt = stmt.where(Host.id.in_(need.only_hosts))
-    return stmt.order_by(Host.memory_allocated, Host.id).limit(CANDIDATES)
+    return stmt
 
 
 def candidates(session: Session, config: ConfigStore, need: Need) -> list[tuple[int, int, int]]:
-    rows = [tuple(r) for r in session.execute(candidate_query(config, need))]
-    head, tail = rows[:SPREAD], rows[SPREAD:]
+    """A bounded, ranked candidate set.
+
+    The scan starts at a random host id and wraps around (CloudStack's default
+    ``random`` allocation, and it spreads concurrent deployments); the window
+    found is ranked by free memory and the best few shuffled.
+    """
+    base = candidate_query(config, need)
+    # Two statements: a lone min()/max() is an index lookup, both together a full scan.
+    low = session.execute(select(func.min(Host.id))).scalar()
+    high = session.execute(select(func.max(Host.id))).scalar()
+    pivot = random.randint(low, high) if low is not None and high is not None else 0
+    rows = list(session.execute(base.where(Host.id >= pivot).order_by(Host.id).limit(SCAN)))
+    if len(rows) < SCAN:
+        rows += list(
+            session.execute(base.where(Host.id < pivot).order_by(Host.id).limit(SCAN - len(rows)))
+        )
+    rows.sort(key=lambda r: (r.memory_allocated / max(r.total_memory, 1), r.id))
+    ranked = [(r.id, r.pod_id, r.cluster_id) for r in rows[:CANDIDATES]]
+    head, tail = ranked[:SPREAD], ranked[SPREAD:]
     random.shuffle(head)
-    return head + tail  # type: ignore[return-value]
+    return head + tail
 
 
 def pools_for(

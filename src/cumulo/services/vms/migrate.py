@@ -91,7 +91,8 @@ def migrate(
 def suitable_hosts(session: Session, config: ConfigStore, vm: VMInstance) -> list[int]:
     """Hosts the VM could move to now (findHostsForMigration), best first."""
     need, _ = need_for(session, vm, {vm.host_id} if vm.host_id else set(), {})
-    return [h for h, _, _ in session.execute(planner.candidate_query(config, need))]
+    stmt = planner.candidate_query(config, need).order_by(Host.id).limit(100)
+    return [row.id for row in session.execute(stmt)]
 
 
 def running_on(session: Session, host_id: int) -> list[int]:

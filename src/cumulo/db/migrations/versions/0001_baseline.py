@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 04:09:17.396600
+Create Date: 2026-11-22 04:15:13.771088
 """
 
 from collections.abc import Sequence
@@ -752,6 +752,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('uuid', name=op.f('uq_vm_instance_uuid'))
     )
     with op.batch_alter_table('vm_instance', schema=None) as batch_op:
+        batch_op.create_index('ix_vm_instance_account_page', ['account_id', 'id'], unique=False)
         batch_op.create_index('ix_vm_instance_host', ['host_id'], unique=False)
         batch_op.create_index('ix_vm_instance_owner', ['account_id', 'domain_path'], unique=False)
         batch_op.create_index('ix_vm_instance_type_state', ['vm_type', 'state'], unique=False)
@@ -1428,6 +1429,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_vm_instance_type_state')
         batch_op.drop_index('ix_vm_instance_owner')
         batch_op.drop_index('ix_vm_instance_host')
+        batch_op.drop_index('ix_vm_instance_account_page')
 
     op.drop_table('vm_instance')
     with op.batch_alter_table('user', schema=None) as batch_op:
