@@ -21,16 +21,17 @@ from sqlalchemy import insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cumulo.cli.context import deploy_schema  # noqa: E402
-from cumulo.db.models.host import Host  # noqa: E402
-from cumulo.db.models.host_cluster import Cluster  # noqa: E402
-from cumulo.db.models.pod import Pod  # noqa: E402
-from cumulo.db.models.storage_pool import StoragePool  # noqa: E402
-from cumulo.db.models.vm import VMInstance  # noqa: E402
-from cumulo.db.models.zone import Zone  # noqa: E402
-from cumulo.runtime import Runtime  # noqa: E402
-from cumulo.services.placement import capacity, planner  # noqa: E402
-from tests.support.cloud import test_settings  # noqa: E402
+from tests.support.cloud import test_settings
+
+from cumulo.cli.context import deploy_schema
+from cumulo.db.models.host import Host
+from cumulo.db.models.host_cluster import Cluster
+from cumulo.db.models.pod import Pod
+from cumulo.db.models.storage_pool import StoragePool
+from cumulo.db.models.vm import VMInstance
+from cumulo.db.models.zone import Zone
+from cumulo.runtime import Runtime
+from cumulo.services.placement import capacity, planner
 
 GiB = 1024**3
 

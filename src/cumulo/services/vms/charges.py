@@ -54,3 +54,40 @@ def charge_volume(session: Session, config: ConfigStore, account_id: int, size: 
 def release_volume(session: Session, volume: Volume) -> None:
     limits.release(session, volume.account_id, ResourceType.VOLUME)
     limits.release(session, volume.account_id, ResourceType.PRIMARY_STORAGE, volume.size)
+
+
+def _vm_usage(column):  # type: ignore[no-untyped-def]
+    """updateResourceCount: live user VMs that still hold their charge, per account."""
+    from sqlalchemy import func, select
+
+    def count(session: Session, account_ids: list[int]) -> dict[int, int]:
+        rows = session.execute(
+            select(VMInstance.account_id, func.coalesce(func.sum(column), 0))
+            .where(
+                VMInstance.account_id.in_(account_ids),
+                VMInstance.removed.is_(None),
+                VMInstance.vm_type == "User",
+                VMInstance.limits_charged.is_(True),
+            )
+            .group_by(VMInstance.account_id)
+        )
+        return {a: int(n) for a, n in rows}
+
+    return count
+
+
+def _storage_usage(session: Session, account_ids: list[int]) -> dict[int, int]:
+    from sqlalchemy import func, select
+
+    rows = session.execute(
+        select(Volume.account_id, func.coalesce(func.sum(Volume.size), 0))
+        .where(Volume.account_id.in_(account_ids), Volume.removed.is_(None))
+        .group_by(Volume.account_id)
+    )
+    return {a: int(n) for a, n in rows}
+
+
+limits.COUNTERS[ResourceType.USER_VM] = _vm_usage(1)
+limits.COUNTERS[ResourceType.CPU] = _vm_usage(VMInstance.cpu_number)
+limits.COUNTERS[ResourceType.MEMORY] = _vm_usage(VMInstance.memory_mb)
+limits.COUNTERS[ResourceType.PRIMARY_STORAGE] = _storage_usage
