@@ -67,7 +67,11 @@ def test_create_list_delete(cloud: Cloud) -> None:
 
 @pytest.mark.parametrize(
     ("resourcetype", "fragment"),
-    [("Spaceship", "taggable types are"), ("UserVm", "can't be tagged yet")],
+    [
+        ("Spaceship", "taggable types are"),
+        ("Backup", "can't be tagged yet"),
+        ("UserVm", "Unable to find resource"),
+    ],
 )
 def test_unknown_and_unavailable_types(cloud: Cloud, resourcetype: str, fragment: str) -> None:
     with pytest.raises(ApiError) as err:

@@ -75,6 +75,9 @@ class NodeAgent:
         )
         capacity.start()
         self._threads.append(capacity)
+        periodic = threading.Thread(target=self._periodic_loop, name="periodic", daemon=True)
+        periodic.start()
+        self._threads.append(periodic)
         log.info("node %s (msid %s) is up", self.identity.name, self.identity.msid)
         return self.identity
 
@@ -110,6 +113,13 @@ class NodeAgent:
                 fn(self.rt)
             except Exception:
                 log.exception("%s tick failed", name)
+
+    def _periodic_loop(self) -> None:
+        from cumulo.cluster import periodic
+
+        while not self._stop.wait(self.rt.settings.heartbeat_interval):
+            if not self.fenced.is_set():
+                periodic.tick(self.rt)
 
     def tick(self) -> None:
         assert self.identity is not None

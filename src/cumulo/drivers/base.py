@@ -29,6 +29,9 @@ COMMAND_DESTROY_VOLUME = "DestroyCommand"
 COMMAND_MODIFY_POOL = "ModifyStoragePoolCommand"
 COMMAND_MAINTAIN = "MaintainCommand"
 COMMAND_DOWNLOAD = "DownloadCommand"
+COMMAND_CREATE_SNAPSHOT = "CreateSnapshotCommand"
+COMMAND_REVERT_SNAPSHOT = "RevertSnapshotCommand"
+COMMAND_DELETE_SNAPSHOT = "DeleteSnapshotCommand"
 
 GiB = 1024**3
 TiB = 1024**4
@@ -191,6 +194,19 @@ class HypervisorDriver(ABC):
 
     @abstractmethod
     def destroy_volume(self, pool: PoolSpec, path: str, mock: Mock | None = None) -> Answer: ...
+
+    # -- snapshots (not abstract: a driver without them answers "unsupported") ------
+    def create_snapshot(self, pool: PoolSpec, path: str, mock: Mock | None = None) -> Answer:
+        """Copy the volume at ``path`` to a snapshot; ``data["path"]`` names it."""
+        return Answer(False, f"{self.hypervisor} does not support volume snapshots")
+
+    def revert_snapshot(
+        self, pool: PoolSpec, path: str, snapshot: str, mock: Mock | None = None
+    ) -> Answer:
+        return Answer(False, f"{self.hypervisor} does not support reverting snapshots")
+
+    def delete_snapshot(self, snapshot: str, mock: Mock | None = None) -> Answer:
+        return Answer(False, f"{self.hypervisor} does not support volume snapshots")
 
     @abstractmethod
     def image_store_stats(self, url: str) -> PoolStats:

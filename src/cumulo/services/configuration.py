@@ -64,6 +64,14 @@ class ConfigStore:
             raise KeyError(f"unknown setting {name}")
         return setting.default
 
+    def scoped(self, name: str, scope: str) -> dict[int, str]:
+        """Every value of ``name`` set for some ``scope`` (e.g. each Cluster's override)."""
+        return {
+            sid: v
+            for (n, sc, sid), v in self._snapshot().items()
+            if n == name and sc == scope and v is not None
+        }
+
     def get_int(self, name: str, scope: str = "Global", scope_id: int = 0) -> int:
         return int(float(self.get(name, scope, scope_id)))
 

@@ -223,8 +223,16 @@ def update(
 
 
 def vms_on(session: Session, host: Host) -> int:
-    """VMs placed on the host. Hook: VM services will count their rows here."""
-    return 0
+    """VMs placed on the host (any type, any state that holds the host)."""
+    from sqlalchemy import func
+
+    from cumulo.db.models.vm import VMInstance
+
+    return int(
+        session.execute(
+            select(func.count()).where(VMInstance.host_id == host.id, VMInstance.removed.is_(None))
+        ).scalar_one()
+    )
 
 
 def delete(session: Session, caller: Caller, host: Host, forced: bool) -> None:
@@ -270,13 +278,18 @@ def check_can_cancel(host: Host) -> None:
 
 
 def evacuate(session: Session, host: Host) -> list[str]:
-    """Hook for live-migrating VMs away before maintenance; returns what is left behind.
+    """Superseded: prepareHostForMaintenance calls ``services.vms.migrate.evacuate``,
+    which migrates outside any transaction. Kept for callers that only need to
+    know what is still on the host."""
+    from cumulo.db.models.vm import VMInstance
 
-    There are no VMs yet. The VM work plugs in here: pick a destination per VM,
-    migrate through the driver step by step, and return the VMs that could not
-    be moved (the host then goes ErrorInPrepareForMaintenance).
-    """
-    return []
+    return list(
+        session.execute(
+            select(VMInstance.name).where(
+                VMInstance.host_id == host.id, VMInstance.removed.is_(None)
+            )
+        ).scalars()
+    )
 
 
 def check_live(host: Host) -> None:

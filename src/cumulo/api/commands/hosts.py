@@ -279,7 +279,10 @@ def _prepare_maintenance(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
         events_record(s, job, host, "MAINT.PREPARE", "Preparing host for maintenance")
 
     job.step("ask", lambda: job.transaction(ask))
-    left = job.transaction(lambda s: hosts.evacuate(s, must_get(s, Host, host_id)))
+    # Live migration with the VM planner: driver calls outside any transaction.
+    from cumulo.services.vms import migrate as vm_migrate
+
+    left = vm_migrate.evacuate(job.transaction, job.runtime.config, job.caller, host_id)
     maintain = job.transaction(_maintain_plan(host_id))
     answer = registry.driver_for(maintain[0]).maintain(maintain[1], maintain[2])
 

@@ -28,6 +28,8 @@ class VMInstance(Entity, RemovableMixin):
         Index("ix_vm_instance_owner", "account_id", "domain_path"),
         Index("ix_vm_instance_type_state", "vm_type", "state"),
         Index("ix_vm_instance_host", "host_id"),
+        # listVirtualMachines for one account, paged in id order, without a sort.
+        Index("ix_vm_instance_account_page", "account_id", "id"),
     )
 
     # Internal name on the hypervisor (i-<account>-<id>-VM, r-..., s-..., v-...).
@@ -70,5 +72,9 @@ class VMInstance(Entity, RemovableMixin):
     private_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     public_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     link_local_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # True while the owner's instance/cpu/memory counts include this VM; flipped
+    # with a conditional UPDATE so a failed deployment and a later expunge
+    # cannot both release them.
+    limits_charged: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on every change; writers update "WHERE version = :seen".
     version: Mapped[int] = mapped_column(Integer, default=0)

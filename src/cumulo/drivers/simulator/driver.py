@@ -10,7 +10,9 @@ from typing import Any
 from cumulo.drivers.base import (
     COMMAND_APPLY_RULES,
     COMMAND_CHECK_HEALTH,
+    COMMAND_CREATE_SNAPSHOT,
     COMMAND_CREATE_VOLUME,
+    COMMAND_DELETE_SNAPSHOT,
     COMMAND_DESTROY_VOLUME,
     COMMAND_DOWNLOAD,
     COMMAND_HOST_STATS,
@@ -20,6 +22,7 @@ from cumulo.drivers.base import (
     COMMAND_PING,
     COMMAND_READY,
     COMMAND_REBOOT,
+    COMMAND_REVERT_SNAPSHOT,
     COMMAND_START,
     COMMAND_STOP,
     Answer,
@@ -273,6 +276,41 @@ class SimulatorDriver(HypervisorDriver):
                 return Answer(True)
 
         return self._answer(COMMAND_DESTROY_VOLUME, mock, work)
+
+    def create_snapshot(self, pool: PoolSpec, path: str, mock: Mock | None = None) -> Answer:
+        def work() -> Answer:
+            with self.world.lock:
+                size = self._pool(pool).volumes.get(path)
+                if size is None:
+                    return Answer(False, f"volume {path} does not exist on pool {pool.uuid}")
+                snap = str(uuid.uuid4())
+                self.world.snapshots[snap] = (pool.uuid, path, size)
+                return Answer(True, "", {"path": snap, "size": size})
+
+        return self._answer(COMMAND_CREATE_SNAPSHOT, mock, work)
+
+    def revert_snapshot(
+        self, pool: PoolSpec, path: str, snapshot: str, mock: Mock | None = None
+    ) -> Answer:
+        def work() -> Answer:
+            with self.world.lock:
+                snap = self.world.snapshots.get(snapshot)
+                if snap is None:
+                    return Answer(False, f"snapshot {snapshot} does not exist")
+                if path not in self._pool(pool).volumes:
+                    return Answer(False, f"volume {path} does not exist on pool {pool.uuid}")
+                self._pool(pool).volumes[path] = snap[2]
+                return Answer(True)
+
+        return self._answer(COMMAND_REVERT_SNAPSHOT, mock, work)
+
+    def delete_snapshot(self, snapshot: str, mock: Mock | None = None) -> Answer:
+        def work() -> Answer:
+            with self.world.lock:
+                self.world.snapshots.pop(snapshot, None)
+                return Answer(True)
+
+        return self._answer(COMMAND_DELETE_SNAPSHOT, mock, work)
 
     def image_store_stats(self, url: str) -> PoolStats:
         return PoolStats(IMAGE_STORE_CAPACITY, 0)

@@ -63,3 +63,5 @@ class World:
         self.pools: dict[str, SimPool] = {}
         # Rule sets programmed into virtual routers, by router name.
         self.router_rules: dict[str, list[dict[str, Any]]] = {}
+        # snapshot id -> (pool uuid, volume path, size): copies kept off the pool.
+        self.snapshots: dict[str, tuple[str, str, int]] = {}

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 04:41:24.432928
+Create Date: 2026-11-22 04:45:45.738123
 """
 
 from collections.abc import Sequence
@@ -790,6 +790,7 @@ def upgrade() -> None:
     sa.Column('private_ip', sa.String(length=64), nullable=True),
     sa.Column('public_ip', sa.String(length=64), nullable=True),
     sa.Column('link_local_ip', sa.String(length=64), nullable=True),
+    sa.Column('limits_charged', sa.Boolean(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('uuid', sa.String(length=40), nullable=False),
@@ -804,6 +805,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('uuid', name=op.f('uq_vm_instance_uuid'))
     )
     with op.batch_alter_table('vm_instance', schema=None) as batch_op:
+        batch_op.create_index('ix_vm_instance_account_page', ['account_id', 'id'], unique=False)
         batch_op.create_index('ix_vm_instance_host', ['host_id'], unique=False)
         batch_op.create_index('ix_vm_instance_owner', ['account_id', 'domain_path'], unique=False)
         batch_op.create_index('ix_vm_instance_type_state', ['vm_type', 'state'], unique=False)
@@ -922,6 +924,18 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('zone_detail', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_zone_detail_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('affinity_group_vm_map',
+    sa.Column('group_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('instance_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['affinity_group.id'], name=op.f('fk_affinity_group_vm_map_group_id_affinity_group')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_affinity_group_vm_map')),
+    sa.UniqueConstraint('group_id', 'instance_id', name=op.f('uq_affinity_group_vm_map_group_id_instance_id'))
+    )
+    with op.batch_alter_table('affinity_group_vm_map', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_affinity_group_vm_map_group_id'), ['group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_affinity_group_vm_map_instance_id'), ['instance_id'], unique=False)
 
     op.create_table('cluster',
     sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -1164,6 +1178,63 @@ def upgrade() -> None:
     with op.batch_alter_table('security_group_vm_map', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_security_group_vm_map_group_id'), ['group_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_security_group_vm_map_vm_id'), ['vm_id'], unique=False)
+
+    op.create_table('snapshot',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('volume_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('snapshot_type', sa.String(length=16), nullable=False),
+    sa.Column('policy_id', sa.BigInteger(), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('physical_size', sa.BigInteger(), nullable=False),
+    sa.Column('path', sa.String(length=1024), nullable=True),
+    sa.Column('hypervisor', sa.String(length=32), nullable=True),
+    sa.Column('location_type', sa.String(length=16), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('project_id', sa.BigInteger(), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_snapshot_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_snapshot_domain_id_domain')),
+    sa.ForeignKeyConstraint(['volume_id'], ['volume.id'], name=op.f('fk_snapshot_volume_id_volume')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_snapshot_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_snapshot')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_snapshot_uuid'))
+    )
+    with op.batch_alter_table('snapshot', schema=None) as batch_op:
+        batch_op.create_index('ix_snapshot_owner', ['account_id', 'domain_path'], unique=False)
+        batch_op.create_index('ix_snapshot_volume', ['volume_id'], unique=False)
+
+    op.create_table('snapshot_policy',
+    sa.Column('volume_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('interval_type', sa.String(length=16), nullable=False),
+    sa.Column('schedule', sa.String(length=100), nullable=False),
+    sa.Column('timezone', sa.String(length=100), nullable=False),
+    sa.Column('max_snaps', sa.Integer(), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('for_display', sa.Boolean(), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=255), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_snapshot_policy_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_snapshot_policy_domain_id_domain')),
+    sa.ForeignKeyConstraint(['volume_id'], ['volume.id'], name=op.f('fk_snapshot_policy_volume_id_volume')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_snapshot_policy')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_snapshot_policy_uuid'))
+    )
+    with op.batch_alter_table('snapshot_policy', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_snapshot_policy_volume_id'), ['volume_id'], unique=False)
 
     op.create_table('template_permission',
     sa.Column('template_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -1514,6 +1585,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_template_permission_account_id'))
 
     op.drop_table('template_permission')
+    with op.batch_alter_table('snapshot_policy', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_snapshot_policy_volume_id'))
+
+    op.drop_table('snapshot_policy')
+    with op.batch_alter_table('snapshot', schema=None) as batch_op:
+        batch_op.drop_index('ix_snapshot_volume')
+        batch_op.drop_index('ix_snapshot_owner')
+
+    op.drop_table('snapshot')
     with op.batch_alter_table('security_group_vm_map', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_security_group_vm_map_vm_id'))
         batch_op.drop_index(batch_op.f('ix_security_group_vm_map_group_id'))
@@ -1571,6 +1651,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_cluster_pod_id'))
 
     op.drop_table('cluster')
+    with op.batch_alter_table('affinity_group_vm_map', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_affinity_group_vm_map_instance_id'))
+        batch_op.drop_index(batch_op.f('ix_affinity_group_vm_map_group_id'))
+
+    op.drop_table('affinity_group_vm_map')
     with op.batch_alter_table('zone_detail', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_zone_detail_zone_id'))
 
@@ -1591,6 +1676,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_vm_instance_type_state')
         batch_op.drop_index('ix_vm_instance_owner')
         batch_op.drop_index('ix_vm_instance_host')
+        batch_op.drop_index('ix_vm_instance_account_page')
 
     op.drop_table('vm_instance')
     with op.batch_alter_table('user', schema=None) as batch_op:

@@ -1,0 +1,385 @@
+"""Virtual machine commands (§6.7): deploy and the power lifecycle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cumulo.api.arguments import Args
+from cumulo.api.context import Call, Caller
+from cumulo.api.declaration import Kind, command
+from cumulo.api.params import Param, ParamType
+from cumulo.api.results import Enqueue, ObjectResult
+from cumulo.api.roles import ALL_ROLES
+from cumulo.api.views.vm import vm_items
+from cumulo.db.models.affinity_group import AffinityGroup
+from cumulo.db.models.network import Network
+from cumulo.db.models.vm import VMInstance, VmType
+from cumulo.errors import InvalidParameter, PermissionDenied
+from cumulo.jobs.context import JobRun
+from cumulo.services.infra_common import live
+from cumulo.services.resource_owner import resolve_owner
+from cumulo.services.vms import deploy, power, removal, start
+from cumulo.services.vms.common import vm_of
+
+S, U, B, L = ParamType.STRING, ParamType.UUID, ParamType.BOOLEAN, ParamType.LONG
+VM_ID = Param("id", U, required=True, entity="VMInstance", description="The ID of the VM")
+VM = {
+    "object_name": "virtualmachine",
+    "response_class": "UserVmResponse",
+    "instance_type": "VirtualMachine",
+    "roles": ALL_ROLES,
+}
+
+
+def vm_result(session: Session, caller: Caller, vm_id: int) -> ObjectResult:
+    return ObjectResult(vm_items(session, [vm_of(session, vm_id)], caller)[0])
+
+
+def result_tx(job: JobRun, vm_id: int) -> ObjectResult:
+    return job.transaction(lambda s: vm_result(s, job.caller, vm_id), idempotent=True)
+
+
+def owned_vm(call: Call, vm: VMInstance) -> VMInstance:
+    """The caller may act on the VM: its owner, an admin above it (§ access rules)."""
+    live(vm, "virtual machine")
+    if vm.vm_type != VmType.USER:
+        raise InvalidParameter(f"Unable to find a user VM with id {vm.uuid}")
+    caller = call.caller
+    if vm.account_id == caller.account_id:
+        return vm
+    if caller.is_admin and caller.can_see_domain_path(vm.domain_path):
+        return vm
+    from cumulo.db.models.project import Project
+    from cumulo.services import projects
+
+    if vm.project_id is not None:
+        project = call.db.get(Project, vm.project_id)
+        if project is not None:
+            projects.check_read(call.db, caller, project)
+            return vm
+    raise PermissionDenied(f"Account {caller.account_name} may not act on VM {vm.uuid}")
+
+
+_DEPLOY_PARAMS = [
+    Param("zoneid", U, required=True, entity="Zone", description="availability zone"),
+    Param(
+        "serviceofferingid",
+        U,
+        required=True,
+        entity="ServiceOffering",
+        description="the ID of the service offering",
+    ),
+    Param("templateid", U, entity="VMTemplate", description="the ID of the template"),
+    Param(
+        "networkids",
+        ParamType.LIST,
+        collection=U,
+        entity="Network",
+        description="list of network ids used by the virtual machine",
+    ),
+    Param("ipaddress", S, description="the ip address for the default network"),
+    Param("iptonetworklist", ParamType.MAP, description="ip to network mapping"),
+    Param("keypair", S, description="name of the ssh key pair"),
+    Param("keypairs", ParamType.LIST, collection=S, since="4.17", description="ssh key pair names"),
+    Param("userdata", S, length=1048576, description="base64 user data"),
+    Param(
+        "affinitygroupids",
+        ParamType.LIST,
+        collection=U,
+        entity="AffinityGroup",
+        description="affinity group ids",
+    ),
+    Param(
+        "affinitygroupnames",
+        ParamType.LIST,
+        collection=S,
+        entity="AffinityGroup",
+        description="affinity group names",
+    ),
+    Param("hostid", U, entity="Host", description="destination host (root admin)"),
+    Param("podid", U, since="4.13", entity="Pod", description="destination pod (root admin)"),
+    Param(
+        "clusterid", U, since="4.13", entity="Cluster", description="destination cluster (admin)"
+    ),
+    Param("startvm", B, description="true by default: start the VM after creating it"),
+    Param("diskofferingid", U, entity="DiskOffering", description="data disk offering"),
+    Param("size", L, description="data disk size in GiB for a custom disk offering"),
+    Param("rootdisksize", L, since="4.4", description="root disk size in GiB"),
+    Param("details", ParamType.MAP, since="4.3", description="cpuNumber, cpuSpeed, memory"),
+    Param("name", S, description="host name of the virtual machine"),
+    Param("displayname", S, description="display name of the virtual machine"),
+    Param("group", S, description="an optional group for the virtual machine"),
+    Param("displayvm", B, since="4.2", description="whether to show the VM to the end user"),
+    Param("account", S, description="owner account; must be used with domainid"),
+    Param("domainid", U, entity="Domain", description="owner domain"),
+    Param("projectid", U, entity="Project", description="owner project"),
+]
+
+
+def _networks(
+    call: Call, args: Args, owner: Any, zone: Any
+) -> tuple[list[Network], dict[int, str]]:
+    networks: list[Network] = list(args.networkids or [])
+    ips: dict[int, str] = {}
+    for entry in (args.iptonetworklist or {}).values():
+        net_uuid = entry.get("networkid")
+        net = call.db.execute(select(Network).where(Network.uuid == net_uuid)).scalar()
+        if net is None:
+            raise InvalidParameter(f"iptonetworklist: unknown network {net_uuid}")
+        if net not in networks:
+            networks.append(net)
+        if entry.get("ip"):
+            ips[net.id] = entry["ip"]
+    if not networks:
+        networks = deploy.default_networks(call.db, owner, zone)
+    for net in networks:
+        deploy.check_network(owner, net, zone)
+    if args.ipaddress:
+        ips[networks[0].id] = args.ipaddress
+    return networks, ips
+
+
+def _affinity(call: Call, args: Args, owner: Any) -> list[AffinityGroup]:
+    groups: list[AffinityGroup] = list(args.affinitygroupids or [])
+    for name in args.affinitygroupnames or []:
+        group = call.db.execute(
+            select(AffinityGroup).where(
+                AffinityGroup.name == name, AffinityGroup.account_id == owner.account_id
+            )
+        ).scalar()
+        if group is None:
+            raise InvalidParameter(f"Unable to find affinity group {name}")
+        groups.append(group)
+    return groups
+
+
+def _explicit(call: Call, args: Args) -> dict[str, Any]:
+    given = {k: getattr(args, k) for k in ("hostid", "podid", "clusterid")}
+    if any(given.values()) and not call.caller.is_root_admin:
+        raise PermissionDenied("Only a root admin may choose hostid, podid or clusterid")
+    return {f"{k[:-2]}_id": live(v, k[:-2]).id for k, v in given.items() if v is not None}
+
+
+@command("deployVirtualMachine", params=_DEPLOY_PARAMS, kind=Kind.ASYNC_CREATE, **VM)  # type: ignore[arg-type]
+def deploy_vm(call: Call, args: Args) -> Enqueue:
+    """Creates and automatically starts a virtual machine based on a service offering, disk
+    offering, and template."""
+    owner = resolve_owner(call.db, call.caller, args.account, args.domainid, args.projectid)
+    zone = live(args.zoneid, "zone")
+    if zone.allocation_state != "Enabled" and not call.caller.is_root_admin:
+        raise PermissionDenied(f"Zone {zone.name} is disabled; only a root admin may deploy there")
+    if args.templateid is None:
+        raise InvalidParameter("templateid is required (deploying from an ISO is not supported)")
+    deploy.check_offering(args.serviceofferingid)
+    deploy.check_template(call.db, call.caller, owner, args.templateid, zone)
+    disk = args.diskofferingid
+    if disk is not None:
+        live(disk, "disk offering")
+    networks, ips = _networks(call, args, owner, zone)
+    keypairs = list(args.keypairs or []) + ([args.keypair] if args.keypair else [])
+    req = deploy.DeployRequest(
+        zone=zone,
+        offering=args.serviceofferingid,
+        template=args.templateid,
+        networks=networks,
+        ips=ips,
+        disk_offering=disk,
+        size_gib=args.size,
+        root_size_gib=args.rootdisksize,
+        details=deploy.flatten(args.details),
+        name=args.name,
+        display_name=args.displayname,
+        group=args.group,
+        keypairs=keypairs,
+        userdata=args.userdata,
+        affinity_groups=_affinity(call, args, owner),
+        display_vm=args.displayvm if args.displayvm is not None else True,
+    )
+    explicit = _explicit(call, args)
+    vm = deploy.create(call.db, call.runtime.config, call.caller, owner, req)
+    startvm = args.startvm if args.startvm is not None else True
+    return Enqueue({"vm_id": vm.id, "start": startvm, "explicit": explicit}, instance_uuid=vm.uuid)
+
+
+@deploy_vm.execute
+def _deploy_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
+    vm_id = int(payload["vm_id"])
+    if payload.get("start", True):
+        start.start(
+            job.transaction,
+            job.runtime.config,
+            job.caller,
+            vm_id,
+            deploy=True,
+            explicit=payload.get("explicit") or {},
+        )
+    return result_tx(job, vm_id)
+
+
+@command(
+    "startVirtualMachine",
+    params=[
+        VM_ID,
+        Param("hostid", U, entity="Host", description="destination host (root admin)"),
+        Param("podid", U, entity="Pod", description="destination pod (root admin)"),
+        Param("clusterid", U, entity="Cluster", description="destination cluster (root admin)"),
+    ],
+    kind=Kind.ASYNC,
+    **VM,  # type: ignore[arg-type]
+)
+def start_vm(call: Call, args: Args) -> Enqueue:
+    """Starts a virtual machine."""
+    vm = owned_vm(call, args.id)
+    if vm.state == "Running":
+        raise InvalidParameter(f"VM {vm.name} is already Running")
+    if vm.state != "Stopped":
+        raise InvalidParameter(f"VM {vm.name} is {vm.state}; only a Stopped VM can be started")
+    return Enqueue({"vm_id": vm.id, "explicit": _explicit(call, args)}, instance_uuid=vm.uuid)
+
+
+@start_vm.execute
+def _start_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
+    vm_id = int(payload["vm_id"])
+    start.start(
+        job.transaction,
+        job.runtime.config,
+        job.caller,
+        vm_id,
+        deploy=False,
+        explicit=payload.get("explicit") or {},
+    )
+    return result_tx(job, vm_id)
+
+
+@command(
+    "stopVirtualMachine",
+    params=[
+        VM_ID,
+        Param(
+            "forced",
+            B,
+            description="Force stop the VM: it is marked Stopped even when the host cannot be told",
+        ),
+    ],
+    kind=Kind.ASYNC,
+    **VM,  # type: ignore[arg-type]
+)
+def stop_vm(call: Call, args: Args) -> Enqueue:
+    """Stops a virtual machine."""
+    vm = owned_vm(call, args.id)
+    if vm.state != "Running":
+        raise InvalidParameter(f"VM {vm.name} is {vm.state}; only a Running VM can be stopped")
+    return Enqueue({"vm_id": vm.id, "forced": bool(args.forced)}, instance_uuid=vm.uuid)
+
+
+@stop_vm.execute
+def _stop_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
+    vm_id = int(payload["vm_id"])
+    power.stop(job.transaction, job.caller, vm_id, forced=bool(payload.get("forced")))
+    return result_tx(job, vm_id)
+
+
+@command("rebootVirtualMachine", params=[VM_ID], kind=Kind.ASYNC, **VM)  # type: ignore[arg-type]
+def reboot_vm(call: Call, args: Args) -> Enqueue:
+    """Reboots a virtual machine."""
+    vm = owned_vm(call, args.id)
+    if vm.state != "Running":
+        raise InvalidParameter(f"VM {vm.name} is {vm.state}; only a Running VM can reboot")
+    return Enqueue({"vm_id": vm.id}, instance_uuid=vm.uuid)
+
+
+@reboot_vm.execute
+def _reboot_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
+    vm_id = int(payload["vm_id"])
+    power.reboot(job.transaction, job.caller, vm_id)
+    return result_tx(job, vm_id)
+
+
+def _may_expunge(call: Call) -> None:
+    if not call.caller.is_admin and not call.runtime.config.get_bool(
+        "allow.user.expunge.recover.vm"
+    ):
+        raise PermissionDenied(
+            "Parameter expunge can be passed by Admin only. Or when the "
+            "allow.user.expunge.recover.vm key is set."
+        )
+
+
+@command(
+    "destroyVirtualMachine",
+    params=[
+        VM_ID,
+        Param("expunge", B, since="4.2.1", description="expunge the VM immediately"),
+        Param(
+            "volumeids",
+            ParamType.LIST,
+            collection=U,
+            entity="Volume",
+            since="4.12.0",
+            description="data volumes to destroy with the VM",
+        ),
+    ],
+    kind=Kind.ASYNC,
+    **VM,  # type: ignore[arg-type]
+)
+def destroy_vm(call: Call, args: Args) -> Enqueue:
+    """Destroys a virtual machine."""
+    vm = owned_vm(call, args.id)
+    if args.expunge:
+        _may_expunge(call)
+    if vm.state not in ("Running", "Stopped", "Error"):
+        raise InvalidParameter(f"VM {vm.name} is {vm.state} and cannot be destroyed now")
+    return Enqueue({"vm_id": vm.id, "expunge": bool(args.expunge)}, instance_uuid=vm.uuid)
+
+
+@destroy_vm.execute
+def _destroy_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
+    vm_id = int(payload["vm_id"])
+    state = job.transaction(lambda s: vm_of(s, vm_id).state)
+    if state in ("Running", "Stopping"):
+        power.stop(job.transaction, job.caller, vm_id, forced=True)
+    state = job.transaction(lambda s: vm_of(s, vm_id).state)
+    if state != "Destroyed" and state != "Expunging":
+        job.transaction(lambda s: removal.destroy(s, job.caller, vm_id))
+    view = result_tx(job, vm_id)
+    if payload.get("expunge"):
+        removal.expunge(job.transaction, job.caller, vm_id)
+        view = ObjectResult({**view.fields, "state": "Expunging"})
+    return view
+
+
+@command("recoverVirtualMachine", params=[VM_ID], **VM)  # type: ignore[arg-type]
+def recover_vm(call: Call, args: Args) -> ObjectResult:
+    """Recovers a virtual machine."""
+    vm = owned_vm(call, args.id)
+    _may_expunge(call)
+    removal.recover(call.db, call.runtime.config, call.caller, vm)
+    return vm_result(call.db, call.caller, vm.id)
+
+
+@command(
+    "expungeVirtualMachine",
+    params=[VM_ID],
+    kind=Kind.ASYNC,
+    roles=ALL_ROLES,
+    instance_type="VirtualMachine",
+    response_class="SuccessResponse",
+)
+def expunge_vm(call: Call, args: Args) -> Enqueue:
+    """Expunge a virtual machine. Once expunged, it cannot be recoverd."""
+    vm = owned_vm(call, args.id)
+    _may_expunge(call)
+    if vm.state not in ("Destroyed", "Expunging"):
+        raise InvalidParameter(f"VM {vm.name} is {vm.state}; destroy it before expunging it")
+    return Enqueue({"vm_id": vm.id}, instance_uuid=vm.uuid)
+
+
+@expunge_vm.execute
+def _expunge_vm(job: JobRun, payload: dict[str, Any]) -> Any:
+    from cumulo.api.results import SuccessResult
+
+    removal.expunge(job.transaction, job.caller, int(payload["vm_id"]))
+    return SuccessResult()

@@ -1,0 +1,185 @@
+"""UserVmResponse, decorated in batches: one query per related kind for a whole page."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cumulo.api.context import Caller
+from cumulo.api.views.domain import pretty_path
+from cumulo.api.views.tag import tags_field
+from cumulo.db.models.account import Account
+from cumulo.db.models.affinity_group import AffinityGroup
+from cumulo.db.models.domain import Domain
+from cumulo.db.models.host import Host
+from cumulo.db.models.network import Network
+from cumulo.db.models.nic import Nic
+from cumulo.db.models.project import Project
+from cumulo.db.models.service_offering import ServiceOffering
+from cumulo.db.models.template import VMTemplate
+from cumulo.db.models.vm import VMInstance
+from cumulo.db.models.vm_affinity import AffinityGroupVmMap
+from cumulo.db.models.volume import Volume
+from cumulo.db.models.zone import Zone
+from cumulo.services import tags
+
+ALL_DETAILS = {"all", "group", "nics", "stats", "secgrp", "tmpl", "servoff", "diskoff",
+               "backoff", "iso", "volume", "min", "affgrp"}  # fmt: skip
+
+
+def _by_id(session: Session, model: Any, ids: Iterable[int | None]) -> dict[int, Any]:
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return {r.id: r for r in session.execute(select(model).where(model.id.in_(wanted))).scalars()}
+
+
+class VmDecorator:
+    """Everything a page of VMs refers to, loaded with a fixed number of queries."""
+
+    def __init__(self, session: Session, vms: list[VMInstance], details: set[str]) -> None:
+        self.session, self.details = session, details or {"all"}
+        ids = [v.id for v in vms]
+        self.zones = _by_id(session, Zone, (v.zone_id for v in vms))
+        self.offerings = _by_id(session, ServiceOffering, (v.service_offering_id for v in vms))
+        self.templates = _by_id(session, VMTemplate, (v.template_id for v in vms))
+        host_ids = {v.host_id for v in vms if v.host_id is not None}
+        self.hosts = (
+            {
+                r.id: r
+                for r in session.execute(
+                    select(Host.id, Host.uuid, Host.name).where(Host.id.in_(host_ids))
+                )
+            }
+            if host_ids
+            else {}
+        )
+        self.accounts = _by_id(session, Account, (v.account_id for v in vms))
+        self.domains = _by_id(session, Domain, (v.domain_id for v in vms))
+        self.projects = _by_id(session, Project, (v.project_id for v in vms))
+        self.nics: dict[int, list[Nic]] = defaultdict(list)
+        if self.wants("nics"):
+            for nic in session.execute(
+                select(Nic)
+                .where(Nic.instance_id.in_(ids), Nic.removed.is_(None))
+                .order_by(Nic.device_id)
+            ).scalars():
+                self.nics[nic.instance_id].append(nic)
+        self.networks = _by_id(
+            session, Network, (n.network_id for ns in self.nics.values() for n in ns)
+        )
+        self.groups: dict[int, list[AffinityGroup]] = defaultdict(list)
+        if self.wants("affgrp") and ids:
+            for vm_id, group in session.execute(
+                select(AffinityGroupVmMap.instance_id, AffinityGroup)
+                .join(AffinityGroup, AffinityGroup.id == AffinityGroupVmMap.group_id)
+                .where(AffinityGroupVmMap.instance_id.in_(ids))
+            ):
+                self.groups[vm_id].append(group)
+        self.roots: dict[int, Volume] = {}
+        if ids:
+            for vol in session.execute(
+                select(Volume).where(
+                    Volume.instance_id.in_(ids),
+                    Volume.volume_type == "ROOT",
+                    Volume.removed.is_(None),
+                )
+            ).scalars():
+                self.roots[vol.instance_id] = vol  # type: ignore[index]
+        self.tags = tags.tags_of(session, "UserVm", ids)
+
+    def wants(self, name: str) -> bool:
+        return "all" in self.details or name in self.details
+
+    def view(self, vm: VMInstance, caller: Caller) -> dict[str, Any]:
+        zone = self.zones.get(vm.zone_id)
+        account, domain = self.accounts.get(vm.account_id), self.domains.get(vm.domain_id)
+        out: dict[str, Any] = {
+            "id": vm.uuid,
+            "name": vm.name,
+            "displayname": vm.display_name,
+            "state": vm.state,
+            "created": vm.created,
+            "zoneid": zone.uuid if zone else None,
+            "zonename": zone.name if zone else None,
+            "account": account.name if account else None,
+            "domainid": domain.uuid if domain else None,
+            "domain": domain.name if domain else None,
+            "domainpath": pretty_path(domain.path) if domain else None,
+            "haenable": vm.ha_enabled,
+            "displayvm": vm.display_vm,
+            "hypervisor": vm.hypervisor,
+            "cpunumber": vm.cpu_number,
+            "cpuspeed": vm.cpu_speed,
+            "memory": vm.memory_mb,
+            "group": vm.group_name,
+            "keypairs": vm.ssh_keypair_names,
+            "isdynamicallyscalable": False,
+            "userdata": None,
+        }
+        project = self.projects.get(vm.project_id or 0)
+        if project is not None:
+            out["projectid"], out["project"] = project.uuid, project.name
+        root = self.roots.get(vm.id)
+        if root is not None:
+            out["rootdeviceid"], out["rootdevicetype"] = root.device_id, "ROOT"
+        if caller.is_root_admin:
+            out["instancename"] = vm.instance_name
+            host = self.hosts.get(vm.host_id or 0)
+            if host is not None:
+                out["hostid"], out["hostname"] = host.uuid, host.name
+        if self.wants("servoff"):
+            off = self.offerings.get(vm.service_offering_id)
+            if off is not None:
+                out["serviceofferingid"], out["serviceofferingname"] = off.uuid, off.name
+        if self.wants("tmpl"):
+            tpl = self.templates.get(vm.template_id or 0)
+            if tpl is not None:
+                out.update(
+                    templateid=tpl.uuid,
+                    templatename=tpl.name,
+                    templatedisplaytext=tpl.display_text,
+                    passwordenabled=tpl.password_enabled,
+                )
+        if self.wants("nics"):
+            out["nic"] = [self.nic_view(n) for n in self.nics.get(vm.id, [])]
+        if self.wants("secgrp"):
+            out["securitygroup"] = []
+        if self.wants("affgrp"):
+            out["affinitygroup"] = [
+                {"id": g.uuid, "name": g.name, "type": g.type, "description": g.description}
+                for g in self.groups.get(vm.id, [])
+            ]
+        if self.wants("stats"):
+            out["cpuused"] = "0%" if vm.state != "Running" else "1%"
+        out["tags"] = tags_field(self.session, self.tags.get(vm.id, []))
+        return {k: v for k, v in out.items() if v is not None}
+
+    def nic_view(self, nic: Nic) -> dict[str, Any]:
+        net = self.networks.get(nic.network_id)
+        return {
+            "id": nic.uuid,
+            "networkid": net.uuid if net else None,
+            "networkname": net.name if net else None,
+            "ipaddress": nic.ip4_address,
+            "netmask": nic.netmask,
+            "gateway": nic.gateway,
+            "macaddress": nic.mac_address,
+            "isdefault": nic.is_default,
+            "deviceid": str(nic.device_id),
+            "traffictype": net.traffic_type if net else "Guest",
+            "type": net.guest_type if net else None,
+            "broadcasturi": nic.broadcast_uri,
+            "isolationuri": nic.isolation_uri,
+        }
+
+
+def vm_items(
+    session: Session, vms: list[VMInstance], caller: Caller, details: set[str] | None = None
+) -> list[dict[str, Any]]:
+    deco = VmDecorator(session, vms, details or {"all"})
+    return [deco.view(vm, caller) for vm in vms]

@@ -1,0 +1,1 @@
+"""User virtual machines: deployment, lifecycle and their resources."""

@@ -1,0 +1,266 @@
+"""Starting a VM: plan → reserve → create volumes → start, retrying on other hosts.
+
+Each step is its own transaction and no lock is held across a driver call:
+the reservation (host counters, pool counter, VM's host) commits before the
+driver is asked, and is undone in one transaction if the driver refuses.
+A job adopted by another node finds the VM in Starting and first undoes
+whatever reservation the dead node left, then starts over.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cumulo.api.context import Caller
+from cumulo.db.models.host import Host
+from cumulo.db.models.service_offering import ServiceOffering
+from cumulo.db.models.storage_pool import StoragePool
+from cumulo.db.models.vm import VMInstance
+from cumulo.drivers import registry
+from cumulo.drivers.base import COMMAND_CREATE_VOLUME, COMMAND_START, Mock, VmSpec
+from cumulo.errors import InsufficientCapacity
+from cumulo.services import nics, simulator_mocks
+from cumulo.services.configuration import ConfigStore
+from cumulo.services.placement import capacity, planner
+from cumulo.services.states import vm as vm_states
+from cumulo.services.states import volume as volume_states
+from cumulo.services.vms import charges
+from cumulo.services.vms.common import (
+    Tx,
+    pool_spec_json,
+    spec_from_json,
+    vm_event,
+    vm_of,
+    volumes_of,
+)
+
+# Hosts tried per start before giving up (CloudStack retries a few times too).
+MAX_ATTEMPTS = 5
+
+
+def need_for(session: Session, vm: VMInstance, avoid: set[int], explicit: dict[str, Any]):  # type: ignore[no-untyped-def]
+    """The planner's request for this VM: size, tags, pinned pool, affinity, avoid-set."""
+    offering = session.get(ServiceOffering, vm.service_offering_id)
+    assert offering is not None
+    vols = volumes_of(session, vm.id)
+    placed = [v for v in vols if v.pool_id is not None]
+    pod_id, cluster_id, host_id = explicit.get("pod_id"), explicit.get("cluster_id"), None
+    host_id = explicit.get("host_id")
+    if placed:  # disks exist already: only hosts that reach their pool
+        pool = session.get(StoragePool, placed[0].pool_id)
+        assert pool is not None
+        if pool.scope == "HOST":
+            host_id = pool.host_id
+        elif pool.scope == "CLUSTER":
+            cluster_id = pool.cluster_id
+    anti, only = planner.affinity(session, vm.id)
+    return planner.Need(
+        zone_id=vm.zone_id,
+        cpu_number=vm.cpu_number,
+        cpu_speed=vm.cpu_speed,
+        memory_mb=vm.memory_mb,
+        disk_bytes=sum(v.size for v in vols if v.pool_id is None),
+        host_tags=planner.split_tags(offering.host_tags),
+        storage_tags=planner.split_tags(offering.storage_tags),
+        local_storage=offering.storage_type == "local",
+        pod_id=pod_id,
+        cluster_id=cluster_id,
+        host_id=host_id,
+        avoid_hosts=frozenset(avoid | anti),
+        only_hosts=only,
+    ), not placed
+
+
+def begin(session: Session, vm_id: int) -> None:
+    """Stopped → Starting; an adopted job first undoes the dead node's reservation."""
+    vm = vm_of(session, vm_id)
+    if vm.state == vm_states.STARTING:
+        if vm.host_id is not None:
+            undo(session, vm_id, None)
+        return
+    vm_states.STATE.apply(session, vm, "start")
+
+
+def reserve(
+    session: Session, config: ConfigStore, vm_id: int, avoid: set[int], explicit: dict[str, Any]
+) -> dict[str, Any] | None:
+    """Place and reserve in one transaction; the plan for the driver calls, or None."""
+    vm = vm_of(session, vm_id)
+    need, new_disks = need_for(session, vm, avoid, explicit)
+    placement = planner.place(session, config, need, with_pool=new_disks)
+    if placement is None:
+        return None
+    vm.host_id, vm.pod_id, vm.cluster_id = placement.host_id, placement.pod_id, placement.cluster_id
+    host = session.get(Host, placement.host_id)
+    assert host is not None
+    vm.hypervisor = host.hypervisor
+    vols = volumes_of(session, vm.id)
+    fresh = [v for v in vols if v.pool_id is None]
+    pool_id = placement.pool_id or next((v.pool_id for v in vols if v.pool_id), None)
+    # Disks attached since the others were created go on the same pool.
+    if (
+        placement.pool_id is None
+        and fresh
+        and pool_id is not None
+        and not capacity.reserve_pool(session, config, pool_id, sum(v.size for v in fresh))
+    ):
+        capacity.release_host(session, host.id, need.cpu_mhz, need.memory_bytes)
+        vm.host_id = None
+        return None
+    create: list[dict[str, Any]] = []
+    pool_json = None
+    if fresh and pool_id is not None:
+        pool = session.get(StoragePool, pool_id)
+        assert pool is not None
+        pool_json = pool_spec_json(pool)
+        for vol in fresh:
+            vol.pool_id = pool.id
+            vol.state = volume_states.CREATING
+            mock = simulator_mocks.take(session, COMMAND_CREATE_VOLUME, host)
+            create.append({"id": vol.id, "name": vol.name, "size": vol.size, "mock": _mj(mock)})
+    session.flush()
+    return {
+        "host_id": host.id,
+        "guid": host.guid,
+        "hypervisor": host.hypervisor or "Simulator",
+        "pool": pool_json,
+        "pool_id": pool_id,
+        "disk_bytes": need.disk_bytes,
+        "create": create,
+        "vm": [vm.instance_name, vm.cpu_number, vm.cpu_speed, vm.memory_mb * 1024 * 1024],
+        "start_mock": _mj(simulator_mocks.take(session, COMMAND_START, host)),
+    }
+
+
+def _mj(mock: Mock | None) -> dict[str, Any] | None:
+    if mock is None:
+        return None
+    return {
+        "command": mock.command,
+        "result": mock.result,
+        "wait_ms": mock.wait_ms,
+        "json_response": mock.json_response,
+    }
+
+
+def _mock(data: dict[str, Any] | None) -> Mock | None:
+    return Mock(**data) if data else None
+
+
+def run_on_host(plan: dict[str, Any]) -> tuple[bool, str, dict[int, str]]:
+    """The driver calls; (ok, error text, {volume id: path created})."""
+    driver = registry.driver_for(plan["hypervisor"])
+    created: dict[int, str] = {}
+    spec = spec_from_json(plan["pool"]) if plan["pool"] else None
+    for disk in plan["create"]:
+        assert spec is not None
+        answer = driver.create_volume(spec, disk["name"], disk["size"], _mock(disk["mock"]))
+        if not answer.ok:
+            _destroy(driver, spec, created)
+            return False, f"Unable to create volume {disk['name']}: {answer.details}", {}
+        created[disk["id"]] = str(answer.data.get("path", ""))
+    name, cpus, speed, memory = plan["vm"]
+    answer = driver.start_vm(
+        plan["guid"], VmSpec(name, cpus, speed, memory), _mock(plan["start_mock"])
+    )
+    if not answer.ok:
+        if spec is not None:
+            _destroy(driver, spec, created)
+        return False, answer.details or "start failed", {}
+    return True, "", created
+
+
+def _destroy(driver: Any, spec: Any, created: dict[int, str]) -> None:
+    for path in created.values():
+        driver.destroy_volume(spec, path)
+
+
+def undo(session: Session, vm_id: int, plan: dict[str, Any] | None) -> None:
+    """Give back a failed attempt's reservation (also what a dead node left)."""
+    vm = vm_of(session, vm_id)
+    if vm.host_id is not None:
+        capacity.release_host(
+            session, vm.host_id, vm.cpu_number * vm.cpu_speed, vm.memory_mb * 2**20
+        )
+        vm.last_host_id, vm.host_id = vm.host_id, None
+    for vol in volumes_of(session, vm_id):
+        if vol.state == volume_states.CREATING and vol.pool_id is not None:
+            capacity.release_pool(session, vol.pool_id, vol.size)
+            vol.pool_id, vol.state = None, volume_states.ALLOCATED
+    session.flush()
+
+
+def started(session: Session, caller: Caller, vm_id: int, created: dict[int, str]) -> None:
+    vm = vm_of(session, vm_id)
+    vm_states.STATE.apply(session, vm, "started")
+    for vol in volumes_of(session, vm_id):
+        if vol.id in created:
+            vol.path, vol.state = created[vol.id], volume_states.READY
+    for nic in nics_of(session, vm_id):
+        nic.state = "Reserved"
+    vm_event(session, caller, vm, "VM.START", "Started VM")
+
+
+def nics_of(session: Session, vm_id: int):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from cumulo.db.models.nic import Nic
+
+    return session.execute(
+        select(Nic).where(Nic.instance_id == vm_id, Nic.removed.is_(None)).order_by(Nic.device_id)
+    ).scalars()
+
+
+def failed(session: Session, caller: Caller, vm_id: int, deploy: bool, error: str) -> None:
+    """Out of hosts: a new VM goes to Error with everything released; an old one to Stopped."""
+    vm = vm_of(session, vm_id)
+    if vm.host_id is not None:
+        undo(session, vm_id, None)
+    if not deploy:
+        vm_states.STATE.try_apply(session, vm, "start_failed")
+        vm_event(session, caller, vm, "VM.START", f"Failed to start VM ({error})", "ERROR")
+        return
+    vm_states.STATE.try_apply(session, vm, "fail")
+    nics.release_nics(session, vm_id)
+    charges.release_vm(session, vm)
+    for vol in volumes_of(session, vm_id):
+        charges.release_volume(session, vol)
+        vol.state = volume_states.EXPUNGED
+        vol.mark_removed()
+    vm_event(session, caller, vm, "VM.CREATE", f"Failed to deploy VM ({error})", "ERROR")
+
+
+def start(
+    tx: Tx[Any],
+    config: ConfigStore,
+    caller: Caller,
+    vm_id: int,
+    *,
+    deploy: bool,
+    explicit: dict[str, Any] | None = None,
+) -> None:
+    """Run the whole start; raises InsufficientCapacity after cleaning up on failure."""
+    tx(lambda s: begin(s, vm_id))
+    avoid: set[int] = set()
+    errors: list[str] = []
+    for _ in range(MAX_ATTEMPTS):
+        plan = tx(lambda s: reserve(s, config, vm_id, avoid, explicit or {}))
+        if plan is None:
+            break
+        ok, error, created = run_on_host(plan)
+        if ok:
+            tx(lambda s, c=created: started(s, caller, vm_id, c))  # type: ignore[misc]
+            return
+        errors.append(error)
+        avoid.add(plan["host_id"])
+        tx(lambda s: undo(s, vm_id, None))
+    detail = errors[-1] if errors else "no host with enough free capacity"
+    tx(lambda s: failed(s, caller, vm_id, deploy, detail))
+    name = tx(lambda s: vm_of(s, vm_id).name)
+    raise InsufficientCapacity(
+        f"Unable to start VM {name}: tried {len(errors)} host(s); last error: {detail}"
+        if errors
+        else f"Unable to create a deployment for VM {name}: {detail}"
+    )

@@ -1,0 +1,1 @@
+"""Data volumes on their own: create, attach/detach, resize, migrate, destroy."""
