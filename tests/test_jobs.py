@@ -25,9 +25,9 @@ from cumulo.db.models.cluster import ManagementServer
 from cumulo.db.models.config import ConfigValue
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.job import AsyncJob
-from cumulo.jobs import housekeeping
+from cumulo.jobs import housekeeping, leases
 from cumulo.jobs.context import JobInterrupted, JobRun
-from cumulo.services import leases, task_leases
+from cumulo.services import task_leases
 from cumulo.services.callers import caller_for_user
 from tests.support import cloud as cloud_support
 from tests.support.cloud import Cloud, running_cloud

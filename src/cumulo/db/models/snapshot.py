@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cumulo.db.base import Entity, RemovableMixin
+from cumulo.db.base import PATH_LENGTH, Entity, RemovableMixin
 
 
 class Snapshot(Entity, RemovableMixin):
@@ -31,7 +31,7 @@ class Snapshot(Entity, RemovableMixin):
     location_type: Mapped[str] = mapped_column(String(16), default="SECONDARY")
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
     domain_id: Mapped[int] = mapped_column(ForeignKey("domain.id"))
-    domain_path: Mapped[str] = mapped_column(String(255), default="/")
+    domain_path: Mapped[str] = mapped_column(String(PATH_LENGTH), default="/")
     project_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
@@ -48,4 +48,4 @@ class SnapshotPolicy(Entity, RemovableMixin):
     for_display: Mapped[bool] = mapped_column(Boolean, default=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
     domain_id: Mapped[int] = mapped_column(ForeignKey("domain.id"))
-    domain_path: Mapped[str] = mapped_column(String(255), default="/")
+    domain_path: Mapped[str] = mapped_column(String(PATH_LENGTH), default="/")
