@@ -50,8 +50,16 @@ def lab() -> Iterator[LabConfig]:
 def _under_load(cfg: LabConfig, inject: Callable[[], object], observe: float) -> dict[str, Any]:
     """Run the load, inject the failure after a steady phase, return the run and figures."""
     p = subprocess.Popen(
-        ["ip", "netns", "exec", cfg.ns("client"), sys.executable, "-m", "cumulo.lab.load"]
-        + [str(cfg.state_dir)],
+        [
+            "ip",
+            "netns",
+            "exec",
+            cfg.ns("client"),
+            sys.executable,
+            "-m",
+            "cumulo.lab.load",
+            str(cfg.state_dir),
+        ],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,

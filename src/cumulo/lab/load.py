@@ -97,17 +97,19 @@ class Load:
             self.jobs.append({"jobid": jobid, "t0": t0, "status": 0, "t1": None, "errortext": ""})
 
     def poller(self) -> None:
+        """Poll every pending job until it ends; after stop, for at most 45 s more."""
         while not self.stop.is_set() or self._pending():
             for job in self._pending():
                 try:
                     body = self._call("queryAsyncJobResult", jobid=job["jobid"])
-                except Exception:
-                    continue
-                res = body["queryasyncjobresultresponse"]
-                if res["jobstatus"] != 0:
-                    job.update(status=res["jobstatus"], t1=time.time())
-                    job["errortext"] = res.get("jobresult", {}).get("errortext", "")
-            if self.stop.wait(0.3) and time.time() > self.stopped_at + 60:
+                    res = body["queryasyncjobresultresponse"]
+                    if int(res["jobstatus"]) != 0:
+                        result = res.get("jobresult")
+                        text = result.get("errortext", "") if isinstance(result, dict) else ""
+                        job.update(status=int(res["jobstatus"]), t1=time.time(), errortext=text)
+                except Exception as exc:
+                    job["last_error"] = f"{exc.__class__.__name__}: {str(exc)[:160]}"
+            if self.stop.wait(0.3) and time.time() > self.stopped_at + 45:
                 return
 
     def _pending(self) -> list[dict[str, Any]]:
@@ -130,7 +132,7 @@ class Load:
         self.stop.set()
         for t in threads:
             t.join(timeout=TIMEOUT * 2 + 1)
-        poller.join(timeout=65)
+        poller.join(timeout=50)
         with self.lock:
             return {
                 "records": self.records,

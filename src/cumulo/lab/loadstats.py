@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 
 def longest_gap(times: list[float], start: float, end: float) -> float:
     """The longest time in [start, end] without a success at any of ``times``."""
     points = [start, *sorted(t for t in times if start <= t <= end), end]
-    return round(max(b - a for a, b in zip(points, points[1:], strict=False)), 2)
+    return round(max(b - a for a, b in itertools.pairwise(points)), 2)
 
 
 def summarise(result: dict[str, Any], failed_at: float, end: float) -> dict[str, Any]:
@@ -30,6 +31,7 @@ def summarise(result: dict[str, Any], failed_at: float, end: float) -> dict[str,
         "writes_failed": sum(1 for r in writes if not r["ok"]),
         "jobs": len(jobs),
         "jobs_stuck": sum(1 for j in jobs if j["status"] == 0),
+        "stuck_jobs": [j for j in jobs if j["status"] == 0][:3],
         "jobs_failed": [j["errortext"] for j in jobs if j["status"] == 2],
         "jobs_last_done_s": round(max(done), 2) if done else None,
         "errors": sorted({r.get("error", "")[:120] for r in recs if not r["ok"]})[:5],
