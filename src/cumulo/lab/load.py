@@ -112,6 +112,11 @@ class Load:
             if self.stop.wait(0.3) and time.time() > self.stopped_at + 45:
                 return
 
+    def _steady(self) -> bool:
+        with self.lock:
+            kinds = {r["kind"] for r in self.records if r["ok"]}
+        return {"read", "write"} <= kinds
+
     def _pending(self) -> list[dict[str, Any]]:
         with self.lock:
             return [j for j in self.jobs if j["status"] == 0]
@@ -126,6 +131,11 @@ class Load:
         self.stopped_at = float("inf")
         for t in (*threads, poller):
             t.start()
+        # "ready" once requests succeed: the first ones wait for imports and
+        # connections, which on a busy machine takes seconds.
+        deadline = time.time() + 60
+        while time.time() < deadline and not self._steady():
+            time.sleep(0.1)
         print("ready", flush=True)
         sys.stdin.readline()
         self.stopped_at = time.time()
