@@ -32,6 +32,8 @@ class Load:
     def __init__(self, url: str, creds: dict[str, str]) -> None:
         self.url, self.creds = url, creds
         self.stop = threading.Event()
+        # Set once the writer has stopped: no job can be submitted after it.
+        self.submitters_done = threading.Event()
         self.lock = threading.Lock()
         self.records: list[dict[str, Any]] = []
         self.acked: list[str] = []
@@ -98,7 +100,7 @@ class Load:
 
     def poller(self) -> None:
         """Poll every pending job until it ends; after stop, for at most 45 s more."""
-        while not self.stop.is_set() or self._pending():
+        while not self.submitters_done.is_set() or self._pending():
             for job in self._pending():
                 try:
                     body = self._call("queryAsyncJobResult", jobid=job["jobid"])
@@ -142,6 +144,7 @@ class Load:
         self.stop.set()
         for t in threads:
             t.join(timeout=TIMEOUT * 2 + 1)
+        self.submitters_done.set()
         poller.join(timeout=50)
         with self.lock:
             return {
