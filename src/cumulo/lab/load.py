@@ -26,6 +26,8 @@ from cumulo.lab.probe import call
 from cumulo.lab.topology import LabConfig
 
 TIMEOUT = 5.0
+# A client retries a failed idempotent request once, after this pause.
+RETRY_AFTER = 1.0
 
 
 class Load:
@@ -65,7 +67,7 @@ class Load:
                     if attempt == 1:
                         self._record("read", t0, False, retried=True, error=error)
                     else:
-                        time.sleep(0.2)
+                        time.sleep(RETRY_AFTER)
             time.sleep(0.05)
 
     def writer(self) -> None:

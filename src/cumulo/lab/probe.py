@@ -34,7 +34,10 @@ def call(url: str, creds: dict, command: str, timeout: float, **params: str) -> 
     p["signature"] = sign(p, creds["secretkey"])
     query = "&".join(f"{quote(k)}={quote(v, safe='')}" for k, v in p.items())
     resp = httpx.get(f"{url}/client/api?{query}", timeout=timeout)
-    body = resp.json()
+    try:
+        body = resp.json()
+    except ValueError:  # HAProxy's own error pages are HTML
+        raise RuntimeError(f"HTTP {resp.status_code}: {resp.text[:80]!r}") from None
     if resp.status_code != 200:
         raise RuntimeError(f"HTTP {resp.status_code}: {body}")
     return body
