@@ -21,6 +21,9 @@ def summarise(result: dict[str, Any], failed_at: float, end: float) -> dict[str,
     writes = [r for r in recs if r["kind"] == "write"]
     jobs = [j for j in result["jobs"] if j["t0"] >= failed_at - 10]
     done = [j["t1"] - failed_at for j in jobs if j["t1"] is not None]
+    # Jobs submitted before the failure and still running at it: the adopted ones.
+    inflight = [j for j in jobs if j["t0"] < failed_at and (j["t1"] is None or j["t1"] > failed_at)]
+    submits = [r for r in recs if r["kind"] == "job-submit"]
     return {
         "unavailable_s": longest_gap(ok_any, failed_at, end),
         "write_outage_s": longest_gap(ok_writes, failed_at, end),
@@ -34,6 +37,13 @@ def summarise(result: dict[str, Any], failed_at: float, end: float) -> dict[str,
         "stuck_jobs": [j for j in jobs if j["status"] == 0][:3],
         "jobs_failed": [j["errortext"] for j in jobs if j["status"] == 2],
         "jobs_last_done_s": round(max(done), 2) if done else None,
+        "jobs_in_flight_at_failure": len(inflight),
+        "in_flight_done_after_s": (
+            round(max(j["t1"] - failed_at for j in inflight if j["t1"]), 2)
+            if any(j["t1"] for j in inflight)
+            else None
+        ),
+        "job_submits_failed": len(submits),
         "errors": sorted({r.get("error", "")[:120] for r in recs if not r["ok"]})[:5],
     }
 
