@@ -47,7 +47,13 @@ class Runtime:
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
-        db = Database(settings.effective_database_url, pool_size=settings.database_pool_size)
+        db = Database(
+            settings.effective_database_url,
+            pool_size=settings.database_pool_size,
+            replicas=settings.database_replicas,
+            failback_after=settings.database_failback_seconds,
+            connect_timeout=settings.database_connect_timeout,
+        )
         key = read_key_file(settings.effective_cluster_key_file)
         secrets = SecretBox(key)
         rt = cls(

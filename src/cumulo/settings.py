@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     # (CloudStack's db.cloud.replicas); the first entry is preferred.
     database_replicas: list[str] = Field(default_factory=list)
     database_pool_size: int = 10
+    # Seconds the preferred endpoint must stay healthy before the node moves
+    # back to it from a replica (CloudStack waits 3,600 s or 5,000 queries).
+    database_failback_seconds: float = 30.0
+    # Connect timeout per endpoint: how long a dead server can delay a switch.
+    database_connect_timeout: float = 2.0
 
     host: str = "127.0.0.1"
     port: int = 8080
@@ -88,6 +93,11 @@ class Settings(BaseSettings):
     # On SIGTERM / triggerShutdown: how long running jobs may take to finish
     # before their leases are handed to other nodes.
     shutdown_grace_seconds: float = 30.0
+    # After SIGTERM the node keeps listening (and serving API requests, while
+    # /readyz says 503) at least this long, so the load balancer's health
+    # check takes it out of rotation before it closes its port. `cluster
+    # render` sets it from HAProxy's check timers (a few check intervals).
+    drain_listen_seconds: float = 3.0
     # Set by `cumulo serve --workers N` for its HTTP workers: the local UDP
     # port where the parent's job runner listens for "new job" datagrams.
     job_wakeup_port: int = 0

@@ -76,6 +76,16 @@ class MariaDB:
             check=True,
             capture_output=True,
         )
+        self._launch()
+        self._wait_ready(timeout)
+        with self.root() as conn, conn.cursor() as cur:
+            for host in ("127.0.0.1", "localhost"):
+                cur.execute(f"CREATE USER '{USER}'@'{host}' IDENTIFIED BY '{PASSWORD}'")
+                cur.execute(f"GRANT ALL PRIVILEGES ON *.* TO '{USER}'@'{host}'")
+        return self
+
+    def _launch(self) -> None:
+        as_root = ["--user=root"] if os.geteuid() == 0 else []
         self.proc = subprocess.Popen(
             [
                 _binary("mariadbd"),
@@ -92,12 +102,18 @@ class MariaDB:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+
+    def restart(self, timeout: float = 60.0) -> None:
+        """Start the server again on the same datadir and port (after ``stop``/``kill``)."""
+        self._launch()
         self._wait_ready(timeout)
-        with self.root() as conn, conn.cursor() as cur:
-            for host in ("127.0.0.1", "localhost"):
-                cur.execute(f"CREATE USER '{USER}'@'{host}' IDENTIFIED BY '{PASSWORD}'")
-                cur.execute(f"GRANT ALL PRIVILEGES ON *.* TO '{USER}'@'{host}'")
-        return self
+
+    def kill(self) -> None:
+        """SIGKILL: the server vanishes without closing its connections cleanly."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

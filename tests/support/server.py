@@ -35,6 +35,8 @@ FAST_TIMERS = {
     "job_lease_seconds": 5,
     "job_poll_interval": 0.2,
     "shutdown_grace_seconds": 10,
+    # No load balancer in front: no need to keep the port open after draining.
+    "drain_listen_seconds": 0.3,
 }
 
 

@@ -207,10 +207,16 @@ class NodeAgent:
             log.warning("could not record state %s", state)
 
     def _drain_then_exit(self) -> None:
+        began = time.monotonic()
         grace = self.rt.settings.shutdown_grace_seconds
         if not self.jobs.wait_idle(grace):
             log.warning("jobs still running after %.0fs; handing them to other nodes", grace)
             self.jobs.release_all()
+        # /readyz has answered 503 since the drain began; keep serving until
+        # the load balancer has seen that, or its requests meet a closed port.
+        listen = self.rt.settings.drain_listen_seconds - (time.monotonic() - began)
+        if listen > 0 and not self._stop.wait(listen):
+            log.info("drained; closing the API port")
         self._exit()
 
     def _exit(self) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
@@ -11,6 +11,7 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 
+from cumulo.db.endpoints import EndpointSet
 from cumulo.db.engine import is_sqlite, make_engine, normalise_url
 from cumulo.db.retry import RetryPolicy, is_retryable
 
@@ -21,10 +22,29 @@ log = logging.getLogger(__name__)
 class Database:
     """Owns the engine. ``run`` is how every unit of work reaches the database."""
 
-    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 10,
+        echo: bool = False,
+        replicas: Sequence[str] = (),
+        failback_after: float = 30.0,
+        connect_timeout: float = 2.0,
+    ) -> None:
         self.url = normalise_url(url)
-        self.engine: Engine = make_engine(self.url, pool_size=pool_size, echo=echo)
         self.sqlite = is_sqlite(self.url)
+        # Replicas (db.cloud.replicas) only make sense for a server database.
+        self.endpoints: EndpointSet | None = None
+        if replicas and not self.sqlite:
+            self.endpoints = EndpointSet(
+                [self.url, *(normalise_url(r) for r in replicas)],
+                connect_timeout=connect_timeout,
+                failback_after=failback_after,
+            )
+        self.engine: Engine = make_engine(
+            self.url, pool_size=pool_size, echo=echo, endpoints=self.endpoints
+        )
         read_engine = self.engine.execution_options(sqlite_begin="DEFERRED")
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(read_engine, expire_on_commit=False)
@@ -93,6 +113,8 @@ class Database:
             return db_now(conn)
 
     def dispose(self) -> None:
+        if self.endpoints is not None:
+            self.endpoints.stop()
         self.engine.dispose()
 
 

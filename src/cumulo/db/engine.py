@@ -8,6 +8,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from cumulo.db.endpoints import EndpointSet
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
@@ -23,10 +25,30 @@ def normalise_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    echo: bool = False,
+    endpoints: EndpointSet | None = None,
+) -> Engine:
+    """``endpoints`` (MariaDB only) makes connections follow an ordered endpoint list."""
     url = normalise_url(url)
     if is_sqlite(url):
         return _sqlite_engine(url, echo=echo)
+    if endpoints is not None:
+        engine = create_engine(
+            url,
+            creator=endpoints.creator,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            pool_recycle=600,
+            pool_timeout=10,
+            echo=echo,
+        )
+        endpoints.install(engine)
+        return engine
     return create_engine(
         url,
         pool_size=pool_size,

@@ -37,7 +37,10 @@ def call(
     p["signature"] = sign(p, creds["secretkey"])
     query = "&".join(f"{quote(k)}={quote(v, safe='')}" for k, v in p.items())
     resp = httpx.get(f"{url}/client/api?{query}", timeout=timeout)
-    body: dict[str, Any] = resp.json()
+    try:
+        body: dict[str, Any] = resp.json()
+    except ValueError:  # HAProxy's own error pages are HTML
+        raise RuntimeError(f"HTTP {resp.status_code}: {resp.text[:80]!r}") from None
     if resp.status_code != 200:
         raise RuntimeError(f"HTTP {resp.status_code}: {body}")
     return body

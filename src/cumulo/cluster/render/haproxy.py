@@ -55,7 +55,14 @@ def config(ctx: Context, lb: LoadBalancer) -> str:
         "    balance source",
         "    option httpchk GET /readyz",
         "    http-check expect status 200",
-        f"    default-server {_check_defaults(ctx)} on-marked-down shutdown-sessions",
+        "    # A refused connection (node killed, or closing its port) was never seen by",
+        "    # the node: try another node. Requests already sent are never replayed.",
+        "    retries 2",
+        "    option redispatch 1",
+        "    retry-on conn-failure",
+        "    # No shutdown-sessions: a draining node (/readyz 503) finishes what it has;",
+        "    # it keeps its port open drain_listen_seconds (cumulo.toml) for these checks.",
+        f"    default-server {_check_defaults(ctx)}",
     ]
     out += [f"    server {m.name} {ctx.web_addr(m)}:{w.http_port} check" for m in inv.management]
     out += [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from cumulo.cluster.inventory import ManagementNode
+from cumulo.cluster.inventory import ManagementNode, Timers
 from cumulo.cluster.render.base import Artefact, Context
 
 
@@ -40,5 +40,14 @@ def config(ctx: Context, m: ManagementNode) -> str:
         f'cluster_key_file = "{lay.cumulo_key}"',
         f"heartbeat_interval = {t.heartbeat_interval}",
         f"heartbeat_threshold = {t.heartbeat_threshold}",
+        "# After SIGTERM: /readyz 503 while still serving, until HAProxy has marked",
+        "# this node down (fall checks at fastinter after the first failing inter) + one spare.",
+        f"drain_listen_seconds = {drain_listen_seconds(t)}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def drain_listen_seconds(t: Timers) -> float:
+    """How long a draining node must keep its port open for HAProxy to notice."""
+    worst_ms = t.check_inter_ms + (t.check_fall - 1) * t.check_fastinter_ms + t.check_inter_ms
+    return round(worst_ms / 1000 + 1.0, 1)
