@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,10 +10,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.support.client import ApiClient
+from tests.support.server import live_server, server_env
 
 BIN = Path(sys.executable).parent
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "zones"
@@ -30,61 +28,21 @@ class Server:
     log: Path
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("zonecli")
-    port = _port()
-    env = dict(os.environ)
-    env.update(
-        CUMULO_DATA_DIR=str(data),
-        CUMULO_PASSWORD_HASH_MEMORY_KIB="1024",
-        CUMULO_PASSWORD_HASH_TIME_COST="1",
-        CUMULO_NODE_NAME="zonecli",
-    )
-    for key in ("CUMULO_CONFIG", "CLOUDSTACK_KEY", "CLOUDSTACK_SECRET"):
-        env.pop(key, None)
-    log_path = data / "serve.log"
-    log = open(log_path, "w")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen(
-        [str(BIN / "cumulo"), "serve", "--port", str(port), "--demo"],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(log_path.read_text())
-        keys = json.loads(_cumulo(env, "admin", "keys", "--user", "admin", "--json").stdout)
-        http = httpx.Client(base_url=base, timeout=30)
+    with live_server(data, "zonecli", args=("--demo",)) as node:
+        env = server_env(data, "zonecli", node.port, node.settings)
+        for key in ("CLOUDSTACK_KEY", "CLOUDSTACK_SECRET"):
+            env.pop(key, None)
+        apikey, secretkey = node.keys()
         yield Server(
-            f"{base}/client/api",
+            f"{node.url}/client/api",
             env,
-            ApiClient(http, keys["apikey"], keys["secretkey"]),
-            keys,
-            log_path,
+            ApiClient(node.http, apikey, secretkey),
+            {"apikey": apikey, "secretkey": secretkey},
+            node.log_path,
         )
-        http.close()
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 def _cumulo(

@@ -46,7 +46,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _env(data_dir: Path, name: str, port: int, settings: dict[str, Any]) -> dict[str, str]:
+def server_env(data_dir: Path, name: str, port: int, settings: dict[str, Any]) -> dict[str, str]:
+    """The environment a test's `cumulo` process runs with (never reads /etc/cumulo)."""
     empty_config = data_dir / "empty.toml"
     empty_config.touch()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CUMULO_")}
@@ -71,7 +72,7 @@ def cumulo(data_dir: Path, *args: str, **settings: Any) -> str:
     data_dir.mkdir(parents=True, exist_ok=True)
     out = subprocess.run(
         [sys.executable, "-m", "cumulo.cli.main", *args],
-        env=_env(data_dir, "cli", 0, settings),
+        env=server_env(data_dir, "cli", 0, settings),
         capture_output=True,
         text=True,
         timeout=60,
@@ -81,7 +82,10 @@ def cumulo(data_dir: Path, *args: str, **settings: Any) -> str:
 
 
 class LiveServer:
-    def __init__(self, data_dir: Path, name: str, **settings: Any) -> None:
+    def __init__(
+        self, data_dir: Path, name: str, *, args: tuple[str, ...] = (), **settings: Any
+    ) -> None:
+        self.args = args  # extra `cumulo serve` options, e.g. ("--demo",)
         self.data_dir = data_dir
         self.name = name
         self.settings = settings
@@ -100,8 +104,8 @@ class LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "cumulo.cli.main", "serve"],
-                env=_env(self.data_dir, self.name, self.port, self.settings),
+                [sys.executable, "-m", "cumulo.cli.main", "serve", *self.args],
+                env=server_env(self.data_dir, self.name, self.port, self.settings),
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
@@ -169,9 +173,11 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(data_dir: Path, name: str = "node-1", **settings: Any) -> Iterator[LiveServer]:
+def live_server(
+    data_dir: Path, name: str = "node-1", *, args: tuple[str, ...] = (), **settings: Any
+) -> Iterator[LiveServer]:
     """A started node; stopped (SIGTERM, then kill) when the block ends."""
-    server = LiveServer(data_dir, name, **settings)
+    server = LiveServer(data_dir, name, args=args, **settings)
     try:
         server.start()
         yield server

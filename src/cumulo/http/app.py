@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 
@@ -26,14 +27,23 @@ FORM = "application/x-www-form-urlencoded"
 def create_app(rt: Runtime) -> Starlette:
     load_commands()
     handler = ApiHandler(rt)
-    limiters: list[CapacityLimiter] = []
+    # One limiter per event loop: anyio's primitives belong to the loop that
+    # first used them, and test clients run each request on a loop of its own.
+    limiters: dict[int, CapacityLimiter] = {}
 
     def limiter() -> CapacityLimiter:
-        # Few request threads per worker process: more only fight over the GIL
-        # (CPU per request grew with concurrency); waiting requests queue here.
-        if not limiters:
-            limiters.append(CapacityLimiter(rt.settings.request_threads))
-        return limiters[0]
+        """At most ``request_threads`` requests in threads at once (per process).
+
+        More only fight over the GIL (CPU per request grew with concurrency);
+        waiting requests queue here.
+        """
+        key = id(asyncio.get_running_loop())
+        found = limiters.get(key)
+        if found is None:
+            if len(limiters) > 64:
+                limiters.clear()
+            found = limiters[key] = CapacityLimiter(rt.settings.request_threads)
+        return found
 
     async def api(request: Request) -> Response:
         body: str | None = None

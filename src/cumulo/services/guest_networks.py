@@ -93,11 +93,21 @@ def _addressing(new: NewNetwork, guest: str) -> tuple[str | None, str | None, st
     if new.gateway and new.netmask:
         cidr = _cidr(new.gateway, new.netmask)
         return cidr, new.gateway, new.netmask
+    if guest == "Shared" and new.zone.network_type == "Basic":
+        # A Basic zone's guest addresses come from its pods' guest IP ranges.
+        return None, None, None
     if guest == "Shared":
         raise InvalidParameter("A shared network needs gateway, netmask, startip and endip")
     cidr = new.zone.guest_cidr or DEFAULT_GUEST_CIDR
     net = ipaddress.ip_network(cidr, strict=False)
     return str(net), str(net.network_address + 1), str(net.netmask)
+
+
+def _vlan_of(new: NewNetwork) -> str | None:
+    """The VLAN asked for; Basic zones are flat, so their guest network is untagged."""
+    if new.vlan is None and new.zone.network_type == "Basic" and new.offering.specify_vlan:
+        return "untagged"
+    return new.vlan
 
 
 def _validate(session: Session, caller: Caller, new: NewNetwork) -> str:
@@ -116,7 +126,7 @@ def _validate(session: Session, caller: Caller, new: NewNetwork) -> str:
         from cumulo.errors import PermissionDenied
 
         raise PermissionDenied("Only admins can create shared networks")
-    if offering.specify_vlan and new.vlan is None:
+    if offering.specify_vlan and _vlan_of(new) is None:
         raise InvalidParameter(f"Network offering {offering.name} requires a vlan")
     if not offering.specify_vlan and new.vlan is not None:
         raise InvalidParameter(f"Network offering {offering.name} does not allow a vlan")
@@ -128,8 +138,8 @@ def create(
 ) -> Network:
     guest = _validate(session, caller, new)
     cidr, gateway, netmask = _addressing(new, guest)
-    if guest == "Shared":
-        if not (new.start_ip and cidr):
+    if guest == "Shared" and cidr is not None:
+        if not new.start_ip:
             raise InvalidParameter("A shared network needs startip (and endip) inside its cidr")
         _check_in(cidr, new.start_ip, new.end_ip or new.start_ip)
     pnet = new.physical_network or guest_physical_network(session, new.zone)
@@ -142,7 +152,8 @@ def create(
         from cumulo.errors import PermissionDenied
 
         raise PermissionDenied("Only admins can create networks with acltype Domain")
-    vlan = vlan_uri(new.vlan) if new.vlan is not None else None
+    requested = _vlan_of(new)
+    vlan = vlan_uri(requested) if requested is not None else None
     limits.consume(session, config, owner.account_id, ResourceType.NETWORK)
     network = Network(
         name=new.name,
