@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cumulo.api.params import Param, ParamType
 from cumulo.api.roles import ADMIN_ONLY, RoleType
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 Handler = Callable[["Call", "Args"], "Result"]
 Executor = Callable[["JobRun", dict[str, Any]], "Result"]
+# The decorated function keeps its own (narrower) type, so one executor can call another.
+E = TypeVar("E", bound=Executor)
 # Puts an interrupted job's resources back in a stable state; returns what was
 # done ("the domain was left Active") for the job's errortext.
 Compensator = Callable[["JobRun", dict[str, Any]], str]
@@ -85,7 +87,7 @@ class Command:
         """The envelope key: ``<name lower-cased>response`` unless overridden."""
         return self.response_name or f"{self.name.lower()}response"
 
-    def execute(self, fn: Executor) -> Executor:
+    def execute(self, fn: E) -> E:
         """Decorator attaching the job body of an async command."""
         self.executor = fn
         return fn

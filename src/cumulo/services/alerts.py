@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
 from cumulo.db.base import utcnow
@@ -135,8 +135,8 @@ def _selection(
     type: int | None,
     start: datetime | None,
     end: datetime | None,
-):  # type: ignore[no-untyped-def]
-    conds = []
+) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = []
     if ids:
         conds.append(Alert.id.in_([a.id for a in ids]))
     if type is not None:
@@ -148,7 +148,13 @@ def _selection(
     return conds
 
 
-def archive(session: Session, ids, type, start, end) -> int:  # type: ignore[no-untyped-def]
+def archive(
+    session: Session,
+    ids: Sequence[Alert] | None,
+    type: int | None,
+    start: datetime | None,
+    end: datetime | None,
+) -> int:
     conds = _selection(ids, type, start, end)
     result = session.execute(
         update(Alert).where(*conds, Alert.archived.is_(False)).values(archived=True)
@@ -156,6 +162,12 @@ def archive(session: Session, ids, type, start, end) -> int:  # type: ignore[no-
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def remove(session: Session, ids, type, start, end) -> int:  # type: ignore[no-untyped-def]
+def remove(
+    session: Session,
+    ids: Sequence[Alert] | None,
+    type: int | None,
+    start: datetime | None,
+    end: datetime | None,
+) -> int:
     conds = _selection(ids, type, start, end)
     return int(session.execute(delete(Alert).where(*conds)).rowcount)  # type: ignore[attr-defined]

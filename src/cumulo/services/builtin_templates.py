@@ -31,11 +31,14 @@ GiB = 1024**3
 
 
 def _system_account(session: Session) -> Account:
-    return (
+    account = (
         session.execute(select(Account).where(Account.name == "system").order_by(Account.id))
         .scalars()
         .first()
-    )  # type: ignore[return-value]
+    )
+    if account is None:
+        raise LookupError("The system account is missing; the database is not initialised")
+    return account
 
 
 def _guest_os(session: Session, like: str) -> int | None:

@@ -307,11 +307,12 @@ def implement(
     implements. Returns the router the job must start (None: nothing to start,
     the network is Implemented already).
     """
-    claimed = session.execute(
+    res = session.execute(
         update(Network)
         .where(Network.id == network.id, Network.state == "Allocated")
         .values(state="Implementing", version=Network.version + 1)
-    ).rowcount
+    )
+    claimed = res.rowcount  # type: ignore[attr-defined]
     session.refresh(network)
     if not claimed:
         return None

@@ -261,7 +261,8 @@ def rule_set(session: Session, network_id: int) -> list[dict[str, object]]:
             item.update(
                 algorithm=rule.algorithm,
                 privateports=[rule.private_start_port, rule.private_end_port],
-                members=sorted(session.execute(members).scalars()),
+                # vm_ip is nullable; "" only gives None a sort key, str-only lists sort as before.
+                members=sorted(session.execute(members).scalars(), key=lambda ip: ip or ""),
             )
         out.append(item)
     nats = select(PublicIp.address, Nic.ip4_address).join(

@@ -23,11 +23,19 @@ from cumulo.db.models.public_ip import PublicIp
 from cumulo.db.models.service_offering import ServiceOffering
 from cumulo.db.models.vlan import Vlan
 from cumulo.db.models.vm import VMInstance, VmType
-from cumulo.drivers.base import COMMAND_REBOOT, COMMAND_START, COMMAND_STOP, Answer, VmSpec
+from cumulo.drivers.base import (
+    COMMAND_REBOOT,
+    COMMAND_START,
+    COMMAND_STOP,
+    Answer,
+    Mock,
+    VmSpec,
+)
 from cumulo.drivers.registry import driver_for
 from cumulo.errors import InsufficientCapacity
 from cumulo.services import nics, simulator_mocks
 from cumulo.services.resource_owner import Owner
+from cumulo.services.vms.common import Tx
 
 MIB = 1024 * 1024
 SYSTEM_ACCOUNT_ID = 1
@@ -203,10 +211,10 @@ def spec(router: VMInstance) -> VmSpec:
     return VmSpec(router.instance_name, router.cpu_number, router.cpu_speed, router.memory_mb * MIB)
 
 
-def start_on_host(session_run, router_id: int) -> Answer:  # type: ignore[no-untyped-def]
+def start_on_host(session_run: Tx[tuple[str, str, VmSpec, Mock | None]], router_id: int) -> Answer:
     """Start the router on its host through the driver (outside any transaction)."""
 
-    def prepare(s: Session) -> tuple[str, str, VmSpec, object]:
+    def prepare(s: Session) -> tuple[str, str, VmSpec, Mock | None]:
         router = s.get(VMInstance, router_id)
         assert router is not None and router.host_id is not None
         host = s.get(Host, router.host_id)
@@ -219,11 +227,13 @@ def start_on_host(session_run, router_id: int) -> Answer:  # type: ignore[no-unt
         )
 
     hypervisor, guid, vm_spec, mock = session_run(prepare)
-    return driver_for(hypervisor).start_vm(guid, vm_spec, mock=mock)  # type: ignore[arg-type]
+    return driver_for(hypervisor).start_vm(guid, vm_spec, mock=mock)
 
 
-def stop_on_host(session_run, router_id: int, force: bool = False) -> Answer:  # type: ignore[no-untyped-def]
-    def prepare(s: Session) -> tuple[str, str, str, object] | None:
+def stop_on_host(
+    session_run: Tx[tuple[str, str, str, Mock | None] | None], router_id: int, force: bool = False
+) -> Answer:
+    def prepare(s: Session) -> tuple[str, str, str, Mock | None] | None:
         router = s.get(VMInstance, router_id)
         assert router is not None
         if router.host_id is None:
@@ -237,11 +247,11 @@ def stop_on_host(session_run, router_id: int, force: bool = False) -> Answer:  #
     if found is None:
         return Answer(True)
     hypervisor, guid, name, mock = found
-    return driver_for(hypervisor).stop_vm(guid, name, force=force, mock=mock)  # type: ignore[arg-type]
+    return driver_for(hypervisor).stop_vm(guid, name, force=force, mock=mock)
 
 
-def reboot_on_host(session_run, router_id: int) -> Answer:  # type: ignore[no-untyped-def]
-    def prepare(s: Session) -> tuple[str, str, str, object]:
+def reboot_on_host(session_run: Tx[tuple[str, str, str, Mock | None]], router_id: int) -> Answer:
+    def prepare(s: Session) -> tuple[str, str, str, Mock | None]:
         router = s.get(VMInstance, router_id)
         assert router is not None and router.host_id is not None
         host = s.get(Host, router.host_id)
@@ -250,7 +260,7 @@ def reboot_on_host(session_run, router_id: int) -> Answer:  # type: ignore[no-un
         return host.hypervisor or "simulator", host.guid, router.instance_name, mock
 
     hypervisor, guid, name, mock = session_run(prepare)
-    return driver_for(hypervisor).reboot_vm(guid, name, mock=mock)  # type: ignore[arg-type]
+    return driver_for(hypervisor).reboot_vm(guid, name, mock=mock)
 
 
 def place(session: Session, router: VMInstance) -> None:

@@ -150,7 +150,7 @@ def authorize(
             select(SecurityGroupRule).where(SecurityGroupRule.group_id == group.id)
         ).scalars()
     )
-    made = []
+    made: list[SecurityGroupRule] = []
     for cidr, allowed in sources:
         rule = SecurityGroupRule(
             group_id=group.id,

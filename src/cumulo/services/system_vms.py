@@ -31,7 +31,12 @@ TYPES = (VmType.SECONDARY_STORAGE, VmType.CONSOLE_PROXY)
 PREFIX = {VmType.SECONDARY_STORAGE: "s", VmType.CONSOLE_PROXY: "v"}
 OFFERING = {VmType.SECONDARY_STORAGE: "secondarystoragevm", VmType.CONSOLE_PROXY: "consoleproxy"}
 WIRE_TYPE = {VmType.SECONDARY_STORAGE: "secondarystoragevm", VmType.CONSOLE_PROXY: "consoleproxy"}
-LIVE = (vm_states.STOPPED, vm_states.STARTING, vm_states.RUNNING, vm_states.STOPPING)
+LIVE: tuple[str, ...] = (
+    vm_states.STOPPED,
+    vm_states.STARTING,
+    vm_states.RUNNING,
+    vm_states.STOPPING,
+)
 LIVE += (vm_states.MIGRATING, vm_states.ERROR)
 MiB = 1024**2
 
@@ -191,9 +196,11 @@ def _addresses(session: Session, zone: Zone, pod: Pod | None) -> tuple[str | Non
     Host addresses and other system VMs' addresses are excluded; ranges are
     small, so a scan is fine.
     """
-    used_private = set(
-        session.execute(select(Host.private_ip).where(Host.removed.is_(None))).scalars()
-    )
+    used_private = {
+        ip
+        for ip in session.execute(select(Host.private_ip).where(Host.removed.is_(None))).scalars()
+        if ip
+    }
     vm_rows = session.execute(
         select(VMInstance.private_ip, VMInstance.public_ip).where(VMInstance.removed.is_(None))
     ).all()

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, delete, exists, or_, select
 from sqlalchemy.orm import Session
 
 from cumulo.api.arguments import model_class
@@ -258,7 +258,7 @@ def remove(
 
 
 def tag_filter(
-    resource_type: str, id_col: ColumnElement[int], raw_tags: dict[int, dict[str, str]] | None
+    resource_type: str, id_col: SQLColumnExpression[int], raw_tags: dict[int, dict[str, str]] | None
 ) -> ColumnElement[bool] | None:
     """For list commands' ``tags`` map: resources having ANY of the pairs (CloudStack's OR).
 

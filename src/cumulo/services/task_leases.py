@@ -41,4 +41,4 @@ def acquire(session: Session, name: str, msid: int, seconds: float) -> bool:
         )
         .values(owner_msid=msid, expires=until)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined]
+    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]

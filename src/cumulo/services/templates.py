@@ -23,6 +23,7 @@ from cumulo.db.models.volume import Volume
 from cumulo.db.models.zone import Zone
 from cumulo.errors import InvalidParameter, PermissionDenied, ResourceInUse
 from cumulo.services import events, limits
+from cumulo.services.configuration import ConfigStore
 from cumulo.services.limits import ResourceType
 from cumulo.services.resource_owner import Owner
 
@@ -114,7 +115,7 @@ def add_copies(session: Session, template: VMTemplate, zone: Zone, state: str) -
 def register(
     session: Session,
     caller: Caller,
-    config,  # type: ignore[no-untyped-def]
+    config: ConfigStore,
     owner: Owner,
     zones: list[Zone] | None,
     **fields: object,
@@ -296,7 +297,7 @@ def extract_url(
     session: Session,
     template: VMTemplate,
     ref_id: int,
-    config,  # type: ignore[no-untyped-def]
+    config: ConfigStore,
 ) -> tuple[TemplateStoreRef, Zone, str]:
     """The download link the zone's secondary storage VM serves the copy under."""
     from cumulo.db.models.vm import VMInstance, VmType
@@ -333,7 +334,7 @@ def extract_url(
 def create_from_volume(
     session: Session,
     caller: Caller,
-    config,  # type: ignore[no-untyped-def]
+    config: ConfigStore,
     owner: Owner,
     volume: Volume,
     **fields: object,

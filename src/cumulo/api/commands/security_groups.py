@@ -59,7 +59,8 @@ def group_view(session: Session, g: SecurityGroup) -> dict[str, Any]:
         .where(SecurityGroupRule.group_id == g.id)
         .order_by(SecurityGroupRule.id)
     ).scalars()
-    ingress, egress = [], []
+    ingress: list[dict[str, Any]] = []
+    egress: list[dict[str, Any]] = []
     for rule in rules:
         (ingress if rule.type == "ingress" else egress).append(_rule_view(session, rule))
     members = session.execute(

@@ -23,6 +23,7 @@ from cumulo.errors import InvalidParameter
 from cumulo.jobs.context import JobRun
 from cumulo.services import system_vm_monitor as monitor
 from cumulo.services import system_vms
+from cumulo.services.vms.common import vm_of
 
 ID = Param("id", ParamType.UUID, required=True, description="The ID of the system virtual machine")
 
@@ -142,7 +143,7 @@ def _enqueue(call: Call, args: Args, **extra: Any) -> Enqueue:
 
 
 def _result(job: JobRun, vm_id: int) -> ObjectResult:
-    return ObjectResult(job.transaction(lambda s: systemvm_view(s, s.get(VMInstance, vm_id))))
+    return ObjectResult(job.transaction(lambda s: systemvm_view(s, vm_of(s, vm_id))))
 
 
 @command(

@@ -209,7 +209,7 @@ def _source_volume(call: Call, args: Args) -> Volume:
         raise InvalidParameter(
             "Creating a template from a snapshot is not available yet; use volumeid"
         )
-    volume = args.volumeid
+    volume: Volume | None = args.volumeid
     if volume is None and args.virtualmachineid:
         vm = call.db.execute(
             select(VMInstance).where(VMInstance.uuid == args.virtualmachineid)

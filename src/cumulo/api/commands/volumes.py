@@ -246,6 +246,7 @@ def _attach_volume(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
 )
 def detach_volume(call: Call, args: Args) -> Enqueue:
     """Detaches a disk volume from a virtual machine."""
+    vol: Volume | None
     if args.id is not None:
         vol = owned_volume(call, args.id)
     elif args.virtualmachineid is not None and args.deviceid is not None:

@@ -9,7 +9,7 @@ transaction that also records the VM's host.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, case, literal, update
+from sqlalchemy import ColumnElement, SQLColumnExpression, case, literal, update
 from sqlalchemy.orm import Session
 
 from cumulo.db.models.host import Host
@@ -21,7 +21,11 @@ MEM_FACTOR = "mem.overprovisioning.factor"
 STORAGE_FACTOR = "storage.overprovisioning.factor"
 
 
-def factor(config: ConfigStore, name: str, column: ColumnElement[int]) -> ColumnElement[float]:
+def factor(
+    config: ConfigStore,
+    name: str,
+    column: SQLColumnExpression[int] | SQLColumnExpression[int | None],
+) -> ColumnElement[float]:
     """The setting as a SQL expression: per-scope overrides, else the global value."""
     default = float(config.get(name))
     scope = "StoragePool" if name == STORAGE_FACTOR else "Cluster"

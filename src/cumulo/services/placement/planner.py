@@ -14,7 +14,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from cumulo.db.models.affinity_group import AffinityGroup
@@ -76,7 +76,7 @@ def split_tags(text: str | None) -> tuple[str, ...]:
 
 
 def _has_tags(
-    column: ColumnElement[str | None], tags: tuple[str, ...]
+    column: SQLColumnExpression[str | None], tags: tuple[str, ...]
 ) -> list[ColumnElement[bool]]:
     """Every tag present in a comma-separated column (matched with commas around it)."""
     padded = "," + column + ","
@@ -205,6 +205,7 @@ def affinity(session: Session, vm_id: int) -> tuple[frozenset[int], frozenset[in
     avoid: set[int] = set()
     only: set[int] | None = None
     for group_type, host_id in rows:
+        assert host_id is not None  # the query keeps only VMs with a host
         if group_type == "host anti-affinity":
             avoid.add(host_id)
         elif group_type == "host affinity":

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
@@ -112,7 +112,9 @@ def check_offering(offering: ServiceOffering) -> None:
         )
 
 
-def check_template(session: Session, caller: Caller, owner: Owner, tpl: VMTemplate, zone: Zone):  # type: ignore[no-untyped-def]
+def check_template(
+    session: Session, caller: Caller, owner: Owner, tpl: VMTemplate, zone: Zone
+) -> None:
     if tpl.removed is not None or not tpl.is_template:
         raise InvalidParameter(f"Template {tpl.uuid} does not exist or is an ISO")
     visible = tpl.is_public or tpl.account_id == owner.account_id or caller.is_root_admin
@@ -122,7 +124,7 @@ def check_template(session: Session, caller: Caller, owner: Owner, tpl: VMTempla
         select(TemplateStoreRef.id).where(
             TemplateStoreRef.template_id == tpl.id,
             TemplateStoreRef.download_state == "DOWNLOADED",
-            (TemplateStoreRef.zone_id == zone.id) if not tpl.cross_zones else True,
+            (TemplateStoreRef.zone_id == zone.id) if not tpl.cross_zones else true(),
         )
     ).first()
     if ready is None:

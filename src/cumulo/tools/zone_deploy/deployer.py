@@ -16,8 +16,15 @@ from cumulo.tools.zone_deploy.client import ApiFailure, CloudStackClient
 from cumulo.tools.zone_deploy.spec import Spec
 
 Obj = dict[str, Any]
+
+
 VR_PROVIDERS = ("VirtualRouter", "VpcVirtualRouter")
 BASIC_OFFERING = "DefaultSharedNetworkOfferingWithSGService"
+
+
+def _named(name: str) -> Callable[[Obj], bool]:
+    """A match on ``name`` bound now (safe to build inside a loop)."""
+    return lambda o: o["name"] == name
 
 
 class DeployError(Exception):
@@ -253,7 +260,7 @@ class Deployer:
             pool = self._find(
                 "listStoragePools",
                 "storagepool",
-                lambda p, n=ss["name"]: p["name"] == n,
+                _named(ss["name"]),
                 clusterid=cluster["id"],
             )
             if pool is None:
