@@ -53,10 +53,15 @@ class Args:
             if value is None or not param.entity:
                 continue
             if param.type == ParamType.UUID:
-                self._values[key] = resolve_entity(session, param.entity, param.name, value)
+                self._values[key] = resolve_entity(
+                    session, param.entity, param.name, value, all_marker=param.all_marker
+                )
             elif param.type == ParamType.LIST and param.collection == ParamType.UUID:
                 self._values[key] = [
-                    resolve_entity(session, param.entity, param.name, v) for v in value
+                    resolve_entity(
+                        session, param.entity, param.name, v, all_marker=param.all_marker
+                    )
+                    for v in value
                 ]
 
 
@@ -73,8 +78,10 @@ ALL_MARKER = "-1"
 ALL_MARKER_PARAMS = frozenset({"projectid"})
 
 
-def resolve_entity(session: Session, entity: str, name: str, value: str) -> Any:
-    if value == ALL_MARKER and name.lower() in ALL_MARKER_PARAMS:
+def resolve_entity(
+    session: Session, entity: str, name: str, value: str, *, all_marker: bool = False
+) -> Any:
+    if value == ALL_MARKER and (all_marker or name.lower() in ALL_MARKER_PARAMS):
         return value
     cls: Any = model_class(entity)
     if is_internal_id(value):

@@ -45,6 +45,9 @@ class Param:
     since: str | None = None
     # Roles allowed to pass it; others have it ignored (None = everyone).
     authorized: frozenset[str] | None = None
+    # UUID params where CloudStack's "-1" means "all" (zoneid=-1: every zone);
+    # the handler then receives the string "-1" instead of a row.
+    all_marker: bool = False
     # Values accepted, compared case-insensitively (strings only).
     choices: tuple[str, ...] = field(default=())
 

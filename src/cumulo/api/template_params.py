@@ -33,8 +33,15 @@ REGISTER_TEMPLATE_PARAMS = [
     Param("templatetag", ParamType.STRING, description=""),
     Param("templatetype", ParamType.STRING, since="4.19.0", description=""),
     Param("url", ParamType.STRING, required=True, length=2048, description=""),
-    Param("zoneid", ParamType.UUID, entity="Zone", description=""),
-    Param("zoneids", ParamType.LIST, collection=ParamType.UUID, entity="Zone", description=""),
+    Param("zoneid", ParamType.UUID, entity="Zone", all_marker=True, description=""),
+    Param(
+        "zoneids",
+        ParamType.LIST,
+        collection=ParamType.UUID,
+        entity="Zone",
+        all_marker=True,
+        description="",
+    ),
 ]
 
 REGISTER_ISO_PARAMS = [
@@ -55,7 +62,7 @@ REGISTER_ISO_PARAMS = [
     Param("passwordenabled", ParamType.BOOLEAN, description=""),
     Param("projectid", ParamType.UUID, entity="Project", description=""),
     Param("url", ParamType.STRING, required=True, length=2048, description=""),
-    Param("zoneid", ParamType.UUID, required=True, entity="Zone", description=""),
+    Param("zoneid", ParamType.UUID, required=True, entity="Zone", all_marker=True, description=""),
 ]
 
 LIST_TEMPLATES_PARAMS = [
@@ -91,7 +98,7 @@ LIST_TEMPLATES_PARAMS = [
     Param("tags", ParamType.MAP, description=""),
     Param("templatefilter", ParamType.STRING, required=True, description=""),
     Param("templatetype", ParamType.STRING, since="4.19.0", description=""),
-    Param("zoneid", ParamType.UUID, entity="Zone", description=""),
+    Param("zoneid", ParamType.UUID, entity="Zone", all_marker=True, description=""),
 ]
 
 LIST_ISOS_PARAMS = [
@@ -115,7 +122,7 @@ LIST_ISOS_PARAMS = [
     Param("showunique", ParamType.BOOLEAN, since="4.13.2", description=""),
     Param("storageid", ParamType.UUID, since="4.19", entity="StoragePool", description=""),
     Param("tags", ParamType.MAP, description=""),
-    Param("zoneid", ParamType.UUID, entity="Zone", description=""),
+    Param("zoneid", ParamType.UUID, entity="Zone", all_marker=True, description=""),
 ]
 
 DELETE_TEMPLATE_PARAMS = [

@@ -192,7 +192,7 @@ class EndpointSet:
         index, conn = self.connect()
         # The pool's "connect" event gives us the record; the creator cannot,
         # so the endpoint travels on the DB-API connection object.
-        conn._cumulo_endpoint = index  # type: ignore[attr-defined]
+        conn._cumulo_endpoint = index
         return conn
 
     def _on_checkout(
