@@ -108,6 +108,14 @@ def parse_args(command: Command, params: dict[str, str], caller: Caller | None) 
             and caller.role_type not in param.authorized
         ):
             continue
+        if param.unsupported:
+            given = any(k == key or k.startswith(key + "[") for k in params if params[k] != "")
+            if given:
+                raise InvalidParameter(
+                    f"Parameter {param.name} of {command.name} is not supported by cumulo yet; "
+                    "leave it out"
+                )
+            continue
         if param.type == ParamType.MAP:
             values[key] = parse_map(key, params)
             if values[key] is None and param.required:

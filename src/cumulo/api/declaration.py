@@ -11,7 +11,7 @@ import importlib
 import pkgutil
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -86,6 +86,12 @@ class Command:
     def wrapper(self) -> str:
         """The envelope key: ``<name lower-cased>response`` unless overridden."""
         return self.response_name or f"{self.name.lower()}response"
+
+    def not_supported(self, *params: Param) -> None:
+        """Declare CloudStack parameters of this command that cumulo does not implement."""
+        marked = tuple(replace(p, unsupported=True) for p in params)
+        self.params = tuple(sorted((*self.params, *marked), key=lambda p: p.key))
+        self.params_by_key = {p.key: p for p in self.params}
 
     def execute(self, fn: E) -> E:
         """Decorator attaching the job body of an async command."""

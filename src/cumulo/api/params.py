@@ -45,6 +45,9 @@ class Param:
     since: str | None = None
     # Roles allowed to pass it; others have it ignored (None = everyone).
     authorized: frozenset[str] | None = None
+    # A CloudStack parameter cumulo does not implement yet: listed by listApis,
+    # refused with 431 when a caller gives it (never silently ignored).
+    unsupported: bool = False
     # UUID params where CloudStack's "-1" means "all" (zoneid=-1: every zone);
     # the handler then receives the string "-1" instead of a row.
     all_marker: bool = False

@@ -52,9 +52,14 @@ def _algorithm(value: str | None) -> str:
         Param("publicipid", UUID, entity="PublicIp", description="public IP address id"),
         Param("networkid", UUID, entity="Network", description="the network of the rule"),
         Param("zoneid", UUID, description="zone where the load balancer is going to be created"),
-        Param("description", STRING, description="the description of the load balancer rule"),
+        Param(
+            "description",
+            STRING,
+            length=4096,
+            description="the description of the load balancer rule",
+        ),
         Param("protocol", STRING, description="tcp, udp or tcp-proxy"),
-        Param("cidrlist", LIST, description="the source CIDR list allowed"),
+        Param("cidrlist", LIST, collection=STRING, description="the source CIDR list allowed"),
         Param("openfirewall", BOOLEAN, description="also open the firewall for the port"),
         Param("account", STRING, description="the account associated with the rule"),
         Param("domainid", UUID, entity="Domain", description="the domain of the rule"),
@@ -115,10 +120,15 @@ def _create_lb(job: JobRun, p: dict[str, Any]) -> ObjectResult:
     params=[
         Param("id", UUID, required=True, entity="NetworkRule", description="the ID of the rule"),
         Param("name", STRING, description="the name of the load balancer rule"),
-        Param("description", STRING, description="the description of the load balancer rule"),
+        Param(
+            "description",
+            STRING,
+            length=4096,
+            description="the description of the load balancer rule",
+        ),
         Param("algorithm", STRING, description="load balancer algorithm"),
         Param("protocol", STRING, description="the protocol: tcp, udp or tcp-proxy"),
-        Param("cidrlist", LIST, description="the source CIDR list allowed"),
+        Param("cidrlist", LIST, collection=STRING, description="the source CIDR list allowed"),
         Param("customid", STRING, description="an optional field for a custom id"),
         Param("fordisplay", BOOLEAN, description="display the rule to the end user"),
     ],
@@ -171,7 +181,12 @@ def _delete_lb(job: JobRun, p: dict[str, Any]) -> SuccessResult:
 
 MEMBERS = [
     Param("id", UUID, required=True, entity="NetworkRule", description="the rule ID"),
-    Param("virtualmachineids", LIST, description="the list of IDs of the virtual machines"),
+    Param(
+        "virtualmachineids",
+        LIST,
+        collection=UUID,
+        description="the list of IDs of the virtual machines",
+    ),
     Param("vmidipmap", MAP, description="VM ID and IP map"),
 ]
 

@@ -12,7 +12,7 @@ from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
 from cumulo.api.paging import fetch_page
-from cumulo.api.params import BOOLEAN, LIST, MAP, STRING, UUID, Param
+from cumulo.api.params import BOOLEAN, LIST, MAP, STRING, UUID, Param, ParamType
 from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
 from cumulo.api.roles import ALL_ROLES
 from cumulo.api.scope import list_scope
@@ -39,7 +39,7 @@ OWNER = [
 @command(
     "createNetwork",
     params=[
-        Param("name", STRING, description="the name of the network"),
+        Param("name", STRING, required=True, description="the name of the network"),
         Param("displaytext", STRING, description="the display text of the network"),
         Param(
             "networkofferingid",
@@ -221,14 +221,18 @@ def _restart_network(job: JobRun, p: dict[str, Any]) -> SuccessResult:
         Param("name", STRING, description="list networks by name"),
         Param("zoneid", UUID, entity="Zone", description="the zone ID of the network"),
         Param("type", STRING, description="the type of the network: Isolated, Shared, L2"),
-        Param("isdefault", BOOLEAN, description="true if network is default"),
         Param("traffictype", STRING, description="type of the traffic"),
         Param("acltype", STRING, description="list networks by ACL type: Account or Domain"),
         Param("vpcid", UUID, description="List networks belonging to the VPC"),
         Param("canusefordeploy", BOOLEAN, description="networks available for VM deployment"),
         Param("restartrequired", BOOLEAN, description="networks requiring restart"),
         Param("specifyipranges", BOOLEAN, description="networks supporting ip ranges"),
-        Param("supportedservices", LIST, description="networks supporting these services"),
+        Param(
+            "supportedservices",
+            LIST,
+            collection=STRING,
+            description="networks supporting these services",
+        ),
         Param("tags", MAP, description="List resources by tags (key/value pairs)"),
         Param("issystem", BOOLEAN, description="true if network is system"),
         Param(
@@ -276,7 +280,6 @@ def _filters(stmt, args: Args):  # type: ignore[no-untyped-def]
         "physicalnetworkid": lambda v: Network.physical_network_id == v.id,
         "networkofferingid": lambda v: Network.network_offering_id == v.id,
         "canusefordeploy": lambda v: Network.state.not_in(("Destroy",)) if v else False,
-        "isdefault": lambda v: Network.id.is_(None) if v else True,
     }
     for name, clause in simple.items():
         value = args.get(name)
@@ -295,3 +298,58 @@ def _filters(stmt, args: Args):  # type: ignore[no-untyped-def]
     if args.tags:
         stmt = stmt.where(Network.id.is_(None))  # networks carry no tags yet
     return stmt
+
+
+# CloudStack parameters cumulo does not implement yet: declared so that listApis and
+# clients see the whole command, and refused with 431 when a caller gives them.
+create_network.not_supported(
+    Param("aclid", ParamType.UUID),
+    Param("asnumber", ParamType.LONG, since="4.20.0"),
+    Param("associatednetworkid", ParamType.UUID, since="4.17.0"),
+    Param("bgppeerids", ParamType.LIST, collection=ParamType.UUID, since="4.20.0"),
+    Param("bypassvlanoverlapcheck", ParamType.BOOLEAN),
+    Param("cidrsize", ParamType.INTEGER, since="4.20.0"),
+    Param("dns1", ParamType.STRING, since="4.18.0"),
+    Param("dns2", ParamType.STRING, since="4.18.0"),
+    Param("endipv6", ParamType.STRING),
+    Param("externalid", ParamType.STRING),
+    Param("hideipaddressusage", ParamType.BOOLEAN),
+    Param("ip6cidr", ParamType.STRING),
+    Param("ip6dns1", ParamType.STRING, since="4.18.0"),
+    Param("ip6dns2", ParamType.STRING, since="4.18.0"),
+    Param("ip6gateway", ParamType.STRING),
+    Param("isolatedpvlan", ParamType.STRING),
+    Param("isolatedpvlantype", ParamType.STRING),
+    Param("privatemtu", ParamType.INTEGER, since="4.18.0"),
+    Param("publicmtu", ParamType.INTEGER, since="4.18.0"),
+    Param("routerip", ParamType.STRING, since="4.16"),
+    Param("routeripv6", ParamType.STRING, since="4.16"),
+    Param("sourcenatipaddress", ParamType.STRING, since="4.19"),
+    Param("startipv6", ParamType.STRING),
+    Param("tungstenvirtualrouteruuid", ParamType.STRING),
+)
+list_networks.not_supported(
+    Param("associatednetworkid", ParamType.UUID, since="4.17.0"),
+    Param("displaynetwork", ParamType.BOOLEAN, since="4.4"),
+    Param("forvpc", ParamType.BOOLEAN),
+    Param("networkfilter", ParamType.STRING, since="4.17.0"),
+    Param("retrieveonlyresourcecount", ParamType.BOOLEAN),
+    Param("showicon", ParamType.BOOLEAN),
+    Param("vlan", ParamType.STRING, since="4.17.0"),
+)
+update_network.not_supported(
+    Param("changecidr", ParamType.BOOLEAN),
+    Param("customid", ParamType.STRING, since="4.4"),
+    Param("dns1", ParamType.STRING, since="4.18.0"),
+    Param("dns2", ParamType.STRING, since="4.18.0"),
+    Param("forced", ParamType.BOOLEAN),
+    Param("guestvmcidr", ParamType.STRING),
+    Param("hideipaddressusage", ParamType.BOOLEAN),
+    Param("ip6dns1", ParamType.STRING, since="4.18.0"),
+    Param("ip6dns2", ParamType.STRING, since="4.18.0"),
+    Param("networkofferingid", ParamType.UUID),
+    Param("privatemtu", ParamType.INTEGER, since="4.18.0"),
+    Param("publicmtu", ParamType.INTEGER, since="4.18.0"),
+    Param("sourcenatipaddress", ParamType.STRING, since="4.19"),
+    Param("updateinsequence", ParamType.BOOLEAN),
+)

@@ -12,7 +12,7 @@ from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
 from cumulo.api.paging import fetch_page
-from cumulo.api.params import BOOLEAN, MAP, STRING, UUID, Param
+from cumulo.api.params import BOOLEAN, MAP, STRING, UUID, Param, ParamType
 from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
 from cumulo.api.roles import ALL_ROLES
 from cumulo.api.scope import list_scope
@@ -241,3 +241,18 @@ def _ip_filters(stmt, args: Args):  # type: ignore[no-untyped-def]
     if args.tags:
         stmt = stmt.where(PublicIp.id.is_(None))  # public IPs carry no tags yet
     return stmt
+
+
+# CloudStack parameters cumulo does not implement yet: declared so that listApis and
+# clients see the whole command, and refused with 431 when a caller gives them.
+associate_ip_address.not_supported(
+    Param("regionid", ParamType.INTEGER),
+)
+list_public_ip_addresses.not_supported(
+    Param("fordisplay", ParamType.BOOLEAN, since="4.4"),
+    Param("forloadbalancing", ParamType.BOOLEAN),
+    Param("forprovider", ParamType.BOOLEAN, since="4.21.0"),
+    Param("forsystemvms", ParamType.BOOLEAN, since="4.20.0"),
+    Param("retrieveonlyresourcecount", ParamType.BOOLEAN),
+    Param("vpcid", ParamType.UUID),
+)

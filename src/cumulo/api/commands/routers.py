@@ -11,7 +11,7 @@ from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
 from cumulo.api.paging import fetch_page
-from cumulo.api.params import BOOLEAN, STRING, UUID, Param
+from cumulo.api.params import BOOLEAN, STRING, UUID, Param, ParamType
 from cumulo.api.results import Enqueue, ListResult, ObjectResult
 from cumulo.api.roles import ADMINS
 from cumulo.api.scope import list_scope
@@ -256,3 +256,13 @@ def list_routers(call: Call, args: Args) -> ListResult:
         stmt = stmt.where(VMInstance.name.contains(args.keyword, autoescape=True))
     rows, count = fetch_page(call.db, stmt.order_by(VMInstance.id), call, args)
     return ListResult([router_view(call.db, r) for (r,) in rows], count)
+
+
+# CloudStack parameters cumulo does not implement yet: declared so that listApis and
+# clients see the whole command, and refused with 431 when a caller gives them.
+list_routers.not_supported(
+    Param("arch", ParamType.STRING, since="4.20.1"),
+    Param("fetchhealthcheckresults", ParamType.BOOLEAN, since="4.14"),
+    Param("healthchecksfailed", ParamType.BOOLEAN, since="4.16"),
+    Param("version", ParamType.STRING),
+)

@@ -190,7 +190,7 @@ def _authorize_params() -> list[Param]:
         Param("endport", INTEGER, description="end port for this rule"),
         Param("icmptype", INTEGER, description="type of the ICMP message being sent"),
         Param("icmpcode", INTEGER, description="error code for this ICMP message"),
-        Param("cidrlist", LIST, description="the cidr list associated"),
+        Param("cidrlist", LIST, collection=STRING, description="the cidr list associated"),
         Param("usersecuritygrouplist", MAP, description="user to security group mapping"),
         *OWNER,
     ]

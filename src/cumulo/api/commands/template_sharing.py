@@ -116,6 +116,8 @@ def list_template_permissions(call: Call, args: Args) -> ObjectResult:
 @command(
     "listIsoPermissions",
     params=LIST_ISO_PERMISSIONS_PARAMS,
+    # As CloudStack, which reuses the template command's envelope name.
+    response_name="listtemplatepermissionsresponse",
     roles=ALL_ROLES,
     object_name="templatepermission",
     response_class="TemplatePermissionsResponse",

@@ -343,6 +343,8 @@ def copy_template(call: Call, args: Args) -> Enqueue:
 @command(
     "copyIso",
     params=COPY_ISO_PARAMS,
+    # CopyIsoCmd extends CopyTemplateCmd and keeps its envelope name.
+    response_name="copytemplateresponse",
     roles=ALL_ROLES,
     kind=Kind.ASYNC,
     object_name="iso",

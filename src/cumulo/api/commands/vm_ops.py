@@ -10,7 +10,7 @@ from cumulo.api.commands.vms import VM, owned_vm, result_tx, vm_result
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
 from cumulo.api.params import Param, ParamType
-from cumulo.api.results import Enqueue, ListResult, ObjectResult
+from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
 from cumulo.api.roles import ADMIN_ONLY
 from cumulo.db.models.host import Host
 from cumulo.errors import InvalidParameter, PermissionDenied
@@ -78,7 +78,12 @@ _SCALE = [
 ]
 
 
-@command("scaleVirtualMachine", params=_SCALE, kind=Kind.ASYNC, **VM)  # type: ignore[arg-type]
+@command(
+    "scaleVirtualMachine",
+    params=_SCALE,
+    kind=Kind.ASYNC,
+    **(VM | {"response_class": "SuccessResponse"}),  # type: ignore[arg-type]
+)
 def scale_vm(call: Call, args: Args) -> Enqueue:
     """Scales the virtual machine to a new service offering. This command also considers the volume
     size in the service offering or disk offering linked to the new service offering and apply
@@ -98,8 +103,9 @@ def scale_vm(call: Call, args: Args) -> Enqueue:
 
 
 @scale_vm.execute
-def _scale_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
-    return result_tx(job, int(payload["vm_id"]))
+def _scale_vm(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
+    # The offering changed in the handler's transaction; CloudStack answers success.
+    return SuccessResult()
 
 
 @command("changeServiceForVirtualMachine", params=_SCALE, **VM)  # type: ignore[arg-type]
@@ -187,3 +193,42 @@ def reset_password(call: Call, args: Args) -> Enqueue:
 def _reset_password(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     view = result_tx(job, int(payload["vm_id"]))
     return ObjectResult({**view.fields, "password": payload["password"]})
+
+
+# CloudStack parameters cumulo does not implement yet: declared so that listApis and
+# clients see the whole command, and refused with 431 when a caller gives them.
+change_service.not_supported(
+    Param("automigrate", ParamType.BOOLEAN, since="4.17"),
+    Param("maxiops", ParamType.LONG, since="4.17"),
+    Param("miniops", ParamType.LONG, since="4.17"),
+    Param("shrinkok", ParamType.BOOLEAN, since="4.17"),
+)
+migrate_vm.not_supported(
+    Param("autoselect", ParamType.BOOLEAN, since="4.16.0"),
+    Param("storageid", ParamType.UUID),
+)
+reset_password.not_supported(
+    Param("password", ParamType.STRING, since="4.19.0"),
+)
+scale_vm.not_supported(
+    Param("automigrate", ParamType.BOOLEAN, since="4.17"),
+    Param("maxiops", ParamType.LONG, since="4.17"),
+    Param("miniops", ParamType.LONG, since="4.17"),
+    Param("shrinkok", ParamType.BOOLEAN, since="4.17"),
+)
+update_vm.not_supported(
+    Param("cleanupdetails", ParamType.BOOLEAN),
+    Param("customid", ParamType.STRING, since="4.4"),
+    Param("deleteprotection", ParamType.BOOLEAN, since="4.20.0"),
+    Param("details", ParamType.MAP),
+    Param("dhcpoptionsnetworklist", ParamType.MAP),
+    Param("extraconfig", ParamType.STRING, length=5120, since="4.12"),
+    Param("instancename", ParamType.STRING, since="4.4"),
+    Param("isdynamicallyscalable", ParamType.BOOLEAN),
+    Param("leaseduration", ParamType.INTEGER, since="4.21.0"),
+    Param("leaseexpiryaction", ParamType.STRING, since="4.21.0"),
+    Param("securitygroupids", ParamType.LIST, collection=ParamType.UUID),
+    Param("securitygroupnames", ParamType.LIST, collection=ParamType.STRING),
+    Param("userdatadetails", ParamType.MAP, since="4.18"),
+    Param("userdataid", ParamType.UUID, since="4.18"),
+)

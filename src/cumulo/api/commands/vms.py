@@ -383,3 +383,50 @@ def _expunge_vm(job: JobRun, payload: dict[str, Any]) -> Any:
 
     removal.expunge(job.transaction, job.caller, int(payload["vm_id"]))
     return SuccessResult()
+
+
+# CloudStack parameters cumulo does not implement yet: declared so that listApis and
+# clients see the whole command, and refused with 431 when a caller gives them.
+deploy_vm.not_supported(
+    Param("bootintosetup", ParamType.BOOLEAN, since="4.15.0.0"),
+    Param("bootmode", ParamType.STRING, since="4.14.0.0"),
+    Param("boottype", ParamType.STRING, since="4.14.0.0"),
+    Param("copyimagetags", ParamType.BOOLEAN, since="4.13"),
+    Param("customid", ParamType.STRING),
+    Param("datadiskofferinglist", ParamType.MAP, since="4.11"),
+    Param("datadisksdetails", ParamType.MAP, since="4.21.0"),
+    Param("deploymentplanner", ParamType.STRING, since="4.4"),
+    Param("dhcpoptionsnetworklist", ParamType.MAP),
+    Param("dynamicscalingenabled", ParamType.BOOLEAN, since="4.16"),
+    Param("externaldetails", ParamType.MAP, since="4.21.0"),
+    Param("extraconfig", ParamType.STRING, length=5120, since="4.12"),
+    Param("hypervisor", ParamType.STRING),
+    Param("iodriverpolicy", ParamType.STRING),
+    Param("iothreadsenabled", ParamType.BOOLEAN),
+    Param("ip6address", ParamType.STRING),
+    Param("keyboard", ParamType.STRING),
+    Param("leaseduration", ParamType.INTEGER, since="4.21.0"),
+    Param("leaseexpiryaction", ParamType.STRING, since="4.21.0"),
+    Param("macaddress", ParamType.STRING),
+    Param("nicmultiqueuenumber", ParamType.INTEGER, since="4.18"),
+    Param("nicnetworklist", ParamType.MAP, since="4.15"),
+    Param("nicpackedvirtqueuesenabled", ParamType.BOOLEAN, since="4.18"),
+    Param("overridediskofferingid", ParamType.UUID, since="4.17"),
+    Param("password", ParamType.STRING, since="4.19.0.0"),
+    Param("properties", ParamType.MAP, since="4.15"),
+    Param("securitygroupids", ParamType.LIST, collection=ParamType.UUID),
+    Param("securitygroupnames", ParamType.LIST, collection=ParamType.STRING),
+    Param("snapshotid", ParamType.UUID, since="4.21"),
+    Param("userdatadetails", ParamType.MAP, since="4.18"),
+    Param("userdataid", ParamType.UUID, since="4.18"),
+    Param("volumeid", ParamType.UUID, since="4.21"),
+)
+reboot_vm.not_supported(
+    Param("bootintosetup", ParamType.BOOLEAN, since="4.15.0.0"),
+    Param("forced", ParamType.BOOLEAN, since="4.16.0"),
+)
+start_vm.not_supported(
+    Param("bootintosetup", ParamType.BOOLEAN, since="4.15.0.0"),
+    Param("considerlasthost", ParamType.BOOLEAN, since="4.18.0"),
+    Param("deploymentplanner", ParamType.STRING, since="4.4"),
+)

@@ -414,3 +414,30 @@ def _migrate_volume(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     if path is None:
         raise InvalidParameter(f"Unable to migrate the volume: {answer.details}")
     return _result(job, vol_id)
+
+
+# CloudStack parameters cumulo does not implement yet: declared so that listApis and
+# clients see the whole command, and refused with 431 when a caller gives them.
+create_volume.not_supported(
+    Param("customid", ParamType.STRING),
+    Param("displayvolume", ParamType.BOOLEAN),
+    Param("maxiops", ParamType.LONG),
+    Param("miniops", ParamType.LONG),
+    Param("snapshotid", ParamType.UUID),
+)
+list_volumes.not_supported(
+    Param("clusterid", ParamType.UUID),
+    Param("displayvolume", ParamType.BOOLEAN, since="4.4"),
+    Param("isencrypted", ParamType.BOOLEAN, since="4.19.1"),
+    Param("listsystemvms", ParamType.BOOLEAN, since="4.18"),
+    Param("retrieveonlyresourcecount", ParamType.BOOLEAN),
+    Param("serviceofferingid", ParamType.UUID, since="4.19.1"),
+)
+migrate_volume.not_supported(
+    Param("newdiskofferingid", ParamType.UUID),
+)
+resize_volume.not_supported(
+    Param("automigrate", ParamType.BOOLEAN, since="4.20.1"),
+    Param("maxiops", ParamType.LONG),
+    Param("miniops", ParamType.LONG),
+)
