@@ -90,7 +90,7 @@ def test_sigterm_lets_the_running_job_finish_then_exits(tmp_path: Path) -> None:
     try:
         node.start()
         admin = node.admin()
-        top = build_tree(db, "big", 60)
+        top = build_tree(db, "big", 150)  # long enough to outlast the drain checks
         other = build_tree(db, "other", 0, depth=0)
         total = live_in_subtree(db, top.path)
         jobid = admin.call("deleteDomain", id=top.uuid, cleanup=True)["jobid"]
@@ -154,7 +154,7 @@ def test_drain_hands_running_jobs_over_after_the_grace_period(tmp_path: Path) ->
         db = cloud.rt.db
         exits: list[bool] = []
         cloud.agent.on_exit = lambda: exits.append(True)
-        top = build_tree(db, "big", 80)
+        top = build_tree(db, "big", 150)  # long enough to outlast the grace period
         total = live_in_subtree(db, top.path)
         jobid = cloud.admin.call("deleteDomain", id=top.uuid, cleanup=True)["jobid"]
         wait_for(lambda: live_in_subtree(db, top.path) < total, timeout=30, interval=0.01)
