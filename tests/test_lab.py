@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from cumulo.lab import lab as lab_ops
-from cumulo.lab import mariadb, netns
+from cumulo.lab import mariadb, netns, services
 from cumulo.lab.status import collect
-from cumulo.lab.topology import DB_NODES, LabConfig
+from cumulo.lab.topology import DB_NODES, LBS, LabConfig
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -137,11 +137,15 @@ def test_lab_serves_the_api_and_survives_failures(lab: LabConfig) -> None:
     # pitfall 5); lb2's gratuitous ARP makes its copy the one that answers.
     assert "lb2" in holders["web"] and "lb2" in holders["db"], holders
     lab_ops.heal(cfg, "lb1")
-    back = lab_ops.wait(
-        lambda: lab_ops.vip_holders(cfg) == {"web": ["lb1"], "db": ["lb1"]},
-        30,
-        "lb1 did not take the VIPs back",
-    )
+    try:
+        back = lab_ops.wait(
+            lambda: lab_ops.vip_holders(cfg) == {"web": ["lb1"], "db": ["lb1"]},
+            30,
+            "lb1 did not take the VIPs back",
+        )
+    except lab_ops.LabError as exc:
+        logs = {lb: services.log(cfg, lb, "keepalived").read_text()[-1500:] for lb in LBS}
+        raise AssertionError(f"{exc}; holders {lab_ops.vip_holders(cfg)}; logs {logs}") from exc
     print(f"lb1 healed: took the VIPs back (preempt) after {back:.1f}s")
 
     # The Galera writer (also a management node) dies: writes move to db2.

@@ -213,6 +213,11 @@ def heal(cfg: LabConfig, host: str) -> float:
             10,
             f"haproxy on {host} did not start",
         )
+        # keepalived exits at once when it refuses to start (stale pid, bad config).
+        time.sleep(0.5)
+        if not procs.alive(procs.read_pid(services.pidfile(cfg, host, "keepalived"))):
+            tail = services.log(cfg, host, "keepalived").read_text(errors="replace")[-800:]
+            raise LabError(f"keepalived on {host} did not stay up:\n{tail}")
     return time.monotonic() - t0
 
 

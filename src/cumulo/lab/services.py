@@ -64,6 +64,11 @@ def start_lb(cfg: LabConfig, host: str) -> None:
         log(cfg, host, "haproxy"),
     )
     rd = run_dir(cfg, host)
+    # A SIGKILLed keepalived leaves its pid files behind; until PID 1 reaps the
+    # zombie (never, in some CI containers) a new keepalived finds a "running"
+    # daemon there and exits at once. We start only after a kill, so they are stale.
+    for stale in ("keepalived.pid", "vrrp.pid", "checkers.pid"):
+        (rd / stale).unlink(missing_ok=True)
     procs.start(
         cfg.ns(host),
         [
