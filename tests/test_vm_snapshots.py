@@ -160,3 +160,39 @@ def test_visibility_and_limits(cloud: Cloud) -> None:
     assert "can just have : 1 VM snapshots" in _refused(
         api, "createVMSnapshot", virtualmachineid=vm["id"]
     )
+
+
+def test_interrupted_jobs_are_compensated_to_stable_states(cloud: Cloud) -> None:
+    """What an adopting node runs when a VM snapshot job's node died mid-way."""
+    from types import SimpleNamespace
+
+    from sqlalchemy import update
+
+    from cumulo.api.declaration import lookup
+    from cumulo.db.models.vm_snapshot import VMSnapshot
+    from cumulo.services.system_vm_monitor import system_caller
+
+    env = build(cloud, hosts_per_cluster=1)
+    api = cloud.admin
+    vm = deploy(api, env, name="adopted")["virtualmachine"]
+    ready = _snap(api, vm["id"], snapshotmemory=True)
+    db = cloud.rt.db
+    job = SimpleNamespace(transaction=lambda fn, **_: db.run(fn), caller=db.run(system_caller))
+
+    def force(uuid: str, state: str) -> int:
+        def work(s):  # type: ignore[no-untyped-def]
+            s.execute(update(VMSnapshot).where(VMSnapshot.uuid == uuid).values(state=state))
+            return s.query(VMSnapshot).filter_by(uuid=uuid).one().id
+
+        return db.run(work)  # type: ignore[no-any-return]
+
+    # A revert cut short: the snapshot is Ready again and can be reverted to.
+    snap_id = force(ready["id"], "Reverting")
+    text = lookup("revertToVMSnapshot").compensator(job, {"snap_id": snap_id})  # type: ignore[misc]
+    assert "Ready" in text and _listed(api)[0]["state"] == "Ready"
+    assert api.run("revertToVMSnapshot", vmsnapshotid=ready["id"])["virtualmachine"]["id"]
+    # A create cut short: Error and removed, so it blocks nothing on the VM.
+    snap_id = force(ready["id"], "Creating")
+    text = lookup("createVMSnapshot").compensator(job, {"snap_id": snap_id})  # type: ignore[misc]
+    assert "Error" in text and _listed(api) == []
+    assert _snap(api, vm["id"])["state"] == "Ready"

@@ -53,7 +53,7 @@ def test_upload_attach_and_extract(cloud: Cloud) -> None:
 
     vols0, primary0, secondary0 = _totals(api)
     vol = _upload(api, zone)
-    assert vol["state"] == "UploadOp" and vol["format"] == "QCOW2"
+    assert vol["state"] == "UploadOp" and vol["name"] == "up"
     assert _totals(api)[0] == vols0 + 1
     vol = _wait_volume(api, vol["id"], "Uploaded")
     assert vol["status"] == "Download Complete" and vol["size"] >= 2 * 1024**3

@@ -36,18 +36,8 @@ BATCH = 50
 
 
 def _skip(session: Session, caller: Caller, policy: SnapshotPolicy, vol: Volume, why: str) -> None:
-    events.record(
-        session,
-        caller,
-        "SNAPSHOT.CREATE",
-        f"Scheduled {policy.interval_type} snapshot of volume {vol.name} skipped: {why}",
-        level="ERROR",
-        resource_type="Volume",
-        resource_uuid=vol.uuid,
-        account_id=vol.account_id,
-        domain_id=vol.domain_id,
-        domain_path=vol.domain_path,
-    )
+    text = f"Scheduled {policy.interval_type} snapshot of volume {vol.name} skipped: {why}"
+    events.record_for(session, caller, vol, "Volume", "SNAPSHOT.CREATE", text, "ERROR")
 
 
 def plan(

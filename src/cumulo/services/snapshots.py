@@ -39,17 +39,7 @@ SCHEDULES = {
 
 
 def record(session: Session, caller: Caller, snap: Snapshot, kind: str, text: str) -> None:
-    events.record(
-        session,
-        caller,
-        kind,
-        f"{text}: {snap.name}",
-        resource_type="Snapshot",
-        resource_uuid=snap.uuid,
-        account_id=snap.account_id,
-        domain_id=snap.domain_id,
-        domain_path=snap.domain_path,
-    )
+    events.record_for(session, caller, snap, "Snapshot", kind, f"{text}: {snap.name}")
 
 
 def allocate(

@@ -46,17 +46,8 @@ DISK, DISK_AND_MEMORY = "Disk", "DiskAndMemory"
 def record(
     session: Session, caller: Caller, snap: VMSnapshot, kind: str, text: str, level: str = "INFO"
 ) -> None:
-    events.record(
-        session,
-        caller,
-        kind,
-        f"{text}: {snap.display_name}",
-        level=level,
-        resource_type="VMSnapshot",
-        resource_uuid=snap.uuid,
-        account_id=snap.account_id,
-        domain_id=snap.domain_id,
-        domain_path=snap.domain_path,
+    events.record_for(
+        session, caller, snap, "VMSnapshot", kind, f"{text}: {snap.display_name}", level
     )
 
 

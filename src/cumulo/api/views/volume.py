@@ -86,7 +86,6 @@ def volume_items(session: Session, vols: list[Volume], caller: Caller) -> list[d
             "maxiops": v.max_iops,
             "tags": tags_field(session, tag_map.get(v.id, [])),
             "status": statuses.get(v.id),
-            "format": v.format,
         }
         if caller.is_root_admin:
             item.update(

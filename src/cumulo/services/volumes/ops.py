@@ -44,17 +44,7 @@ MIGRATE_REFUSED = (
 
 
 def record(session: Session, caller: Caller, vol: Volume, kind: str, text: str) -> None:
-    events.record(
-        session,
-        caller,
-        kind,
-        f"{text}: {vol.name}",
-        resource_type="Volume",
-        resource_uuid=vol.uuid,
-        account_id=vol.account_id,
-        domain_id=vol.domain_id,
-        domain_path=vol.domain_path,
-    )
+    events.record_for(session, caller, vol, "Volume", kind, f"{text}: {vol.name}")
 
 
 def size_for(offering: DiskOffering, size_gib: int | None) -> int:

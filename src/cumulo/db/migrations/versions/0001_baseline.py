@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 06:24:07.188464
+Create Date: 2026-11-22 06:33:39.838751
 """
 
 from collections.abc import Sequence
@@ -1254,6 +1254,8 @@ def upgrade() -> None:
 
     op.create_table('template_store_ref',
     sa.Column('template_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
     sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('download_state', sa.String(length=32), nullable=False),
@@ -1262,8 +1264,6 @@ def upgrade() -> None:
     sa.Column('install_path', sa.String(length=1024), nullable=True),
     sa.Column('physical_size', sa.BigInteger(), nullable=True),
     sa.Column('state', sa.String(length=16), nullable=False),
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['store_id'], ['image_store.id'], name=op.f('fk_template_store_ref_store_id_image_store')),
     sa.ForeignKeyConstraint(['template_id'], ['vm_template.id'], name=op.f('fk_template_store_ref_template_id_vm_template')),
     sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_template_store_ref_zone_id_zone')),
@@ -1359,18 +1359,18 @@ def upgrade() -> None:
 
     op.create_table('volume_store_ref',
     sa.Column('volume_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('url', sa.String(length=2048), nullable=False),
     sa.Column('checksum', sa.String(length=255), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('download_state', sa.String(length=32), nullable=False),
     sa.Column('download_pct', sa.Integer(), nullable=False),
     sa.Column('error_text', sa.String(length=1024), nullable=True),
     sa.Column('install_path', sa.String(length=1024), nullable=True),
     sa.Column('physical_size', sa.BigInteger(), nullable=True),
     sa.Column('state', sa.String(length=16), nullable=False),
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['store_id'], ['image_store.id'], name=op.f('fk_volume_store_ref_store_id_image_store')),
     sa.ForeignKeyConstraint(['volume_id'], ['volume.id'], name=op.f('fk_volume_store_ref_volume_id_volume')),
     sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_volume_store_ref_zone_id_zone')),
