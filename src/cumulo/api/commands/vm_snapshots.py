@@ -11,6 +11,7 @@ from cumulo.api.arguments import Args
 from cumulo.api.commands.vms import VM, owned_vm, result_tx
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
+from cumulo.api.owner_params import LIST_OWNER
 from cumulo.api.paging import fetch_page
 from cumulo.api.params import Param, ParamType
 from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
@@ -134,11 +135,7 @@ def _undo_create(job: JobRun, payload: dict[str, Any]) -> str:
         Param("name", S, description="lists snapshot by snapshot name or display name"),
         Param("state", S, description="state of the virtual machine snapshot"),
         Param("tags", ParamType.MAP, description="List resources by tags (key/value pairs)"),
-        Param("account", S, description="list resources by account"),
-        Param("domainid", U, entity="Domain", description="list resources by domain"),
-        Param("projectid", U, entity="Project", description="list objects by project"),
-        Param("listall", B, description="list all resources the caller may see"),
-        Param("isrecursive", B, description="also the subdomains' resources"),
+        *LIST_OWNER,
     ],
     roles=ALL_ROLES,
     object_name="vmSnapshot",

@@ -11,6 +11,7 @@ from cumulo.api.arguments import Args
 from cumulo.api.commands.volumes import VOL, owned_volume, volume_result
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
+from cumulo.api.owner_params import OWNER
 from cumulo.api.params import Param, ParamType
 from cumulo.api.results import Enqueue, ObjectResult
 from cumulo.api.roles import ALL_ROLES
@@ -45,9 +46,7 @@ S, U = ParamType.STRING, ParamType.UUID
         Param("diskofferingid", U, entity="DiskOffering", description="a custom disk offering"),
         Param("checksum", S, description="the checksum of the volume file"),
         Param("imagestoreuuid", S, description="the image store to upload to"),
-        Param("account", S, description="the account owning the volume"),
-        Param("domainid", U, entity="Domain", description="the domain of the account"),
-        Param("projectid", U, entity="Project", description="the project owning the volume"),
+        *OWNER,
     ],
     kind=Kind.ASYNC,
     **VOL,  # type: ignore[arg-type]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 06:33:39.838751
+Create Date: 2026-11-22 06:36:29.876044
 """
 
 from collections.abc import Sequence
