@@ -23,6 +23,7 @@ from cumulo.errors import InvalidParameter
 from cumulo.services import events, limits
 from cumulo.services.configuration import ConfigStore
 from cumulo.services.limits import ResourceType
+from cumulo.services.resource_owner import same_owner
 from cumulo.services.snapshot_schedule import next_run
 from cumulo.services.states import volume as volume_states
 from cumulo.services.vms.common import Tx, pool_spec_json, spec_from_json
@@ -63,10 +64,7 @@ def allocate(
         zone_id=vol.zone_id,
         state="Allocated",
         size=vol.size,
-        account_id=vol.account_id,
-        domain_id=vol.domain_id,
-        domain_path=vol.domain_path,
-        project_id=vol.project_id,
+        **same_owner(vol),
     )
     session.add(snap)
     session.flush()

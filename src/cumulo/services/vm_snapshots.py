@@ -32,6 +32,7 @@ from cumulo.drivers.base import (
 from cumulo.errors import InvalidParameter
 from cumulo.services import events, simulator_mocks
 from cumulo.services.configuration import ConfigStore
+from cumulo.services.resource_owner import same_owner
 from cumulo.services.states import vm as vm_states
 from cumulo.services.states import volume as volume_states
 from cumulo.services.vms.common import pool_spec_json, vm_of, volumes_of
@@ -132,10 +133,7 @@ def allocate(
         snapshot_type=DISK_AND_MEMORY if memory else DISK,
         state=ALLOCATED,
         hypervisor=vm.hypervisor,
-        account_id=vm.account_id,
-        domain_id=vm.domain_id,
-        domain_path=vm.domain_path,
-        project_id=vm.project_id,
+        **same_owner(vm),
     )
     session.add(snap)
     session.flush()
