@@ -82,3 +82,13 @@ def resolve_owner(
     owner_domain = session.get(Domain, account.domain_id)
     assert owner_domain is not None
     return Owner(account, owner_domain)
+
+
+def owner_of_account(session: Session, account_id: int) -> Owner:
+    """The Owner of an existing resource, from its account id."""
+    account = session.get(Account, account_id)
+    if account is None:
+        raise InvalidParameter(f"Account {account_id} does not exist")
+    domain = session.get(Domain, account.domain_id)
+    assert domain is not None
+    return Owner(account, domain)

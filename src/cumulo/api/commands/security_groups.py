@@ -22,6 +22,7 @@ from cumulo.db.models.security_group import SecurityGroup, SecurityGroupRule, Se
 from cumulo.errors import InvalidParameter
 from cumulo.jobs.context import JobRun
 from cumulo.services import security_groups as groups
+from cumulo.services import sg_rules
 from cumulo.services.infra_common import must_get
 from cumulo.services.network_access import check_owned
 from cumulo.services.resource_owner import Owner, resolve_owner
@@ -235,7 +236,9 @@ def _authorized(job: JobRun, p: dict[str, Any]) -> ObjectResult:
             view[key] = [r for r in view[key] if r["ruleid"] in wanted]
         return view
 
-    return ObjectResult(job.transaction(work))
+    view = job.transaction(work)
+    sg_rules.push_for_groups(job.transaction, job.caller, [p["group"]])
+    return ObjectResult(view)
 
 
 @command(
@@ -277,10 +280,12 @@ def _revoke(call: Call, args: Args, kind: str) -> Enqueue:
     group = must_get(call.db, SecurityGroup, rule.group_id)
     check_owned(call.caller, group.account_id, group.domain_path, f"security group {group.name}")
     groups.revoke(call.db, call.caller, rule)
-    return Enqueue({}, instance_uuid=group.uuid)
+    return Enqueue({"group": group.id}, instance_uuid=group.uuid)
 
 
 def _revoked(job: JobRun, p: dict[str, Any]) -> SuccessResult:
+    if p.get("group") is not None:
+        sg_rules.push_for_groups(job.transaction, job.caller, [p["group"]])
     return SuccessResult()
 
 
