@@ -114,7 +114,10 @@ def allocate_nic(
         return nic
     if ip is not None:
         start, end = address_range(network)
-        inside = int(start) <= int(ipaddress.IPv4Address(ip)) <= int(end)
+        try:
+            inside = int(start) <= int(ipaddress.IPv4Address(ip)) <= int(end)
+        except ValueError:
+            raise InvalidParameter(f"Invalid IPv4 address {ip!r}") from None
         if not (inside or (allow_gateway and ip == network.gateway)) or (
             ip == network.gateway and not allow_gateway
         ):
@@ -319,7 +322,7 @@ def pinned_pod(session: Session, instance_id: int) -> int | None:
     ).all()
     for nic, network in rows:
         for vlan in pod_ranges(session, network):
-            if _in(vlan, nic.ip4_address):
+            if nic.ip4_address and _in(vlan, nic.ip4_address):
                 return vlan.pod_id
     return None
 

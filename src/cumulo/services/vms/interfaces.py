@@ -175,6 +175,8 @@ def plug(tx: Tx[Any], caller: Caller, nic_id: int) -> int:
             call["nic"] = nic_spec_json(s, nic)
         return vm.id, call
 
+    vm_id: int
+    call: dict[str, Any] | None
     vm_id, call = tx(target)
     if call is not None and "error" in call:
         raise OperationFailed(f"Unable to add the NIC: {call['error']}")
@@ -253,6 +255,7 @@ def unplug(tx: Tx[Any], caller: Caller, nic_id: int) -> int:
             return vm.id, None, nic.mac_address
         return vm.id, _host_call(s, vm, COMMAND_UNPLUG_NIC), nic.mac_address
 
+    vm_id: int
     try:
         vm_id, call, mac = tx(target)
     except OperationFailed:

@@ -99,7 +99,8 @@ def reserve(
     assert host is not None
     # Raises InsufficientCapacity (rolling the whole reservation back) if the pod is out
     # of guest addresses.
-    nics.assign_pod_addresses(session, vm.id, placement.pod_id)
+    if placement.pod_id is not None:
+        nics.assign_pod_addresses(session, vm.id, placement.pod_id)
     vm.hypervisor = host.hypervisor
     vols = volumes_of(session, vm.id)
     fresh = [v for v in vols if v.pool_id is None]
