@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,13 +146,21 @@ def test_requested_address_picks_the_pod_and_ranges_run_out(cloud: Cloud) -> Non
     with pytest.raises(ApiError) as outside:
         _deploy(api, bz, ipaddress="10.9.0.11")
     assert outside.value.status == 431
-    # Pod 0 has three addresses: the fourth VM placed there cannot get one.
+    # Pod 0 has three addresses; three concurrent deployments get one each, and the
+    # fourth VM placed there cannot get one.
     pod0 = bz.pods[0]["id"]
-    addresses = {_deploy(api, bz, podid=pod0)["nic"][0]["ipaddress"] for _ in range(3)}
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        made = list(pool.map(lambda _: _deploy(api, bz, podid=pod0), range(3)))
+    addresses = {vm["nic"][0]["ipaddress"] for vm in made}
     assert addresses == {"10.1.0.10", "10.1.0.11", "10.1.0.12"}
     with pytest.raises(ApiError) as full:
         _deploy(api, bz, podid=pod0)
     assert "no free guest IP address" in full.value.body["errortext"]
+    # A range whose addresses are in use cannot be deleted.
+    (used,) = api.call("listVlanIpRanges", podid=pod0)["vlaniprange"]
+    with pytest.raises(ApiError) as busy:
+        api.call("deleteVlanIpRange", id=used["id"])
+    assert busy.value.status == 536
 
 
 def test_security_group_rules_follow_authorize_and_revoke(cloud: Cloud) -> None:

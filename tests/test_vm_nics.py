@@ -171,3 +171,31 @@ def test_concurrent_adds_never_share_an_address(cloud: Cloud) -> None:
     with ThreadPoolExecutor(max_workers=6) as pool:
         addresses = list(pool.map(add, vms))
     assert len(set(addresses)) == 6
+
+
+def test_nic_jobs_may_run_again_after_adoption(cloud: Cloud) -> None:
+    """An adopted addNic/removeNic job runs its executor again: nothing is doubled."""
+    from sqlalchemy import select
+
+    from cumulo.api.declaration import lookup
+    from cumulo.db.models.nic import Nic
+    from cumulo.services.system_vm_monitor import system_caller
+    from cumulo.services.vms import interfaces
+
+    api = cloud.admin
+    env, second = _env(cloud)
+    vm = deploy(api, env)["virtualmachine"]
+    for name in ("addNicToVirtualMachine", "removeNicFromVirtualMachine"):
+        assert lookup(name).resumable  # type: ignore[union-attr]
+    added = api.run("addNicToVirtualMachine", virtualmachineid=vm["id"], networkid=second)
+    new = next(n for n in added["virtualmachine"]["nic"] if n["networkid"] == second)
+    db = cloud.rt.db
+    nic_id = db.run(lambda s: s.execute(select(Nic.id).where(Nic.uuid == new["id"])).scalar_one())
+    caller = db.run(system_caller)
+    interfaces.plug(db.run, caller, nic_id)  # the adopted run of the add
+    assert len(host_nics(vm)) == 2 and len(nics(api, vm["id"])) == 2
+    api.run("removeNicFromVirtualMachine", virtualmachineid=vm["id"], nicid=new["id"])
+    interfaces.unplug(db.run, caller, nic_id)  # the adopted run of the remove
+    assert len(host_nics(vm)) == 1 and len(nics(api, vm["id"])) == 1
+    with pytest.raises(Exception, match="removed"):
+        interfaces.plug(db.run, caller, nic_id)  # an add adopted after its NIC went away

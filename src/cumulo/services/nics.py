@@ -373,3 +373,20 @@ def readdress(session: Session, nic: Nic, network: Network, ip: str | None) -> N
     if ip is not None:
         raise InvalidParameter(f"IP address {ip} is already in use on network {network.name}")
     raise InsufficientCapacity(f"Network {network.name} has no free IP address left in its range")
+
+
+def in_pod_range(session: Session, vlan: Vlan) -> int:
+    """Live NICs holding an address of a pod guest range (Basic zones)."""
+    if vlan.pod_id is None or vlan.vlan_type != "DirectAttached":
+        return 0
+    addresses = session.execute(
+        select(Nic.ip4_address)
+        .join(Network, Network.id == Nic.network_id)
+        .where(
+            Network.zone_id == vlan.zone_id,
+            Network.cidr.is_(None),
+            Nic.removed.is_(None),
+            Nic.ip4_address.is_not(None),
+        )
+    ).scalars()
+    return sum(1 for ip in addresses if ip and _in(vlan, ip))

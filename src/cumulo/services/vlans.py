@@ -129,9 +129,9 @@ def create(session: Session, caller: Caller, new: NewRange) -> Vlan:
 
 def addresses_in_use(session: Session, vlan: Vlan) -> int:
     """Allocated public addresses of the range, and NICs of a shared network's range."""
-    from cumulo.services import public_ips
+    from cumulo.services import nics, public_ips
 
-    return public_ips.in_range(session, vlan)
+    return public_ips.in_range(session, vlan) + nics.in_pod_range(session, vlan)
 
 
 def delete(session: Session, caller: Caller, vlan: Vlan) -> None:

@@ -246,6 +246,8 @@ def _authorized(job: JobRun, p: dict[str, Any]) -> ObjectResult:
     params=_authorize_params(),
     roles=ALL_ROLES,
     kind=Kind.ASYNC,
+    # Pushing the whole rule set to the hosts is idempotent: an adopted job runs again.
+    resumable=True,
     object_name="securitygroup",
     instance_type="SecurityGroup",
     response_class="SecurityGroupRuleResponse",
@@ -260,6 +262,8 @@ def authorize_security_group_ingress(call: Call, args: Args) -> Enqueue:
     params=_authorize_params(),
     roles=ALL_ROLES,
     kind=Kind.ASYNC,
+    # Pushing the whole rule set to the hosts is idempotent: an adopted job runs again.
+    resumable=True,
     object_name="securitygroup",
     instance_type="SecurityGroup",
     response_class="SecurityGroupRuleResponse",
@@ -294,6 +298,7 @@ def _revoked(job: JobRun, p: dict[str, Any]) -> SuccessResult:
     params=[Param("id", UUID, required=True, entity="SecurityGroupRule", description="rule ID")],
     roles=ALL_ROLES,
     kind=Kind.ASYNC,
+    resumable=True,
     instance_type="SecurityGroup",
     response_class="SuccessResponse",
 )
@@ -307,6 +312,7 @@ def revoke_security_group_ingress(call: Call, args: Args) -> Enqueue:
     params=[Param("id", UUID, required=True, entity="SecurityGroupRule", description="rule ID")],
     roles=ALL_ROLES,
     kind=Kind.ASYNC,
+    resumable=True,
     instance_type="SecurityGroup",
     response_class="SuccessResponse",
 )
