@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
+from cumulo.api.owner_params import list_owner
 from cumulo.api.paging import fetch_page
 from cumulo.api.params import BOOLEAN, LIST, MAP, STRING, UUID, Param
 from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
@@ -33,6 +34,8 @@ def _owner(call: Call, args: Args) -> Account:
     caller = call.caller
     if args.accountid is not None:
         account: Account = args.accountid
+    elif args.userid is not None:  # the user's account owns it (4.15+)
+        account = call.db.get(Account, args.userid.account_id)  # type: ignore[assignment]
     elif args.account:
         domain: Domain | None = args.domainid
         account = find_account(call.db, args.account, domain.id if domain else caller.domain_id)
@@ -100,15 +103,30 @@ def update_project(call: Call, args: Args) -> Enqueue:
     """Updates a project"""
     project: Project = args.id
     projects.check_manage(call.db, call.caller, project)
-    owner_id = None
-    if args.account:
-        owner_id = find_account(call.db, args.account, project.domain_id).id
+    member_id = None
+    if args.userid is not None:
+        member_id = args.userid.account_id
+    elif args.account:
+        member_id = find_account(call.db, args.account, project.domain_id).id
+    role = (args.roletype or projects.ADMIN).capitalize()
+    if role not in (projects.ADMIN, projects.REGULAR):
+        raise InvalidParameter(f"roletype must be Admin or Regular, not {args.roletype}")
+    if member_id is not None and projects.member_role(call.db, member_id, project) is None:
+        # As CloudStack: ownership moves only inside the project.
+        raise InvalidParameter(
+            "The account doesn't belong to the project; add it with addAccountToProject "
+            "first and then change the project's ownership"
+        )
+    if member_id is None and (args.roletype or args.swapowner is not None):
+        raise InvalidParameter("roletype and swapowner need account or userid")
     return Enqueue(
         {
             "project_id": project.id,
             "name": args.name,
             "displaytext": args.displaytext,
-            "owner_id": owner_id,
+            "member_id": member_id,
+            "role": role,
+            "swap": args.swapowner is not False,
         },
         instance_uuid=project.uuid,
     )
@@ -117,7 +135,6 @@ def update_project(call: Call, args: Args) -> Enqueue:
 @update_project.execute
 def _update_project(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     def change(session: Session, project: Project) -> None:
-        owner = session.get(Account, payload["owner_id"]) if payload["owner_id"] else None
         projects.update(
             session,
             job.runtime.config,
@@ -125,8 +142,20 @@ def _update_project(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
             project,
             name=payload["name"],
             display_text=payload["displaytext"],
-            new_owner=owner,
         )
+        # Jobs queued before roletype existed carry "owner_id".
+        member_id = payload.get("member_id", payload.get("owner_id"))
+        if member_id is not None:
+            member = session.get(Account, member_id)
+            assert member is not None
+            projects.set_role(
+                session,
+                job.runtime.config,
+                project,
+                member,
+                payload.get("role", projects.ADMIN),
+                swap=payload.get("swap", True),
+            )
 
     return _project_job(job, payload, change)
 
@@ -198,10 +227,7 @@ _state_command("suspendProject", "Suspended", "Suspends a project")
         Param("name", STRING, description="List projects by name"),
         Param("displaytext", STRING, description="List projects by display text"),
         Param("state", STRING, description="List projects by state"),
-        Param("account", STRING, description="List projects of this account (with domainid)"),
-        Param("domainid", UUID, entity="Domain", description="List projects of this domain"),
-        Param("isrecursive", BOOLEAN, description="With domainid, include subdomains"),
-        Param("listall", BOOLEAN, description="List all projects the caller may see"),
+        *list_owner(project=False),
         Param("username", STRING, description="List projects the user is a member of"),
         Param("tags", MAP, description="List projects by tags (key/value pairs)"),
         Param("details", LIST, collection=STRING, description="Details requested: all, min"),
@@ -348,7 +374,9 @@ def _delete_account(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
 )
 def list_project_accounts(call: Call, args: Args) -> ListResult:
     """Lists project's accounts"""
-    project: Project = args.projectid
+    project = args.projectid
+    if not isinstance(project, Project):
+        raise InvalidParameter("projectid must name one project, not -1")
     projects.check_read(call.db, call.caller, project)
     stmt = (
         select(ProjectMember, Account, Domain)
