@@ -308,27 +308,8 @@ def assign_pod_address(
     )
 
 
-def pinned_pod(session: Session, instance_id: int) -> int | None:
-    """The pod a VM must run in because a Basic-zone NIC holds one of its addresses."""
-    rows = session.execute(
-        select(Nic, Network)
-        .join(Network, Network.id == Nic.network_id)
-        .where(
-            Nic.instance_id == instance_id,
-            Nic.removed.is_(None),
-            Nic.ip4_address.is_not(None),
-            Network.cidr.is_(None),
-        )
-    ).all()
-    for nic, network in rows:
-        for vlan in pod_ranges(session, network):
-            if nic.ip4_address and _in(vlan, nic.ip4_address):
-                return vlan.pod_id
-    return None
-
-
-def assign_pod_addresses(session: Session, instance_id: int, pod_id: int) -> None:
-    """Every pod-addressed NIC of the instance gets (or keeps) an address in ``pod_id``."""
+def _pod_nics(session: Session, instance_id: int) -> list[tuple[Nic, Network]]:
+    """The instance's live NICs on pod-addressed (Basic zone, no CIDR) shared networks."""
     rows = session.execute(
         select(Nic, Network)
         .join(Network, Network.id == Nic.network_id)
@@ -339,7 +320,21 @@ def assign_pod_addresses(session: Session, instance_id: int, pod_id: int) -> Non
             Network.guest_type == "Shared",
         )
     ).all()
-    for nic, network in rows:
+    return [(nic, network) for nic, network in rows]
+
+
+def pinned_pod(session: Session, instance_id: int) -> int | None:
+    """The pod a VM must run in because a Basic-zone NIC holds one of its addresses."""
+    for nic, network in _pod_nics(session, instance_id):
+        for vlan in pod_ranges(session, network):
+            if nic.ip4_address and _in(vlan, nic.ip4_address):
+                return vlan.pod_id
+    return None
+
+
+def assign_pod_addresses(session: Session, instance_id: int, pod_id: int) -> None:
+    """Every pod-addressed NIC of the instance gets (or keeps) an address in ``pod_id``."""
+    for nic, network in _pod_nics(session, instance_id):
         assign_pod_address(session, nic, network, pod_id)
 
 

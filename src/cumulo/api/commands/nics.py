@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -55,18 +56,20 @@ def _add_nic(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     return result_tx(job, vm_id)
 
 
-@command(
-    "removeNicFromVirtualMachine",
-    params=[VMID, NICID],
-    kind=Kind.ASYNC,
-    resumable=True,
-    **VM,  # type: ignore[arg-type]
-)
+# removeNic and updateDefaultNic: the same parameters, declaration and handler shape.
+NIC_JOB: dict[str, Any] = {"params": [VMID, NICID], "kind": Kind.ASYNC, "resumable": True, **VM}
+
+
+def _nic_job(call: Call, args: Args, check: Callable[[Session, VMInstance, Nic], None]) -> Enqueue:
+    vm = owned_vm(call, args.virtualmachineid)
+    check(call.db, vm, args.nicid)
+    return Enqueue({"nic_id": args.nicid.id}, instance_uuid=vm.uuid)
+
+
+@command("removeNicFromVirtualMachine", **NIC_JOB)
 def remove_nic(call: Call, args: Args) -> Enqueue:
     """Removes VM from specified network by deleting a NIC"""
-    vm = owned_vm(call, args.virtualmachineid)
-    interfaces.check_removable(call.db, vm, args.nicid)
-    return Enqueue({"nic_id": args.nicid.id}, instance_uuid=vm.uuid)
+    return _nic_job(call, args, interfaces.check_removable)
 
 
 @remove_nic.execute
@@ -75,18 +78,10 @@ def _remove_nic(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     return result_tx(job, vm_id)
 
 
-@command(
-    "updateDefaultNicForVirtualMachine",
-    params=[VMID, NICID],
-    kind=Kind.ASYNC,
-    resumable=True,
-    **VM,  # type: ignore[arg-type]
-)
+@command("updateDefaultNicForVirtualMachine", **NIC_JOB)
 def update_default_nic(call: Call, args: Args) -> Enqueue:
     """Changes the default NIC on a VM"""
-    vm = owned_vm(call, args.virtualmachineid)
-    interfaces.check_default(call.db, vm, args.nicid)
-    return Enqueue({"nic_id": args.nicid.id}, instance_uuid=vm.uuid)
+    return _nic_job(call, args, interfaces.check_default)
 
 
 @update_default_nic.execute

@@ -26,29 +26,15 @@ from cumulo.db.models.zone import Zone
 from cumulo.drivers import registry
 from cumulo.drivers.base import COMMAND_PLUG_NIC, COMMAND_UNPLUG_NIC, NicSpec
 from cumulo.errors import InvalidParameter, OperationFailed
-from cumulo.services import events, network_offerings, nics, simulator_mocks
+from cumulo.services import network_offerings, nics, simulator_mocks
 from cumulo.services.infra_common import must_get
 from cumulo.services.resource_owner import owner_of_account
 from cumulo.services.states import vm as vm_states
-from cumulo.services.vms.common import Tx, vm_of
+from cumulo.services.vms.common import Tx, vm_event, vm_of
 from cumulo.services.vms.deploy import check_network
 from cumulo.services.vms.start import _mj, _mock, nic_spec_json
 
 STABLE = (vm_states.RUNNING, vm_states.STOPPED)
-
-
-def _event(session: Session, caller: Caller, vm: VMInstance, kind: str, text: str) -> None:
-    events.record(
-        session,
-        caller,
-        kind,
-        text,
-        resource_type="Nic",
-        resource_uuid=vm.uuid,
-        account_id=vm.account_id,
-        domain_id=vm.domain_id,
-        domain_path=vm.domain_path,
-    )
 
 
 def _check_vm(session: Session, vm: VMInstance, what: str) -> Zone:
@@ -117,9 +103,7 @@ def add(
         device_id=device,
     )
     nic.state = "Allocated"
-    _event(
-        session, caller, vm, "NIC.CREATE", f"Adding NIC on network {network.name} to VM {vm.name}"
-    )
+    vm_event(session, caller, vm, "NIC.CREATE", f"Added a NIC on network {network.name}")
     return nic
 
 
@@ -144,18 +128,7 @@ def _discard(session: Session, caller: Caller, nic_id: int, why: str) -> None:
         nic.mark_removed()
         nic.state = "Deallocating"
     vm = vm_of(session, nic.instance_id)
-    events.record(
-        session,
-        caller,
-        "NIC.CREATE",
-        f"Failed to add NIC to VM {vm.name}: {why}",
-        level="ERROR",
-        resource_type="Nic",
-        resource_uuid=vm.uuid,
-        account_id=vm.account_id,
-        domain_id=vm.domain_id,
-        domain_path=vm.domain_path,
-    )
+    vm_event(session, caller, vm, "NIC.CREATE", f"Failed to add a NIC ({why})", "ERROR")
 
 
 def plug(tx: Tx[Any], caller: Caller, nic_id: int) -> int:
@@ -278,14 +251,8 @@ def unplug(tx: Tx[Any], caller: Caller, nic_id: int) -> int:
             nic.state = "Deallocating"
             network = s.get(Network, nic.network_id)
             vm = vm_of(s, vm_id)
-            _event(
-                s,
-                caller,
-                vm,
-                "NIC.DELETE",
-                f"Removed NIC from network {network.name if network else nic.network_id} "
-                f"of VM {vm.name}",
-            )
+            where = network.name if network else nic.network_id
+            vm_event(s, caller, vm, "NIC.DELETE", f"Removed the NIC on network {where}")
 
     tx(release)
     return vm_id
@@ -320,14 +287,8 @@ def make_default(session: Session, caller: Caller, nic_id: int) -> int:
         )
         nic.is_default = True
         network = session.get(Network, nic.network_id)
-        _event(
-            session,
-            caller,
-            vm,
-            "NIC.UPDATE",
-            f"Default NIC of VM {vm.name} is now on network "
-            f"{network.name if network else nic.network_id}",
-        )
+        where = network.name if network else nic.network_id
+        vm_event(session, caller, vm, "NIC.UPDATE", f"Default NIC now on network {where}")
     return vm.id
 
 
@@ -365,10 +326,10 @@ def change_address(
         nics.assign_pod_address(session, nic, network, pod, ip)
     else:
         nics.readdress(session, nic, network, ip)
-    _event(
+    vm_event(
         session,
         caller,
         vm,
         "NIC.UPDATE",
-        f"NIC of VM {vm.name} on network {network.name}: address {old} -> {nic.ip4_address}",
+        f"NIC on network {network.name}: address {old} -> {nic.ip4_address}",
     )
