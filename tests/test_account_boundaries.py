@@ -26,6 +26,7 @@ from tests.vm_helpers import build
 # Entities an account owns; commands taking one of them are probed.
 OWNED = (
     "VMInstance",
+    "Nic",
     "Volume",
     "Network",
     "Snapshot",
@@ -118,6 +119,7 @@ def bobs(cloud: Cloud) -> tuple[ApiClient, ApiClient, dict[str, str]]:
     project = alice.run("createProject", name="xb-alices", displaytext="a")["project"]
     resources = {
         "VMInstance": vm["id"],
+        "Nic": vm["nic"][0]["id"],
         "Volume": data["id"],
         "Network": net["id"],
         "Snapshot": snap["id"],

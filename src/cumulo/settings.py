@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     password_hash_memory_kib: int = 65536
     password_hash_time_cost: int = 3
     dev: bool = False
+    # Serve GET /simulator/vms (what the simulated hosts run: NICs, security group
+    # rules) for tests and demos; off in production.
+    simulator_state_view: bool = False
     # How long a node may keep using an API key's owner and a role's rules
     # before reading them again: disabling a user or changing a rule takes
     # effect on every node within this time.

@@ -35,6 +35,9 @@ COMMAND_DELETE_SNAPSHOT = "DeleteSnapshotCommand"
 COMMAND_CREATE_VM_SNAPSHOT = "CreateVMSnapshotCommand"
 COMMAND_REVERT_VM_SNAPSHOT = "RevertToVMSnapshotCommand"
 COMMAND_DELETE_VM_SNAPSHOT = "DeleteVMSnapshotCommand"
+COMMAND_PLUG_NIC = "PlugNicCommand"
+COMMAND_UNPLUG_NIC = "UnPlugNicCommand"
+COMMAND_SECURITY_RULES = "SecurityGroupRulesCmd"
 
 GiB = 1024**3
 TiB = 1024**4
@@ -100,12 +103,27 @@ class HostStats:
 
 
 @dataclass(frozen=True)
+class NicSpec:
+    """One guest NIC as the hypervisor plugs it."""
+
+    mac: str
+    ip: str | None
+    network: str  # network uuid
+    device_id: int = 0
+    default: bool = False
+    netmask: str | None = None
+    gateway: str | None = None
+    broadcast_uri: str | None = None
+
+
+@dataclass(frozen=True)
 class VmSpec:
     name: str
     cpus: int
     speed: int
     memory: int
     details: dict[str, str] = field(default_factory=dict)
+    nics: tuple[NicSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -184,6 +202,21 @@ class HypervisorDriver(ABC):
         The whole set is sent every time, so applying is idempotent.
         """
         return Answer(False, f"{type(self).__name__} cannot program virtual routers")
+
+    # -- NICs and security groups (not abstract: a driver without them refuses) --------
+    def plug_nic(self, guid: str, vm: str, nic: NicSpec, mock: Mock | None = None) -> Answer:
+        """Hot-plug ``nic`` into running VM ``vm``; plugging a NIC it has already succeeds."""
+        return Answer(False, f"{self.hypervisor} cannot hot-plug NICs")
+
+    def unplug_nic(self, guid: str, vm: str, mac: str, mock: Mock | None = None) -> Answer:
+        """Remove the NIC with ``mac`` from running VM ``vm``; a NIC it lacks is gone already."""
+        return Answer(False, f"{self.hypervisor} cannot unplug NICs")
+
+    def apply_security_rules(
+        self, guid: str, vm: str, mac: str, rules: dict[str, Any], mock: Mock | None = None
+    ) -> Answer:
+        """Replace the security group rule set of one NIC (``ingress``/``egress`` lists)."""
+        return Answer(False, f"{self.hypervisor} cannot program security groups")
 
     # -- storage ------------------------------------------------------------
     @abstractmethod

@@ -93,6 +93,10 @@ def create_app(rt: Runtime) -> Starlette:
         Route("/readyz", readyz),
         Route("/", root),
     ]
+    if rt.settings.simulator_state_view:
+        from cumulo.http.simulator_view import simulator_vms
+
+        routes.append(Route("/simulator/vms", simulator_vms))
     return Starlette(routes=routes)
 
 

@@ -11,22 +11,38 @@ from __future__ import annotations
 
 import ipaddress
 import random
+import re
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cumulo.db.models.network import Network
 from cumulo.db.models.nic import Nic
+from cumulo.db.models.vlan import Vlan
 from cumulo.errors import InsufficientCapacity, InvalidParameter
 
 MAX_COLLISIONS = 32
+_MAC = re.compile(r"^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$")
 
 
 def new_mac() -> str:
     """A locally administered unicast MAC (02:xx:...), as CloudStack uses for guests."""
     return "02:00:" + ":".join(f"{random.randint(0, 255):02x}" for _ in range(4))
+
+
+def checked_mac(value: str) -> str:
+    """A requested MAC in canonical form (lower case, colons); unicast only."""
+    mac = value.strip().lower()
+    if not _MAC.match(mac):
+        raise InvalidParameter(
+            f"macaddress {value!r} is not a MAC address; use the form 02:00:0a:0b:0c:0d"
+        )
+    mac = mac.replace("-", ":")
+    if int(mac[:2], 16) & 1 or mac == "00:00:00:00:00:00":
+        raise InvalidParameter(f"macaddress {value} is not a unicast MAC address")
+    return mac
 
 
 def address_range(network: Network) -> tuple[ipaddress.IPv4Address, ipaddress.IPv4Address]:
@@ -77,36 +93,65 @@ def allocate_nic(
     device_id: int = 0,
     reserved: Iterable[str] = (),
     allow_gateway: bool = False,
+    mac: str | None = None,
 ) -> Nic:
-    """Give the instance a NIC on ``network``; ``ip`` requests a specific address.
+    """Give the instance a NIC on ``network``; ``ip``/``mac`` request specific ones.
 
     Raises InvalidParameter for a requested address outside the range or in
     use, InsufficientCapacity when the range is exhausted. ``allow_gateway``
-    lets a virtual router take the network's gateway address.
+    lets a virtual router take the network's gateway address. A network
+    without a CIDR (L2, or a Basic zone's pod-addressed network) gets a NIC
+    without an address; pod addresses come later with ``assign_pod_address``.
     """
+    if network.cidr is None:
+        if ip is not None:
+            raise InvalidParameter(f"Network {network.name} has no IPv4 range to take {ip} from")
+        nic = _insert(
+            session, network, instance_id, instance_type, None, is_default, device_id, mac
+        )
+        if nic is None:
+            raise InvalidParameter(f"MAC address {mac} is already in use")
+        return nic
     if ip is not None:
         start, end = address_range(network)
-        inside = int(start) <= int(ipaddress.IPv4Address(ip)) <= int(end)
+        try:
+            inside = int(start) <= int(ipaddress.IPv4Address(ip)) <= int(end)
+        except ValueError:
+            raise InvalidParameter(f"Invalid IPv4 address {ip!r}") from None
         if not (inside or (allow_gateway and ip == network.gateway)) or (
             ip == network.gateway and not allow_gateway
         ):
             raise InvalidParameter(
                 f"IP address {ip} is outside network {network.name}'s range {start}-{end}"
             )
-        nic = _insert(session, network, instance_id, instance_type, ip, is_default, device_id)
+        nic = _insert(session, network, instance_id, instance_type, ip, is_default, device_id, mac)
         if nic is None:
-            raise InvalidParameter(f"IP address {ip} is already in use on network {network.name}")
+            raise InvalidParameter(
+                f"IP address {ip} (or MAC address {mac}) is already in use on network "
+                f"{network.name}"
+                if mac
+                else f"IP address {ip} is already in use on network {network.name}"
+            )
         return nic
     used = used_addresses(session, network.id) | set(reserved)
     for collisions, candidate in enumerate(free_addresses(network, used)):
         if collisions > MAX_COLLISIONS:
             break
         nic = _insert(
-            session, network, instance_id, instance_type, candidate, is_default, device_id
+            session, network, instance_id, instance_type, candidate, is_default, device_id, mac
         )
         if nic is not None:
             return nic
+        if mac is not None and _mac_taken(session, mac):
+            raise InvalidParameter(f"MAC address {mac} is already in use")
     raise InsufficientCapacity(f"Network {network.name} has no free IP address left in its range")
+
+
+def _mac_taken(session: Session, mac: str) -> bool:
+    found = session.execute(
+        select(Nic.id).where(Nic.mac_address == mac, Nic.removed.is_(None))
+    ).first()
+    return found is not None
 
 
 def _insert(
@@ -114,20 +159,26 @@ def _insert(
     network: Network,
     instance_id: int,
     instance_type: str,
-    ip: str,
+    ip: str | None,
     is_default: bool,
     device_id: int,
+    mac: str | None = None,
 ) -> Nic | None:
-    """Insert in a savepoint; None if the address (or, rarely, the MAC) was taken."""
-    net = ipaddress.ip_network(network.cidr or f"{ip}/32", strict=False)
-    for _ in range(3):
+    """Insert in a savepoint; None if the address (or the MAC) was taken.
+
+    A random MAC that collides is replaced; a requested one is not.
+    """
+    netmask = None
+    if network.cidr is not None:
+        netmask = str(ipaddress.ip_network(network.cidr, strict=False).netmask)
+    for _ in range(1 if mac else 3):
         nic = Nic(
             instance_id=instance_id,
             instance_type=instance_type,
             network_id=network.id,
-            mac_address=new_mac(),
+            mac_address=mac or new_mac(),
             ip4_address=ip,
-            netmask=str(net.netmask),
+            netmask=netmask,
             gateway=network.gateway,
             broadcast_uri=network.broadcast_uri,
             isolation_uri=network.broadcast_uri,
@@ -141,11 +192,14 @@ def _insert(
                 session.flush()
             return nic
         except IntegrityError:
-            taken = session.execute(
-                select(Nic.id).where(
-                    Nic.network_id == network.id, Nic.ip4_address == ip, Nic.removed.is_(None)
-                )
-            ).first()
+            taken = (
+                ip is not None
+                and session.execute(
+                    select(Nic.id).where(
+                        Nic.network_id == network.id, Nic.ip4_address == ip, Nic.removed.is_(None)
+                    )
+                ).first()
+            )
             if taken:
                 return None
             # Otherwise the random MAC collided: try another.
@@ -163,3 +217,171 @@ def release_nics(session: Session, instance_id: int) -> int:
         nic.mark_removed()
         nic.state = "Deallocating"
     return len(nics)
+
+
+# -- Basic zones: guest addresses come from the pod the VM runs in -----------------
+
+
+def pod_ranges(session: Session, network: Network, pod_id: int | None = None) -> list[Vlan]:
+    """The pod guest ranges (DirectAttached) a pod-addressed network allocates from."""
+    stmt = select(Vlan).where(
+        Vlan.zone_id == network.zone_id,
+        Vlan.pod_id.is_not(None),
+        Vlan.vlan_type == "DirectAttached",
+        or_(Vlan.network_id.is_(None), Vlan.network_id == network.id),
+    )
+    if pod_id is not None:
+        stmt = stmt.where(Vlan.pod_id == pod_id)
+    return list(session.execute(stmt.order_by(Vlan.id)).scalars())
+
+
+def _in(vlan: Vlan, ip: str) -> bool:
+    if not (vlan.start_ip and vlan.end_ip):
+        return False
+    value = int(ipaddress.IPv4Address(ip))
+    return (
+        int(ipaddress.IPv4Address(vlan.start_ip))
+        <= value
+        <= int(ipaddress.IPv4Address(vlan.end_ip))
+    )
+
+
+def range_of(session: Session, network: Network, ip: str) -> Vlan:
+    """The pod range holding a requested address, or 431."""
+    try:
+        ipaddress.IPv4Address(ip)
+    except ValueError:
+        raise InvalidParameter(f"Invalid IP address {ip}") from None
+    for vlan in pod_ranges(session, network):
+        if _in(vlan, ip) and ip != vlan.gateway:
+            return vlan
+    raise InvalidParameter(
+        f"IP address {ip} is not in a pod guest IP range of network {network.name}"
+    )
+
+
+def _take(session: Session, nic: Nic, vlan: Vlan, ip: str) -> bool:
+    try:
+        with session.begin_nested():
+            nic.ip4_address, nic.netmask, nic.gateway = ip, vlan.netmask, vlan.gateway
+            session.flush()
+        return True
+    except IntegrityError:
+        return False
+
+
+def assign_pod_address(
+    session: Session, nic: Nic, network: Network, pod_id: int, ip: str | None = None
+) -> None:
+    """Give a Basic-zone NIC an address of pod ``pod_id`` (kept if it has one there).
+
+    Unique under concurrency like ``allocate_nic``: the unique constraint on
+    (network, address) decides, inside a savepoint.
+    """
+    ranges = pod_ranges(session, network, pod_id)
+    if ip is None and nic.ip4_address and any(_in(v, nic.ip4_address) for v in ranges):
+        return
+    if ip is not None:
+        vlan = range_of(session, network, ip)
+        if vlan.pod_id != pod_id:
+            raise InvalidParameter(f"IP address {ip} belongs to another pod's guest range")
+        if not _take(session, nic, vlan, ip):
+            raise InvalidParameter(f"IP address {ip} is already in use on network {network.name}")
+        return
+    used = used_addresses(session, network.id)
+    collisions = 0
+    for vlan in ranges:
+        start, end = vlan.start_ip, vlan.end_ip or vlan.start_ip
+        assert start is not None and end is not None
+        for value in range(int(ipaddress.IPv4Address(start)), int(ipaddress.IPv4Address(end)) + 1):
+            candidate = str(ipaddress.IPv4Address(value))
+            if candidate in used or candidate == vlan.gateway:
+                continue
+            if _take(session, nic, vlan, candidate):
+                return
+            collisions += 1
+            if collisions > MAX_COLLISIONS:
+                break
+    raise InsufficientCapacity(
+        f"The pod has no free guest IP address left for network {network.name}; "
+        "add a range with createVlanIpRange podid=..."
+    )
+
+
+def _pod_nics(session: Session, instance_id: int) -> list[tuple[Nic, Network]]:
+    """The instance's live NICs on pod-addressed (Basic zone, no CIDR) shared networks."""
+    rows = session.execute(
+        select(Nic, Network)
+        .join(Network, Network.id == Nic.network_id)
+        .where(
+            Nic.instance_id == instance_id,
+            Nic.removed.is_(None),
+            Network.cidr.is_(None),
+            Network.guest_type == "Shared",
+        )
+    ).all()
+    return [(nic, network) for nic, network in rows]
+
+
+def pinned_pod(session: Session, instance_id: int) -> int | None:
+    """The pod a VM must run in because a Basic-zone NIC holds one of its addresses."""
+    for nic, network in _pod_nics(session, instance_id):
+        for vlan in pod_ranges(session, network):
+            if nic.ip4_address and _in(vlan, nic.ip4_address):
+                return vlan.pod_id
+    return None
+
+
+def assign_pod_addresses(session: Session, instance_id: int, pod_id: int) -> None:
+    """Every pod-addressed NIC of the instance gets (or keeps) an address in ``pod_id``."""
+    for nic, network in _pod_nics(session, instance_id):
+        assign_pod_address(session, nic, network, pod_id)
+
+
+def readdress(session: Session, nic: Nic, network: Network, ip: str | None) -> None:
+    """Move a NIC to ``ip`` (or the next free address) of its CIDR network, in place."""
+    start, end = address_range(network)
+    if ip is not None:
+        try:
+            value = int(ipaddress.IPv4Address(ip))
+        except ValueError:
+            raise InvalidParameter(f"Invalid IP address {ip}") from None
+        if not int(start) <= value <= int(end) or ip == network.gateway:
+            raise InvalidParameter(
+                f"IP address {ip} is outside network {network.name}'s range {start}-{end}"
+            )
+        if ip == nic.ip4_address:
+            return
+        candidates: Iterable[str] = [ip]
+    else:
+        candidates = free_addresses(network, used_addresses(session, network.id))
+    for collisions, candidate in enumerate(candidates):
+        if collisions > MAX_COLLISIONS:
+            break
+        try:
+            with session.begin_nested():
+                nic.ip4_address = candidate
+                session.flush()
+            return
+        except IntegrityError:
+            continue
+    if ip is not None:
+        raise InvalidParameter(f"IP address {ip} is already in use on network {network.name}")
+    raise InsufficientCapacity(f"Network {network.name} has no free IP address left in its range")
+
+
+def in_pod_range(session: Session, vlan: Vlan) -> int:
+    """Live NICs holding an address of a pod guest range (Basic zones)."""
+    if vlan.pod_id is None or vlan.vlan_type != "DirectAttached":
+        return 0
+    addresses = session.execute(
+        select(Nic.ip4_address)
+        .join(Network, Network.id == Nic.network_id)
+        .where(
+            Network.zone_id == vlan.zone_id,
+            Network.cidr.is_(None),
+            Nic.removed.is_(None),
+            Nic.ip4_address.is_not(None),
+        )
+    ).scalars()
+    return sum(1 for ip in addresses if ip and _in(vlan, ip))

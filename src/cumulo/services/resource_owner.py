@@ -90,3 +90,13 @@ def same_owner(row: Any) -> dict[str, Any]:
         "domain_path": row.domain_path,
         "project_id": row.project_id,
     }
+
+
+def owner_of_account(session: Session, account_id: int) -> Owner:
+    """The Owner of an existing resource, from its account id."""
+    account = session.get(Account, account_id)
+    if account is None:
+        raise InvalidParameter(f"Account {account_id} does not exist")
+    domain = session.get(Domain, account.domain_id)
+    assert domain is not None
+    return Owner(account, domain)

@@ -204,3 +204,37 @@ def group_by_name(session: Session, account: Account, name: str) -> SecurityGrou
     if found is None:
         raise InvalidParameter(f"Unable to find security group {name} of account {account.name}")
     return found
+
+
+def for_deploy(
+    session: Session,
+    owner: Owner,
+    zone_sg_enabled: bool,
+    by_id: list[SecurityGroup],
+    names: list[str],
+) -> list[SecurityGroup]:
+    """The groups a new VM joins: the ones asked for, else the owner's ``default``."""
+    if by_id and names:
+        raise InvalidParameter(
+            "securitygroupids parameter is mutually exclusive with securitygroupnames parameter"
+        )
+    if not zone_sg_enabled:
+        if by_id or names:
+            raise InvalidParameter(
+                "Security groups are not enabled for this zone; deploy without "
+                "securitygroupids/securitygroupnames"
+            )
+        return []
+    groups = list(by_id)
+    for name in names:
+        if name == DEFAULT:
+            ensure_default(session, owner)
+        groups.append(group_by_name(session, owner.account, name))
+    for group in groups:
+        if group.account_id != owner.account_id:
+            raise InvalidParameter(
+                f"Security group {group.name} belongs to another account than the VM's owner"
+            )
+    if not groups:
+        groups.append(ensure_default(session, owner))
+    return list({g.id: g for g in groups}.values())

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
+from cumulo.db.models.network import Network
 from cumulo.db.models.physical_network import PhysicalNetwork, TrafficType
 from cumulo.db.models.pod import Pod
 from cumulo.db.models.vlan import Vlan
@@ -128,9 +129,9 @@ def create(session: Session, caller: Caller, new: NewRange) -> Vlan:
 
 def addresses_in_use(session: Session, vlan: Vlan) -> int:
     """Allocated public addresses of the range, and NICs of a shared network's range."""
-    from cumulo.services import public_ips
+    from cumulo.services import nics, public_ips
 
-    return public_ips.in_range(session, vlan)
+    return public_ips.in_range(session, vlan) + nics.in_pod_range(session, vlan)
 
 
 def delete(session: Session, caller: Caller, vlan: Vlan) -> None:
@@ -147,3 +148,19 @@ def delete(session: Session, caller: Caller, vlan: Vlan) -> None:
         resource_type="Vlan",
         resource_uuid=vlan.uuid,
     )
+
+
+def pod_guest_network(network: Network | None, pod: Pod | None) -> int | None:
+    """A pod guest range may name its Basic zone's shared guest network (as Marvin does)."""
+    if network is None:
+        return None
+    live(network, "network")
+    if pod is None or network.zone_id != pod.zone_id or network.guest_type != "Shared":
+        raise InvalidParameter(
+            f"Network {network.name} is not the shared guest network of the pod's zone"
+        )
+    if network.cidr is not None:
+        raise InvalidParameter(
+            f"Network {network.name} has its own range; pod ranges are for Basic zone networks"
+        )
+    return network.id

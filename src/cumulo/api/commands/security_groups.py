@@ -23,6 +23,7 @@ from cumulo.db.models.security_group import SecurityGroup, SecurityGroupRule, Se
 from cumulo.errors import InvalidParameter
 from cumulo.jobs.context import JobRun
 from cumulo.services import security_groups as groups
+from cumulo.services import sg_rules
 from cumulo.services.infra_common import must_get
 from cumulo.services.network_access import check_owned
 from cumulo.services.resource_owner import Owner, resolve_owner
@@ -228,7 +229,9 @@ def _authorized(job: JobRun, p: dict[str, Any]) -> ObjectResult:
             view[key] = [r for r in view[key] if r["ruleid"] in wanted]
         return view
 
-    return ObjectResult(job.transaction(work))
+    view = job.transaction(work)
+    sg_rules.push_for_groups(job.transaction, job.caller, [p["group"]])
+    return ObjectResult(view)
 
 
 @command(
@@ -236,6 +239,8 @@ def _authorized(job: JobRun, p: dict[str, Any]) -> ObjectResult:
     params=_authorize_params(),
     roles=ALL_ROLES,
     kind=Kind.ASYNC,
+    # Pushing the whole rule set to the hosts is idempotent: an adopted job runs again.
+    resumable=True,
     object_name="securitygroup",
     instance_type="SecurityGroup",
     response_class="SecurityGroupRuleResponse",
@@ -250,6 +255,8 @@ def authorize_security_group_ingress(call: Call, args: Args) -> Enqueue:
     params=_authorize_params(),
     roles=ALL_ROLES,
     kind=Kind.ASYNC,
+    # Pushing the whole rule set to the hosts is idempotent: an adopted job runs again.
+    resumable=True,
     object_name="securitygroup",
     instance_type="SecurityGroup",
     response_class="SecurityGroupRuleResponse",
@@ -270,10 +277,12 @@ def _revoke(call: Call, args: Args, kind: str) -> Enqueue:
     group = must_get(call.db, SecurityGroup, rule.group_id)
     check_owned(call.caller, group.account_id, group.domain_path, f"security group {group.name}")
     groups.revoke(call.db, call.caller, rule)
-    return Enqueue({}, instance_uuid=group.uuid)
+    return Enqueue({"group": group.id}, instance_uuid=group.uuid)
 
 
 def _revoked(job: JobRun, p: dict[str, Any]) -> SuccessResult:
+    if p.get("group") is not None:
+        sg_rules.push_for_groups(job.transaction, job.caller, [p["group"]])
     return SuccessResult()
 
 
@@ -282,6 +291,7 @@ def _revoked(job: JobRun, p: dict[str, Any]) -> SuccessResult:
     params=[Param("id", UUID, required=True, entity="SecurityGroupRule", description="rule ID")],
     roles=ALL_ROLES,
     kind=Kind.ASYNC,
+    resumable=True,
     instance_type="SecurityGroup",
     response_class="SuccessResponse",
 )
@@ -295,6 +305,7 @@ def revoke_security_group_ingress(call: Call, args: Args) -> Enqueue:
     params=[Param("id", UUID, required=True, entity="SecurityGroupRule", description="rule ID")],
     roles=ALL_ROLES,
     kind=Kind.ASYNC,
+    resumable=True,
     instance_type="SecurityGroup",
     response_class="SuccessResponse",
 )

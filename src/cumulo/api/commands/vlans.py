@@ -24,7 +24,7 @@ from cumulo.services import vlans
 _COMMON = [
     Param("account", STRING, description="account who will own the VLAN"),
     Param("domainid", UUID, entity="Domain", description="domain ID of the account owning a VLAN"),
-    Param("networkid", UUID, description="the network id"),
+    Param("networkid", UUID, entity="Network", description="the network id"),
     Param(
         "physicalnetworkid", UUID, entity="PhysicalNetwork", description="the physical network id"
     ),
@@ -82,11 +82,12 @@ def items(s: Session, found: list[Vlan]) -> list[dict[str, Any]]:
 )
 def create_vlan_ip_range(call: Call, args: Args) -> ObjectResult:
     """Creates a VLAN IP range."""
-    if args.networkid is not None or args.projectid is not None:
+    if args.projectid is not None or (args.networkid is not None and args.podid is None):
         raise InvalidParameter(
-            "Ranges for a guest network or a project are not supported yet; "
+            "Ranges for a project or for a guest network without a pod are not supported yet; "
             "create the range for the zone (public) or a pod (Basic zone guest range)"
         )
+    network_id = vlans.pod_guest_network(args.networkid, args.podid)
     account_id = domain_id = None
     if args.account:
         domain = args.domainid
@@ -100,7 +101,7 @@ def create_vlan_ip_range(call: Call, args: Args) -> ObjectResult:
         zone=args.zoneid,
         pod=args.podid,
         physical_network=args.physicalnetworkid,
-        network_id=None,
+        network_id=network_id,
         start_ip=args.startip,
         end_ip=args.endip,
         gateway=args.gateway,
@@ -130,6 +131,7 @@ def list_vlan_ip_ranges(call: Call, args: Args) -> ListResult:
         "id": lambda v: Vlan.id == v.id,
         "zoneid": lambda v: Vlan.zone_id == v.id,
         "podid": lambda v: Vlan.pod_id == v.id,
+        "networkid": lambda v: Vlan.network_id == v.id,
         "physicalnetworkid": lambda v: Vlan.physical_network_id == v.id,
         "domainid": lambda v: Vlan.domain_id == v.id,
         "vlan": lambda v: Vlan.vlan_tag == vlans.vlan_uri(v),

@@ -19,6 +19,7 @@ from cumulo.db.models.network import Network
 from cumulo.db.models.vm import VMInstance, VmType
 from cumulo.errors import InvalidParameter, PermissionDenied
 from cumulo.jobs.context import JobRun
+from cumulo.services import security_groups
 from cumulo.services.infra_common import live
 from cumulo.services.resource_owner import resolve_owner
 from cumulo.services.vms import deploy, power, removal, start
@@ -116,6 +117,20 @@ _DEPLOY_PARAMS = [
     Param("account", S, description="owner account; must be used with domainid"),
     Param("domainid", U, entity="Domain", description="owner domain"),
     Param("projectid", U, entity="Project", description="owner project"),
+    Param(
+        "securitygroupids",
+        ParamType.LIST,
+        collection=U,
+        entity="SecurityGroup",
+        description="security groups the VM joins (zones with security groups)",
+    ),
+    Param(
+        "securitygroupnames",
+        ParamType.LIST,
+        collection=S,
+        entity="SecurityGroup",
+        description="security group names the VM joins (zones with security groups)",
+    ),
 ]
 
 
@@ -123,6 +138,8 @@ def _networks(
     call: Call, args: Args, owner: Any, zone: Any
 ) -> tuple[list[Network], dict[int, str]]:
     networks: list[Network] = list(args.networkids or [])
+    if zone.network_type == "Basic" and (networks or args.iptonetworklist):
+        raise InvalidParameter("Can't specify network Ids in Basic zone")
     ips: dict[int, str] = {}
     for entry in (args.iptonetworklist or {}).values():
         net_uuid = entry.get("networkid")
@@ -197,6 +214,13 @@ def deploy_vm(call: Call, args: Args) -> Enqueue:
         userdata=args.userdata,
         affinity_groups=_affinity(call, args, owner),
         display_vm=args.displayvm if args.displayvm is not None else True,
+        security_groups=security_groups.for_deploy(
+            call.db,
+            owner,
+            zone.security_group_enabled,
+            list(args.securitygroupids or []),
+            list(args.securitygroupnames or []),
+        ),
     )
     explicit = _explicit(call, args)
     vm = deploy.create(call.db, call.runtime.config, call.caller, owner, req)
@@ -414,8 +438,6 @@ deploy_vm.not_supported(
     Param("overridediskofferingid", ParamType.UUID, since="4.17"),
     Param("password", ParamType.STRING, since="4.19.0.0"),
     Param("properties", ParamType.MAP, since="4.15"),
-    Param("securitygroupids", ParamType.LIST, collection=ParamType.UUID),
-    Param("securitygroupnames", ParamType.LIST, collection=ParamType.STRING),
     Param("snapshotid", ParamType.UUID, since="4.21"),
     Param("userdatadetails", ParamType.MAP, since="4.18"),
     Param("userdataid", ParamType.UUID, since="4.18"),

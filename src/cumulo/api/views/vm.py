@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
 from cumulo.api.views.domain import pretty_path
+from cumulo.api.views.nic import nic_view
 from cumulo.api.views.tag import tags_field
 from cumulo.db.models.account import Account
 from cumulo.db.models.affinity_group import AffinityGroup
@@ -19,6 +20,7 @@ from cumulo.db.models.host import Host
 from cumulo.db.models.network import Network
 from cumulo.db.models.nic import Nic
 from cumulo.db.models.project import Project
+from cumulo.db.models.security_group import SecurityGroup, SecurityGroupVm
 from cumulo.db.models.service_offering import ServiceOffering
 from cumulo.db.models.template import VMTemplate
 from cumulo.db.models.vm import VMInstance
@@ -80,6 +82,15 @@ class VmDecorator:
                 .where(AffinityGroupVmMap.instance_id.in_(ids))
             ):
                 self.groups[vm_id].append(group)
+        self.sgs: dict[int, list[SecurityGroup]] = defaultdict(list)
+        if self.wants("secgrp") and ids:
+            for vm_id, sg in session.execute(
+                select(SecurityGroupVm.vm_id, SecurityGroup)
+                .join(SecurityGroup, SecurityGroup.id == SecurityGroupVm.group_id)
+                .where(SecurityGroupVm.vm_id.in_(ids))
+                .order_by(SecurityGroup.id)
+            ):
+                self.sgs[vm_id].append(sg)
         self.roots: dict[int, Volume] = {}
         if ids:
             for vol in session.execute(
@@ -148,7 +159,10 @@ class VmDecorator:
         if self.wants("nics"):
             out["nic"] = [self.nic_view(n) for n in self.nics.get(vm.id, [])]
         if self.wants("secgrp"):
-            out["securitygroup"] = []
+            out["securitygroup"] = [
+                {"id": g.uuid, "name": g.name, "description": g.description}
+                for g in self.sgs.get(vm.id, [])
+            ]
         if self.wants("affgrp"):
             out["affinitygroup"] = [
                 {"id": g.uuid, "name": g.name, "type": g.type, "description": g.description}
@@ -160,22 +174,7 @@ class VmDecorator:
         return {k: v for k, v in out.items() if v is not None}
 
     def nic_view(self, nic: Nic) -> dict[str, Any]:
-        net = self.networks.get(nic.network_id)
-        return {
-            "id": nic.uuid,
-            "networkid": net.uuid if net else None,
-            "networkname": net.name if net else None,
-            "ipaddress": nic.ip4_address,
-            "netmask": nic.netmask,
-            "gateway": nic.gateway,
-            "macaddress": nic.mac_address,
-            "isdefault": nic.is_default,
-            "deviceid": str(nic.device_id),
-            "traffictype": net.traffic_type if net else "Guest",
-            "type": net.guest_type if net else None,
-            "broadcasturi": nic.broadcast_uri,
-            "isolationuri": nic.isolation_uri,
-        }
+        return nic_view(nic, self.networks.get(nic.network_id))
 
 
 def vm_items(

@@ -22,12 +22,15 @@ from cumulo.drivers.base import (
     COMMAND_MIGRATE,
     COMMAND_MODIFY_POOL,
     COMMAND_PING,
+    COMMAND_PLUG_NIC,
     COMMAND_READY,
     COMMAND_REBOOT,
     COMMAND_REVERT_SNAPSHOT,
     COMMAND_REVERT_VM_SNAPSHOT,
+    COMMAND_SECURITY_RULES,
     COMMAND_START,
     COMMAND_STOP,
+    COMMAND_UNPLUG_NIC,
     Answer,
     DriverError,
     HostInfo,
@@ -35,6 +38,7 @@ from cumulo.drivers.base import (
     HostStats,
     HypervisorDriver,
     Mock,
+    NicSpec,
     PoolSpec,
     PoolStats,
     TiB,
@@ -176,7 +180,9 @@ class SimulatorDriver(HypervisorDriver):
                     return Answer(True, "already running")
                 if vm.memory > free_mem:
                     return Answer(False, f"not enough memory on {host.name} for {vm.name}")
-                host.vms[vm.name] = SimVm(vm.name, vm.cpus, vm.speed, vm.memory)
+                sim = SimVm(vm.name, vm.cpus, vm.speed, vm.memory)
+                sim.nics = {n.mac: _nic_record(n) for n in vm.nics}
+                host.vms[vm.name] = sim
                 return Answer(True)
 
         return self._answer(COMMAND_START, mock, work)
@@ -207,6 +213,50 @@ class SimulatorDriver(HypervisorDriver):
                 return Answer(True)
 
         return self._answer(COMMAND_APPLY_RULES, mock, work)
+
+    def _running(self, guid: str, name: str) -> SimVm | None:
+        host = self._live(guid)
+        vm = host.vms.get(name) if host else None
+        return vm if vm is not None and vm.power == "Running" else None
+
+    def plug_nic(self, guid: str, vm: str, nic: NicSpec, mock: Mock | None = None) -> Answer:
+        def work() -> Answer:
+            with self.world.lock:
+                sim = self._running(guid, vm)
+                if sim is None:
+                    return Answer(False, f"VM {vm} is not running on {guid}")
+                taken = [n for mac, n in sim.nics.items() if mac != nic.mac]
+                if any(n["device_id"] == nic.device_id for n in taken):
+                    return Answer(False, f"VM {vm} already has a NIC at device {nic.device_id}")
+                sim.nics[nic.mac] = _nic_record(nic)
+                return Answer(True)
+
+        return self._answer(COMMAND_PLUG_NIC, mock, work)
+
+    def unplug_nic(self, guid: str, vm: str, mac: str, mock: Mock | None = None) -> Answer:
+        def work() -> Answer:
+            with self.world.lock:
+                sim = self._running(guid, vm)
+                if sim is None:
+                    return Answer(False, f"VM {vm} is not running on {guid}")
+                sim.nics.pop(mac, None)
+                sim.security_rules.pop(mac, None)
+                return Answer(True)
+
+        return self._answer(COMMAND_UNPLUG_NIC, mock, work)
+
+    def apply_security_rules(
+        self, guid: str, vm: str, mac: str, rules: dict[str, Any], mock: Mock | None = None
+    ) -> Answer:
+        def work() -> Answer:
+            with self.world.lock:
+                sim = self._running(guid, vm)
+                if sim is None or mac not in sim.nics:
+                    return Answer(False, f"VM {vm} with NIC {mac} is not running on {guid}")
+                sim.security_rules[mac] = {k: [dict(r) for r in v] for k, v in rules.items()}
+                return Answer(True)
+
+        return self._answer(COMMAND_SECURITY_RULES, mock, work)
 
     def reboot_vm(self, guid: str, name: str, mock: Mock | None = None) -> Answer:
         def work() -> Answer:
@@ -389,3 +439,14 @@ class SimulatorDriver(HypervisorDriver):
             return Answer(True, "", {"pct": pct, "size": size, "install_path": path})
 
         return self._answer(COMMAND_DOWNLOAD, mock, work)
+
+
+def _nic_record(nic: NicSpec) -> dict[str, Any]:
+    return {
+        "ip": nic.ip,
+        "network": nic.network,
+        "device_id": nic.device_id,
+        "default": nic.default,
+        "netmask": nic.netmask,
+        "gateway": nic.gateway,
+    }

@@ -19,6 +19,10 @@ class SimVm:
     speed: int
     memory: int
     power: str = "Running"
+    # Plugged NICs by MAC: {"ip", "network", "device_id", "default", ...}.
+    nics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Effective security group rules per NIC MAC: {"ingress": [...], "egress": [...]}.
+    security_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -75,3 +79,20 @@ class World:
         self.snapshots: dict[str, tuple[str, str, int]] = {}
         # VM snapshot id -> what it holds.
         self.vm_snapshots: dict[str, SimVmSnapshot] = {}
+
+    def vm_state(self) -> dict[str, dict[str, Any]]:
+        """What every simulated host runs, by VM name: host, power, NICs, SG rules."""
+        with self.lock:
+            return {
+                vm.name: {
+                    "host": host.guid,
+                    "power": vm.power,
+                    "nics": {mac: dict(n) for mac, n in vm.nics.items()},
+                    "security_rules": {
+                        mac: {k: list(v) for k, v in r.items()}
+                        for mac, r in vm.security_rules.items()
+                    },
+                }
+                for host in self.hosts.values()
+                for vm in host.vms.values()
+            }

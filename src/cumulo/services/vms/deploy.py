@@ -22,6 +22,7 @@ from cumulo.db.models.affinity_group import AffinityGroup
 from cumulo.db.models.disk_offering import DiskOffering
 from cumulo.db.models.network import Network
 from cumulo.db.models.project import Project
+from cumulo.db.models.security_group import SecurityGroup, SecurityGroupVm
 from cumulo.db.models.service_offering import ServiceOffering
 from cumulo.db.models.ssh_keypair import SshKeyPair
 from cumulo.db.models.template import TemplateStoreRef, VMTemplate
@@ -57,6 +58,7 @@ class DeployRequest:
     userdata: str | None = None
     affinity_groups: list[AffinityGroup] = field(default_factory=list)
     display_vm: bool = True
+    security_groups: list[SecurityGroup] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -260,6 +262,8 @@ def create(
     _nics(session, vm, req)
     for group in req.affinity_groups:
         session.add(AffinityGroupVmMap(group_id=group.id, instance_id=vm.id))
+    for sg in req.security_groups:
+        session.add(SecurityGroupVm(group_id=sg.id, vm_id=vm.id))
     session.flush()
     events.record(
         session,
@@ -304,14 +308,21 @@ def _volumes(
 
 def _nics(session: Session, vm: VMInstance, req: DeployRequest) -> None:
     for device, network in enumerate(req.networks):
-        nics.allocate_nic(
+        ip = req.ips.get(network.id)
+        pod_addressed = network.cidr is None and network.guest_type == "Shared"
+        nic = nics.allocate_nic(
             session,
             network,
             vm.id,
-            ip=req.ips.get(network.id),
+            ip=None if pod_addressed else ip,
             is_default=device == 0,
             device_id=device,
         )
+        if pod_addressed and ip is not None:
+            # Basic zone: the address decides the pod (start keeps the VM there).
+            vlan = nics.range_of(session, network, ip)
+            assert vlan.pod_id is not None
+            nics.assign_pod_address(session, nic, network, vlan.pod_id, ip)
 
 
 def project_of(session: Session, owner: Owner) -> int | None:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
 from cumulo.db.base import utcnow
+from cumulo.db.models.security_group import SecurityGroupVm
 from cumulo.db.models.storage_pool import StoragePool
 from cumulo.db.models.vm import VMInstance, VmType
 from cumulo.db.models.vm_affinity import AffinityGroupVmMap
@@ -83,11 +84,14 @@ def finish_expunge(session: Session, caller: Caller, vm_id: int) -> None:
     nics.release_nics(session, vm_id)
     charges.release_vm(session, vm)
     session.execute(delete(AffinityGroupVmMap).where(AffinityGroupVmMap.instance_id == vm_id))
+    session.execute(delete(SecurityGroupVm).where(SecurityGroupVm.vm_id == vm_id))
     vm.mark_removed()
     vm_event(session, caller, vm, "VM.EXPUNGE", "Expunged VM")
 
 
 def expunge(tx: Tx[Any], caller: Caller, vm_id: int) -> None:
+    from cumulo.services import sg_rules
+
     disks = tx(lambda s: begin_expunge(s, vm_id))
     # CloudStack deletes a VM's VM snapshots with it; the host's copies go too.
     for snap in tx(lambda s: vm_snapshots.remove_all(s, vm_id)):
@@ -95,7 +99,10 @@ def expunge(tx: Tx[Any], caller: Caller, vm_id: int) -> None:
     for disk in disks:
         driver = registry.driver_for(disk["hv"] or "Simulator")
         driver.destroy_volume(spec_from_json(disk["pool"]), disk["path"])
+    groups = tx(lambda s: sg_rules.groups_of(s, [vm_id])[vm_id])
     tx(lambda s: finish_expunge(s, caller, vm_id))
+    # Rules that allowed the VM's groups no longer name its address.
+    sg_rules.push_for_groups(tx, caller, groups)
 
 
 def due_for_expunge(session: Session, delay_seconds: int, limit: int = 50) -> list[int]:

@@ -19,7 +19,7 @@ from cumulo.db.models.service_offering import ServiceOffering
 from cumulo.db.models.storage_pool import StoragePool
 from cumulo.db.models.vm import VMInstance
 from cumulo.drivers import registry
-from cumulo.drivers.base import COMMAND_CREATE_VOLUME, COMMAND_START, Mock, VmSpec
+from cumulo.drivers.base import COMMAND_CREATE_VOLUME, COMMAND_START, Mock, NicSpec, VmSpec
 from cumulo.errors import InsufficientCapacity
 from cumulo.services import nics, simulator_mocks
 from cumulo.services.configuration import ConfigStore
@@ -46,8 +46,10 @@ def need_for(session: Session, vm: VMInstance, avoid: set[int], explicit: dict[s
     assert offering is not None
     vols = volumes_of(session, vm.id)
     placed = [v for v in vols if v.pool_id is not None]
-    pod_id, cluster_id, host_id = explicit.get("pod_id"), explicit.get("cluster_id"), None
+    pod_id, cluster_id = explicit.get("pod_id"), explicit.get("cluster_id")
     host_id = explicit.get("host_id")
+    # A Basic-zone VM keeps its address, so it stays in the pod that address belongs to.
+    pod_id = pod_id or nics.pinned_pod(session, vm.id)
     if placed:  # disks exist already: only hosts that reach their pool
         pool = session.get(StoragePool, placed[0].pool_id)
         assert pool is not None
@@ -95,6 +97,10 @@ def reserve(
     vm.host_id, vm.pod_id, vm.cluster_id = placement.host_id, placement.pod_id, placement.cluster_id
     host = session.get(Host, placement.host_id)
     assert host is not None
+    # Raises InsufficientCapacity (rolling the whole reservation back) if the pod is out
+    # of guest addresses.
+    if placement.pod_id is not None:
+        nics.assign_pod_addresses(session, vm.id, placement.pod_id)
     vm.hypervisor = host.hypervisor
     vols = volumes_of(session, vm.id)
     fresh = [v for v in vols if v.pool_id is None]
@@ -130,7 +136,25 @@ def reserve(
         "disk_bytes": need.disk_bytes,
         "create": create,
         "vm": [vm.instance_name, vm.cpu_number, vm.cpu_speed, vm.memory_mb * 1024 * 1024],
+        "nics": [nic_spec_json(session, n) for n in nics_of(session, vm.id)],
         "start_mock": _mj(simulator_mocks.take(session, COMMAND_START, host)),
+    }
+
+
+def nic_spec_json(session: Session, nic: Any) -> dict[str, Any]:
+    """A NIC as the driver plugs it (JSON, so it can travel in a job checkpoint)."""
+    from cumulo.db.models.network import Network
+
+    network = session.get(Network, nic.network_id)
+    return {
+        "mac": nic.mac_address,
+        "ip": nic.ip4_address,
+        "network": network.uuid if network else "",
+        "device_id": nic.device_id,
+        "default": nic.is_default,
+        "netmask": nic.netmask,
+        "gateway": nic.gateway,
+        "broadcast_uri": nic.broadcast_uri,
     }
 
 
@@ -162,8 +186,9 @@ def run_on_host(plan: dict[str, Any]) -> tuple[bool, str, dict[int, str]]:
             return False, f"Unable to create volume {disk['name']}: {answer.details}", {}
         created[disk["id"]] = str(answer.data.get("path", ""))
     name, cpus, speed, memory = plan["vm"]
+    spec_nics = tuple(NicSpec(**n) for n in plan.get("nics", []))
     answer = driver.start_vm(
-        plan["guid"], VmSpec(name, cpus, speed, memory), _mock(plan["start_mock"])
+        plan["guid"], VmSpec(name, cpus, speed, memory, nics=spec_nics), _mock(plan["start_mock"])
     )
     if not answer.ok:
         if spec is not None:
@@ -246,12 +271,19 @@ def start(
     avoid: set[int] = set()
     errors: list[str] = []
     for _ in range(MAX_ATTEMPTS):
-        plan = tx(lambda s: reserve(s, config, vm_id, avoid, explicit or {}))
+        try:
+            plan = tx(lambda s: reserve(s, config, vm_id, avoid, explicit or {}))
+        except InsufficientCapacity as exc:  # e.g. the pod has no guest address left
+            errors.append(str(exc))
+            break
         if plan is None:
             break
         ok, error, created = run_on_host(plan)
         if ok:
             tx(lambda s, c=created: started(s, caller, vm_id, c))  # type: ignore[misc]
+            from cumulo.services import sg_rules
+
+            sg_rules.push_for_vm(tx, caller, vm_id)
             return
         errors.append(error)
         avoid.add(plan["host_id"])
