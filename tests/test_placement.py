@@ -154,10 +154,13 @@ def test_host_tags_and_explicit_host(cloud: Cloud) -> None:
 
 
 def test_overprovisioning_factor_per_cluster(cloud: Cloud) -> None:
-    # One host of 1 core x 1000 MHz: two 500 MHz VMs fit; with cpu factor 2 for the
-    # cluster, four (the simulator checks memory for real, not CPU).
-    env = build(cloud, hosts_per_cluster=1, host_query="/cpucore=1&cpuspeed=1000")
+    # One host of 1 core x 2000 MHz; the zone's two system VMs take 1000 MHz first.
+    # Two 500 MHz VMs fit; with cpu factor 2 for the cluster, four more (the
+    # simulator checks memory for real, not CPU).
+    env = build(cloud, hosts_per_cluster=1, host_query="/cpucore=1&cpuspeed=2000")
+    _system_vms_running(cloud)
     api = cloud.admin
+    assert api.call("listHosts", type="Routing")["host"][0]["cpuallocatedvalue"] == 1000
     for i in range(2):
         deploy(api, env, name=f"m{i}")
     with pytest.raises(ApiError):
@@ -168,7 +171,7 @@ def test_overprovisioning_factor_per_cluster(cloud: Cloud) -> None:
         value="2",
         clusterid=env.clusters[0]["id"],
     )
-    for i in range(2, 4):
+    for i in range(2, 6):
         assert deploy(api, env, name=f"n{i}")["virtualmachine"]["state"] == "Running"
     with pytest.raises(ApiError):
-        deploy(api, env, name="n5")
+        deploy(api, env, name="n6")

@@ -163,3 +163,30 @@ def test_system_template_registered_per_zone_still_serves_that_zone(cloud: Cloud
     z1_vms = api.call("listSystemVms", zoneid=z1["id"])["systemvm"]
     assert mine["id"] not in {v["templateid"] for v in z1_vms}
     assert doctor_check.check_all(cloud.rt.db)[0].status == "ok"
+
+
+def test_system_vm_public_addresses_are_never_handed_to_tenants(cloud: Cloud) -> None:
+    api = cloud.admin
+    zone = storage_zone(api, store=False)
+    api.call(
+        "createVlanIpRange",
+        zoneid=zone["id"],
+        vlan="50",
+        gateway="192.168.2.1",
+        netmask="255.255.255.0",
+        startip="192.168.2.2",
+        endip="192.168.2.6",
+        forvirtualnetwork=True,
+    )
+    add_store(api, zone, "z1")
+    _enable(api, zone)
+    system = {v["publicip"] for v in wait_system_vms(api, zone["id"])}
+    assert len(system) == 2 and all(ip.startswith("192.168.2.") for ip in system)
+    taken = []
+    with pytest.raises(ApiError) as err:
+        for _ in range(6):
+            taken.append(api.run("associateIpAddress", zoneid=zone["id"])["ipaddress"]["ipaddress"])
+    assert err.value.status == 533  # the range is exhausted ...
+    assert len(taken) == 3 and not system & set(taken)  # ... after the 3 free addresses
+    cap = api.call("listCapacity", zoneid=zone["id"], type=4)["capacity"][0]
+    assert (cap["capacityused"], cap["capacitytotal"]) == (5, 5)

@@ -14,9 +14,11 @@ from functools import lru_cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cumulo.api.arguments import Args
 from cumulo.api.context import Caller
 from cumulo.api.declaration import Command
 from cumulo.api.roles import BUILTIN_ROLE_IDS, RoleType
+from cumulo.db.models.project import Project
 from cumulo.db.models.role import RolePermission
 from cumulo.errors import CommandUnavailable
 from cumulo.services.ttlcache import TtlCache
@@ -72,3 +74,13 @@ def check_available(
             f"The API [{command.name}] does not exist or is not available for the account "
             f"{caller.account_name}."
         )
+
+
+def check_project(session: Session, caller: Caller, args: Args) -> None:
+    """``projectid`` reaches a project's resources only for its members (or an
+    admin over its domain): checked here once, for every command that takes it."""
+    from cumulo.services import projects  # late: services import api modules
+
+    project = args.get("projectid")
+    if isinstance(project, Project):
+        projects.check_read(session, caller, project)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from cumulo.api.access import check_available
+from cumulo.api.access import check_available, check_project
 from cumulo.api.arguments import Args, parse_args
 from cumulo.api.context import Call, Caller
 from cumulo.api.declaration import Command
@@ -41,6 +41,7 @@ def dispatch(
         check_available(session, caller, command, rt.role_rules)
         args = Args(command, parsed.as_dict())  # a fresh copy each attempt: resolve fills it
         args.resolve(session)
+        check_project(session, caller, args)
         call = Call(
             caller=caller, db=session, runtime=rt, http_method=http_method, request_id=request_id
         )

@@ -132,6 +132,60 @@ def allocate(
     )
 
 
+def allocate_system(session: Session, zone: Zone, account_id: int, domain_id: int) -> str | None:
+    """A public address for a system VM, as a row like any other allocation.
+
+    The same unique constraint as tenants' addresses keeps the two apart;
+    ranges reserved for system VMs (``forsystemvms``) go first. No limit is
+    charged: the system account has none. None when the zone has no free address.
+    """
+    ranges = session.execute(
+        select(Vlan)
+        .where(
+            Vlan.zone_id == zone.id,
+            Vlan.vlan_type == "VirtualNetwork",
+            Vlan.account_id.is_(None),
+        )
+        .order_by(Vlan.for_system_vms.desc(), Vlan.id)
+    ).scalars()
+    used = _used(session, zone.id)
+    for collisions, (vlan, address) in enumerate(_candidates(list(ranges), used)):
+        if collisions > MAX_COLLISIONS:
+            break
+        ip = PublicIp(
+            zone_id=zone.id,
+            vlan_id=vlan.id,
+            physical_network_id=vlan.physical_network_id,
+            address=address,
+            is_system=True,
+            state="Allocated",
+            allocated=utcnow(),
+            account_id=account_id,
+            domain_id=domain_id,
+            domain_path="/",
+        )
+        if _insert(session, ip):
+            return address
+    return None
+
+
+def release_system(session: Session, zone_id: int, address: str | None) -> None:
+    """Give back a system VM's public address (when the VM is expunged)."""
+    if not address:
+        return
+    ip = session.execute(
+        select(PublicIp).where(
+            PublicIp.zone_id == zone_id,
+            PublicIp.address == address,
+            PublicIp.is_system.is_(True),
+            PublicIp.removed.is_(None),
+        )
+    ).scalar_one_or_none()
+    if ip is not None:
+        ip.mark_removed()
+        ip.state = "Releasing"
+
+
 def release(session: Session, caller: Caller, ip: PublicIp) -> None:
     """Give the address back; its limit count goes with it."""
     ip.mark_removed()

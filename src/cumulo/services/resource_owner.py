@@ -3,8 +3,9 @@
 Follows CloudStack's ``finalizeOwner``: by default the caller's account; an
 admin may name another account (``account`` + ``domainid``, the domain
 defaulting to the caller's) inside its reach; a plain user only itself.
-Projects live in another area: ``projectid`` resolves through the "Project"
-model by name once it exists, using its ``project_account_id`` column.
+``projectid`` arrives as a Project row whose membership dispatch already
+checked (``api.dispatch.check_project``); its resources belong to the
+project's own account.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from cumulo.api.arguments import model_class, resolve_entity
 from cumulo.api.context import Caller
 from cumulo.api.scope import check_domain_access, find_account
 from cumulo.db.models.account import Account
 from cumulo.db.models.domain import Domain
+from cumulo.db.models.project import Project
 from cumulo.errors import InvalidParameter, PermissionDenied
 
 
@@ -39,16 +40,12 @@ class Owner:
         return self.domain.path
 
 
-def _project_account(session: Session, project_id: str) -> Account:
-    try:
-        model_class("Project")
-    except LookupError:
-        raise InvalidParameter(f"Unable to find project by id {project_id}") from None
-    project = resolve_entity(session, "Project", "projectid", project_id)
-    account_id = getattr(project, "project_account_id", None) or project.account_id
-    account = session.get(Account, account_id)
-    if account is None or getattr(project, "removed", None) is not None:
-        raise InvalidParameter(f"Unable to find project by id {project_id}")
+def _project_account(session: Session, project: Project | str) -> Account:
+    if isinstance(project, str):  # "-1" (every project) names no owner
+        raise InvalidParameter(f"Unable to find project by id {project}")
+    account = session.get(Account, project.account_id)
+    if account is None or project.removed is not None:
+        raise InvalidParameter(f"Unable to find project by id {project.uuid}")
     return account
 
 
@@ -57,7 +54,7 @@ def resolve_owner(
     caller: Caller,
     account_name: str | None,
     domain: Domain | None,
-    project_id: str | None = None,
+    project_id: Project | str | None = None,
 ) -> Owner:
     if project_id is not None:
         if account_name:

@@ -26,7 +26,14 @@ from cumulo.drivers import registry
 from cumulo.drivers.base import COMMAND_MIGRATE, COMMAND_START, COMMAND_STOP, Answer
 from cumulo.errors import InvalidParameter
 from cumulo.runtime import Runtime
-from cumulo.services import builtin_templates, callers, events, simulator_mocks, system_vms
+from cumulo.services import (
+    builtin_templates,
+    callers,
+    events,
+    public_ips,
+    simulator_mocks,
+    system_vms,
+)
 from cumulo.services.states import vm as vm_states
 
 log = logging.getLogger(__name__)
@@ -182,6 +189,7 @@ def destroy(run: Run, vm_id: int) -> None:
         assert vm is not None
         vm_states.STATE.apply(s, vm, "destroy")
         vm.mark_removed()
+        public_ips.release_system(s, vm.zone_id, vm.public_ip)
 
     run(gone)
 
@@ -225,10 +233,9 @@ def migrate(run: Run, vm_id: int, dest_host_id: int | None) -> None:
             vm_states.STATE.apply(s, vm, "migrate_failed")
             return
         system_vms.release(s, vm)
+        system_vms.count_on(s, vm, dest_id)
         dest = s.get(Host, dest_id)
         assert dest is not None
-        dest.memory_allocated += vm.memory_mb * system_vms.MiB
-        dest.cpu_allocated += vm.cpu_number * vm.cpu_speed
         vm_states.STATE.apply(
             s, vm, "migrated", host_id=dest.id, pod_id=dest.pod_id, cluster_id=dest.cluster_id
         )

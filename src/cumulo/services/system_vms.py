@@ -19,12 +19,12 @@ from cumulo.db.models.pod import Pod
 from cumulo.db.models.service_offering import ServiceOffering
 from cumulo.db.models.storage_pool import StoragePool
 from cumulo.db.models.template import TemplateStoreRef, VMTemplate
-from cumulo.db.models.vlan import Vlan
 from cumulo.db.models.vm import VMInstance, VmType
 from cumulo.db.models.zone import Zone
 from cumulo.drivers.base import VmSpec
 from cumulo.errors import InvalidParameter
-from cumulo.services import builtin_templates
+from cumulo.services import builtin_templates, public_ips
+from cumulo.services.placement import capacity
 from cumulo.services.states import vm as vm_states
 
 TYPES = (VmType.SECONDARY_STORAGE, VmType.CONSOLE_PROXY)
@@ -190,33 +190,20 @@ def _free_ip(first: str | None, last: str | None, taken: set[str]) -> str | None
     return None
 
 
-def _addresses(session: Session, zone: Zone, pod: Pod | None) -> tuple[str | None, str | None]:
-    """A private address from the pod range, a public one from the zone's public ranges.
+def _private_address(session: Session, pod: Pod | None) -> str | None:
+    """A private address from the pod range, not taken by a host or another VM.
 
-    Host addresses and other system VMs' addresses are excluded; ranges are
-    small, so a scan is fine.
+    Pod ranges are small and only the system-VM monitor (one leader) takes
+    from them, so a scan is fine.
     """
-    used_private = {
-        ip
-        for ip in session.execute(select(Host.private_ip).where(Host.removed.is_(None))).scalars()
-        if ip
-    }
-    vm_rows = session.execute(
-        select(VMInstance.private_ip, VMInstance.public_ip).where(VMInstance.removed.is_(None))
-    ).all()
-    used_private |= {r[0] for r in vm_rows if r[0]}
-    used_public = {r[1] for r in vm_rows if r[1]}
-    private = _free_ip(pod.start_ip, pod.end_ip, used_private) if pod else None
-    public = None
-    vlans = session.execute(
-        select(Vlan).where(Vlan.zone_id == zone.id, Vlan.vlan_type == "VirtualNetwork")
-    ).scalars()
-    for vlan in vlans:
-        if getattr(vlan, "removed", None) is None:
-            public = _free_ip(vlan.start_ip, vlan.end_ip, used_public)
-            if public:
-                break
-    return private, public
+    if pod is None:
+        return None
+    hosts = select(Host.private_ip).where(Host.removed.is_(None), Host.private_ip.is_not(None))
+    vms = select(VMInstance.private_ip).where(
+        VMInstance.removed.is_(None), VMInstance.private_ip.is_not(None)
+    )
+    used = {ip for q in (hosts, vms) for ip in session.execute(q).scalars() if ip}
+    return _free_ip(pod.start_ip, pod.end_ip, used)
 
 
 def create(session: Session, zone: Zone, vm_type: str) -> VMInstance:
@@ -235,7 +222,9 @@ def create(session: Session, zone: Zone, vm_type: str) -> VMInstance:
         .scalars()
         .first()
     )
-    private, public = _addresses(session, zone, pod)
+    private = _private_address(session, pod)
+    # A row in public_ip like tenants' addresses: the same constraint keeps them apart.
+    public = public_ips.allocate_system(session, zone, system.id, system.domain_id)
     vm = VMInstance(
         instance_name=f"tmp-{zone.id}-{vm_type}-{len(live_vms(session, zone.id))}",
         name="pending",
@@ -279,16 +268,19 @@ def reserve(session: Session, vm: VMInstance, host: Host) -> None:
     vm_states.STATE.apply(
         session, vm, "start", host_id=host.id, pod_id=host.pod_id, cluster_id=host.cluster_id
     )
-    host.memory_allocated += vm.memory_mb * MiB
-    host.cpu_allocated += vm.cpu_number * vm.cpu_speed
+    count_on(session, vm, host.id)
+
+
+def count_on(session: Session, vm: VMInstance, host_id: int) -> None:
+    # In-place UPDATEs: a tenant deployment on the same host at the same time
+    # must not overwrite this increment (pick_host already checked the fit).
+    capacity.reserve_host_forced(session, host_id, vm.cpu_number * vm.cpu_speed, vm.memory_mb * MiB)
 
 
 def release(session: Session, vm: VMInstance) -> None:
     """Give back the capacity the VM holds on its host."""
-    host = session.get(Host, vm.host_id) if vm.host_id else None
-    if host is not None:
-        host.memory_allocated = max(0, host.memory_allocated - vm.memory_mb * MiB)
-        host.cpu_allocated = max(0, host.cpu_allocated - vm.cpu_number * vm.cpu_speed)
+    if vm.host_id:
+        capacity.release_host(session, vm.host_id, vm.cpu_number * vm.cpu_speed, vm.memory_mb * MiB)
     vm.last_host_id = vm.host_id or vm.last_host_id
     vm.host_id = None
 

@@ -37,7 +37,7 @@ OWNER_PARAMS = [
         entity="Domain",
         description="domainId of the account owning the affinity group",
     ),
-    Param("projectid", UUID, description="create affinity group for project"),
+    Param("projectid", UUID, entity="Project", description="create affinity group for project"),
 ]
 
 
@@ -193,7 +193,7 @@ def _delete_affinity_group(job: JobRun, payload: dict[str, object]) -> SuccessRe
             "the command's caller; if set to true - list resources that the caller is "
             "authorized to see. Default value is false",
         ),
-        Param("projectid", UUID, description="list objects by project"),
+        Param("projectid", UUID, entity="Project", description="list objects by project"),
     ],
     roles=ALL_ROLES,
     is_list=True,
@@ -205,15 +205,9 @@ def list_affinity_groups(call: Call, args: Args) -> ListResult:
     G = AffinityGroup
     # Membership arrives with VMs (updateVMAffinityGroup); until then no id can match.
     refuse_filters(args.as_dict(), "virtualmachineid")
-    if args.projectid is not None:
-        owner = resolve_owner(call.db, call.caller, None, None, args.projectid)
-        clause = G.account_id == owner.account_id
-    else:
-        clause = list_scope(call.db, call.caller, args).where(
-            G.account_id, G.domain_id, G.domain_path
-        )
-        if args.account is None:
-            clause = or_(clause, _domain_wide(call.caller.domain_path))
+    clause = list_scope(call.db, call.caller, args).where(G.account_id, G.domain_id, G.domain_path)
+    if args.account is None and args.projectid is None:
+        clause = or_(clause, _domain_wide(call.caller.domain_path))
     stmt = (
         select(G, Account, Domain)
         .join(Account, Account.id == G.account_id)

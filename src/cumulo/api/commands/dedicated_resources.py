@@ -57,6 +57,11 @@ class Level:
     def column(self) -> Any:
         return getattr(D, f"{self.key}_id")
 
+    def id_param(self, *, required: bool) -> Param:
+        return Param(
+            self.param, UUID, required=required, entity=self.kind, description=f"the {self.key} ID"
+        )
+
     @property
     def object_name(self) -> str:
         return f"dedicated{self.key}"
@@ -122,13 +127,7 @@ def _declare(level: Level) -> None:
     @command(
         f"dedicate{level.kind}",
         params=[
-            Param(
-                level.param,
-                UUID,
-                required=True,
-                entity=level.kind,
-                description=f"the ID of the {level.key}",
-            ),
+            level.id_param(required=True),
             *owner_params,
         ],
         kind=Kind.ASYNC,
@@ -155,7 +154,7 @@ def _declare(level: Level) -> None:
     @command(
         f"listDedicated{level.plural}",
         params=[
-            Param(level.param, UUID, entity=level.kind, description=f"the ID of the {level.key}"),
+            level.id_param(required=False),
             Param("domainid", UUID, entity="Domain", description="the ID of the domain"),
             Param(
                 "account",
@@ -197,15 +196,7 @@ def _declare(level: Level) -> None:
 
     @command(
         f"releaseDedicated{level.kind}",
-        params=[
-            Param(
-                level.param,
-                UUID,
-                required=True,
-                entity=level.kind,
-                description=f"the ID of the {level.key}",
-            )
-        ],
+        params=[level.id_param(required=True)],
         kind=Kind.ASYNC,
         roles=INFRA_ADMINS,
         instance_type=level.kind,

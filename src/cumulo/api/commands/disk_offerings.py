@@ -195,7 +195,7 @@ def delete_disk_offering(call: Call, args: Args) -> SuccessResult:
             STRING,
             description="list resources by account. Must be used with the domainId parameter.",
         ),
-        Param("projectid", UUID, description="list objects by project"),
+        Param("projectid", UUID, entity="Project", description="list objects by project"),
         Param(
             "zoneid", UUID, since="4.13", description="id of zone disk offering is associated with"
         ),

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import command
+from cumulo.api.owner_params import LIST_OWNER, OWNER
 from cumulo.api.paging import fetch_page
-from cumulo.api.params import BOOLEAN, STRING, UUID, Param
+from cumulo.api.params import STRING, UUID, Param
 from cumulo.api.results import ListResult, ObjectResult, SuccessResult
 from cumulo.api.roles import ALL_ROLES
 from cumulo.api.scope import list_scope
@@ -69,19 +70,7 @@ def _result(session: Session, group: InstanceGroup) -> ObjectResult:
     "createInstanceGroup",
     params=[
         Param("name", STRING, required=True, description="the name of the instance group"),
-        Param(
-            "account",
-            STRING,
-            description="the account of the instance group. The account parameter must be "
-            "used with the domainId parameter.",
-        ),
-        Param(
-            "domainid",
-            UUID,
-            entity="Domain",
-            description="the domain ID of account owning the instance group",
-        ),
-        Param("projectid", UUID, description="The project of the instance group"),
+        *OWNER,
     ],
     **GROUP,  # type: ignore[arg-type]
 )
@@ -136,36 +125,7 @@ def delete_instance_group(call: Call, args: Args) -> SuccessResult:
     params=[
         Param("id", UUID, entity="InstanceGroup", description="list instance groups by ID"),
         Param("name", STRING, description="list instance groups by name"),
-        Param(
-            "account",
-            STRING,
-            description="list resources by account. Must be used with the domainId parameter.",
-        ),
-        Param(
-            "domainid",
-            UUID,
-            entity="Domain",
-            description="list only resources belonging to the domain specified",
-        ),
-        Param(
-            "isrecursive",
-            BOOLEAN,
-            description="defaults to false, but if true, lists all "
-            "resources from the parent specified by the domainId till leaves.",
-        ),
-        Param(
-            "listall",
-            BOOLEAN,
-            description="If set to false, list only resources belonging "
-            "to the command's caller; if set to true - list resources that the caller is "
-            "authorized to see. Default value is false",
-        ),
-        Param(
-            "projectid",
-            UUID,
-            entity="Project",
-            description="list objects by project; if projectid=-1 lists All VMs",
-        ),
+        *LIST_OWNER,
     ],
     is_list=True,
     **GROUP,  # type: ignore[arg-type]

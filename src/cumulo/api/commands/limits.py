@@ -10,8 +10,9 @@ from sqlalchemy import select
 from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import command
+from cumulo.api.owner_params import LIST_OWNER
 from cumulo.api.paging import page_window
-from cumulo.api.params import BOOLEAN, INTEGER, LONG, STRING, UUID, Param
+from cumulo.api.params import INTEGER, LONG, STRING, UUID, Param
 from cumulo.api.results import ListResult, ObjectResult
 from cumulo.api.roles import ADMINS, ALL_ROLES
 from cumulo.api.scope import check_domain_access, find_account
@@ -141,11 +142,7 @@ def update_resource_limit(call: Call, args: Args) -> ObjectResult:
         Param("id", LONG, description="Lists resource limits by ID."),
         Param("resourcetype", INTEGER, description="Type of resource (0 user_vm ... 11)"),
         Param("resourcetypename", STRING, description="Type of resource by name: user_vm ..."),
-        Param("account", STRING, description="List limits of this account (with domainid)"),
-        Param("domainid", UUID, entity="Domain", description="List limits of this domain"),
-        Param("projectid", UUID, entity="Project", description="List limits of this project"),
-        Param("isrecursive", BOOLEAN, description="Also list limits of subdomains"),
-        Param("listall", BOOLEAN, description="List all limits the caller may see"),
+        *LIST_OWNER,
         Param("tag", STRING, since="4.20.0", description="Tag for the resource type"),
     ],
     roles=ALL_ROLES,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from cumulo.api import network_jobs
 from cumulo.api.arguments import Args
-from cumulo.api.commands.network_rules import LIST_OWNER, usable_ip
+from cumulo.api.commands.network_rules import LIST_FILTERS, usable_ip
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
 from cumulo.api.paging import fetch_page
@@ -267,7 +267,7 @@ remove_from_load_balancer_rule.execute(_delete_lb)
         Param("networkid", UUID, entity="Network", description="list by network ID"),
         Param("virtualmachineid", UUID, entity="VMInstance", description="rules of this VM"),
         Param("zoneid", UUID, entity="Zone", description="the availability zone ID"),
-        *LIST_OWNER,
+        *LIST_FILTERS,
     ],
     roles=ALL_ROLES,
     is_list=True,

@@ -10,6 +10,7 @@ from cumulo.api import network_jobs
 from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
+from cumulo.api.owner_params import LIST_OWNER
 from cumulo.api.paging import fetch_page
 from cumulo.api.params import BOOLEAN, INTEGER, LIST, MAP, STRING, UUID, Param, ParamType
 from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
@@ -26,12 +27,8 @@ from cumulo.services import network_rules as rules
 from cumulo.services.infra_common import must_get
 from cumulo.services.network_access import check_network, check_owned
 
-LIST_OWNER = [
-    Param("account", STRING, description="list resources by account"),
-    Param("domainid", UUID, entity="Domain", description="list resources of the domain"),
-    Param("isrecursive", BOOLEAN, description="list the subdomains' resources too"),
-    Param("listall", BOOLEAN, description="list all resources the caller may see"),
-    Param("projectid", UUID, description="list objects by project"),
+LIST_FILTERS = [
+    *LIST_OWNER,
     Param("tags", MAP, description="List resources by tags (key/value pairs)"),
     Param("fordisplay", BOOLEAN, description="list resources by display flag"),
 ]
@@ -265,7 +262,7 @@ def _list_params(with_ip: bool) -> list[Param]:
     params = [
         Param("id", UUID, entity="NetworkRule", description="Lists rule with the specified ID"),
         Param("networkid", UUID, entity="Network", description="list rules for the network"),
-        *LIST_OWNER,
+        *LIST_FILTERS,
     ]
     if with_ip:
         params.append(

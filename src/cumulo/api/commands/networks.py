@@ -11,6 +11,7 @@ from cumulo.api import network_jobs
 from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
+from cumulo.api.owner_params import LIST_OWNER
 from cumulo.api.paging import fetch_page
 from cumulo.api.params import BOOLEAN, LIST, MAP, STRING, UUID, Param, ParamType
 from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
@@ -32,7 +33,7 @@ OWNER = [
     Param(
         "domainid", UUID, entity="Domain", description="domain ID of the account owning a network"
     ),
-    Param("projectid", UUID, description="an optional project for the network"),
+    Param("projectid", UUID, entity="Project", description="an optional project for the network"),
 ]
 
 
@@ -241,11 +242,7 @@ def _restart_network(job: JobRun, p: dict[str, Any]) -> SuccessResult:
         Param(
             "networkofferingid", UUID, entity="NetworkOffering", description="the network offering"
         ),
-        Param("account", STRING, description="list resources by account"),
-        Param("domainid", UUID, entity="Domain", description="list resources of the domain"),
-        Param("isrecursive", BOOLEAN, description="list the subdomains' resources too"),
-        Param("listall", BOOLEAN, description="list all resources the caller may see"),
-        Param("projectid", UUID, description="list objects by project"),
+        *LIST_OWNER,
     ],
     roles=ALL_ROLES,
     is_list=True,
@@ -254,11 +251,7 @@ def _restart_network(job: JobRun, p: dict[str, Any]) -> SuccessResult:
 )
 def list_networks(call: Call, args: Args) -> ListResult:
     """Lists all available networks."""
-    if args.projectid is not None:
-        owner = resolve_owner(call.db, call.caller, None, None, args.projectid)
-        clause = Network.account_id == owner.account_id
-    else:
-        clause = visible_networks(call.caller, list_scope(call.db, call.caller, args))
+    clause = visible_networks(call.caller, list_scope(call.db, call.caller, args))
     stmt = select(Network).where(clause, Network.removed.is_(None))
     stmt = _filters(stmt, args)
     if args.vpcid is not None:

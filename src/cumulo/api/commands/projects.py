@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
+from cumulo.api.owner_params import list_owner
 from cumulo.api.paging import fetch_page
 from cumulo.api.params import BOOLEAN, LIST, MAP, STRING, UUID, Param
 from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
@@ -198,10 +199,7 @@ _state_command("suspendProject", "Suspended", "Suspends a project")
         Param("name", STRING, description="List projects by name"),
         Param("displaytext", STRING, description="List projects by display text"),
         Param("state", STRING, description="List projects by state"),
-        Param("account", STRING, description="List projects of this account (with domainid)"),
-        Param("domainid", UUID, entity="Domain", description="List projects of this domain"),
-        Param("isrecursive", BOOLEAN, description="With domainid, include subdomains"),
-        Param("listall", BOOLEAN, description="List all projects the caller may see"),
+        *list_owner(project=False),
         Param("username", STRING, description="List projects the user is a member of"),
         Param("tags", MAP, description="List projects by tags (key/value pairs)"),
         Param("details", LIST, collection=STRING, description="Details requested: all, min"),
@@ -348,7 +346,9 @@ def _delete_account(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
 )
 def list_project_accounts(call: Call, args: Args) -> ListResult:
     """Lists project's accounts"""
-    project: Project = args.projectid
+    project = args.projectid
+    if not isinstance(project, Project):
+        raise InvalidParameter("projectid must name one project, not -1")
     projects.check_read(call.db, call.caller, project)
     stmt = (
         select(ProjectMember, Account, Domain)

@@ -11,6 +11,7 @@ from cumulo.api import network_jobs
 from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
+from cumulo.api.owner_params import LIST_OWNER
 from cumulo.api.paging import fetch_page
 from cumulo.api.params import BOOLEAN, MAP, STRING, UUID, Param, ParamType
 from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
@@ -39,7 +40,7 @@ from cumulo.services.resource_owner import resolve_owner
         Param("ipaddress", STRING, description="IP Address to be associated"),
         Param("account", STRING, description="the account to associate with this IP address"),
         Param("domainid", UUID, entity="Domain", description="the ID of the domain"),
-        Param("projectid", UUID, description="Deploy VM for the project"),
+        Param("projectid", UUID, entity="Project", description="Deploy VM for the project"),
         Param("vpcid", UUID, description="the VPC this IP is associated to"),
         Param("isportable", BOOLEAN, description="portable IP (region wide)"),
         Param("fordisplay", BOOLEAN, description="display the IP to the end user"),
@@ -187,11 +188,7 @@ def _disassociate_ip_address(job: JobRun, p: dict[str, Any]) -> SuccessResult:
         ),
         Param("state", STRING, description="lists IPs by state"),
         Param("tags", MAP, description="List resources by tags (key/value pairs)"),
-        Param("account", STRING, description="list resources by account"),
-        Param("domainid", UUID, entity="Domain", description="list resources of the domain"),
-        Param("isrecursive", BOOLEAN, description="list the subdomains' resources too"),
-        Param("listall", BOOLEAN, description="list all resources the caller may see"),
-        Param("projectid", UUID, description="list objects by project"),
+        *LIST_OWNER,
     ],
     roles=ALL_ROLES,
     is_list=True,
@@ -204,12 +201,8 @@ def list_public_ip_addresses(call: Call, args: Args) -> ListResult:
         raise InvalidParameter(
             "allocatedonly=false (free addresses) is not supported; list allocated addresses"
         )
-    if args.projectid is not None:
-        owner = resolve_owner(call.db, call.caller, None, None, args.projectid)
-        clause = PublicIp.account_id == owner.account_id
-    else:
-        scope = list_scope(call.db, call.caller, args)
-        clause = scope.where(PublicIp.account_id, PublicIp.domain_id, PublicIp.domain_path)
+    scope = list_scope(call.db, call.caller, args)
+    clause = scope.where(PublicIp.account_id, PublicIp.domain_id, PublicIp.domain_path)
     stmt = select(PublicIp).where(clause, PublicIp.removed.is_(None))
     stmt = _ip_filters(stmt, args)
     rows, count = fetch_page(call.db, stmt.order_by(PublicIp.id), call, args)

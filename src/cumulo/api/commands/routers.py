@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
+from cumulo.api.owner_params import LIST_OWNER
 from cumulo.api.paging import fetch_page
 from cumulo.api.params import BOOLEAN, STRING, UUID, Param, ParamType
 from cumulo.api.results import Enqueue, ListResult, ObjectResult
@@ -215,11 +216,7 @@ def _destroy_router(job: JobRun, p: dict[str, Any]) -> ObjectResult:
             BOOLEAN,
             description="if true is passed for this parameter, list only VPC routers",
         ),
-        Param("account", STRING, description="list resources by account"),
-        Param("domainid", UUID, entity="Domain", description="list resources of the domain"),
-        Param("isrecursive", BOOLEAN, description="list the subdomains' resources too"),
-        Param("listall", BOOLEAN, description="list all resources the caller may see"),
-        Param("projectid", UUID, description="list objects by project"),
+        *LIST_OWNER,
     ],
     roles=ADMINS,
     is_list=True,

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
+from cumulo.api.owner_params import LIST_OWNER
 from cumulo.api.paging import fetch_page
-from cumulo.api.params import BOOLEAN, INTEGER, LIST, MAP, STRING, UUID, Param
+from cumulo.api.params import INTEGER, LIST, MAP, STRING, UUID, Param
 from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
 from cumulo.api.roles import ALL_ROLES
 from cumulo.api.scope import find_account, list_scope
@@ -29,7 +30,7 @@ from cumulo.services.resource_owner import Owner, resolve_owner
 OWNER = [
     Param("account", STRING, description="an optional account for the security group"),
     Param("domainid", UUID, entity="Domain", description="an optional domainId"),
-    Param("projectid", UUID, description="the project of the security group"),
+    Param("projectid", UUID, entity="Project", description="the project of the security group"),
 ]
 
 
@@ -138,11 +139,7 @@ def delete_security_group(call: Call, args: Args) -> SuccessResult:
         Param("securitygroupname", STRING, description="lists security groups by name"),
         Param("virtualmachineid", UUID, entity="VMInstance", description="groups of this VM"),
         Param("tags", MAP, description="List resources by tags (key/value pairs)"),
-        Param("account", STRING, description="list resources by account"),
-        Param("domainid", UUID, entity="Domain", description="list resources of the domain"),
-        Param("isrecursive", BOOLEAN, description="list the subdomains' resources too"),
-        Param("listall", BOOLEAN, description="list all resources the caller may see"),
-        Param("projectid", UUID, description="list objects by project"),
+        *LIST_OWNER,
     ],
     roles=ALL_ROLES,
     is_list=True,
@@ -155,14 +152,10 @@ def list_security_groups(call: Call, args: Args) -> ListResult:
     caller_domain = call.db.get(Domain, call.caller.domain_id)
     assert caller_account is not None and caller_domain is not None
     groups.ensure_default(call.db, Owner(caller_account, caller_domain))
-    if args.projectid is not None:
-        owner = _owner(call, args)
-        clause = SecurityGroup.account_id == owner.account_id
-    else:
-        scope = list_scope(call.db, call.caller, args)
-        clause = scope.where(
-            SecurityGroup.account_id, SecurityGroup.domain_id, SecurityGroup.domain_path
-        )
+    scope = list_scope(call.db, call.caller, args)
+    clause = scope.where(
+        SecurityGroup.account_id, SecurityGroup.domain_id, SecurityGroup.domain_path
+    )
     stmt = select(SecurityGroup).where(clause)
     if args.id is not None:
         stmt = stmt.where(SecurityGroup.id == args.id.id)

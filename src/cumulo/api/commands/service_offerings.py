@@ -300,7 +300,7 @@ def delete_service_offering(call: Call, args: Args) -> SuccessResult:
             STRING,
             description="list resources by account. Must be used with the domainId parameter.",
         ),
-        Param("projectid", UUID, description="list objects by project"),
+        Param("projectid", UUID, entity="Project", description="list objects by project"),
         Param("issystem", BOOLEAN, description="is this a system vm offering"),
         Param(
             "systemvmtype",

@@ -11,6 +11,7 @@ from cumulo.api.arguments import Args
 from cumulo.api.commands.volumes import owned_volume
 from cumulo.api.context import Call, Caller
 from cumulo.api.declaration import Kind, command
+from cumulo.api.owner_params import LIST_OWNER, list_owner
 from cumulo.api.paging import fetch_page
 from cumulo.api.params import Param, ParamType
 from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
@@ -149,11 +150,7 @@ def _create_snapshot(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
         Param("intervaltype", S, description="HOURLY, DAILY, WEEKLY or MONTHLY"),
         Param("zoneid", U, entity="Zone", description="list snapshots by zone id"),
         Param("tags", ParamType.MAP, description="List resources by tags (key/value pairs)"),
-        Param("account", S, description="list resources by account"),
-        Param("domainid", U, entity="Domain", description="list resources by domain"),
-        Param("projectid", U, entity="Project", description="list objects by project"),
-        Param("listall", B, description="list all resources the caller may see"),
-        Param("isrecursive", B, description="also the subdomains' resources"),
+        *LIST_OWNER,
     ],
     roles=ALL_ROLES,
     object_name="snapshot",
@@ -308,10 +305,7 @@ def create_policy(call: Call, args: Args) -> ObjectResult:
     params=[
         Param("volumeid", U, entity="Volume", description="the ID of the disk volume"),
         Param("id", U, entity="SnapshotPolicy", description="the ID of the snapshot policy"),
-        Param("account", S, description="list resources by account"),
-        Param("domainid", U, entity="Domain", description="list resources by domain"),
-        Param("listall", B, description="list all resources the caller may see"),
-        Param("isrecursive", B, description="also the subdomains' resources"),
+        *list_owner(project=False),
     ],
     roles=ALL_ROLES,
     object_name="snapshotpolicy",
@@ -403,7 +397,7 @@ delete_snapshot.not_supported(
 )
 list_policies.not_supported(
     Param("fordisplay", ParamType.BOOLEAN, since="4.4"),
-    Param("projectid", ParamType.UUID),
+    Param("projectid", ParamType.UUID, entity="Project"),
 )
 list_snapshots.not_supported(
     Param("imagestoreid", ParamType.UUID, since="4.19"),

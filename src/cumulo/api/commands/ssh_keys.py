@@ -34,7 +34,7 @@ OWNER_PARAMS = [
         description="an optional domainId for the ssh key. "
         "If the account parameter is used, domainId must also be used.",
     ),
-    Param("projectid", UUID, description="an optional project for the ssh key"),
+    Param("projectid", UUID, entity="Project", description="an optional project for the ssh key"),
 ]
 
 
@@ -134,7 +134,7 @@ def delete_ssh_key_pair(call: Call, args: Args) -> SuccessResult:
             "the command's caller; if set to true - list resources that the caller is "
             "authorized to see. Default value is false",
         ),
-        Param("projectid", UUID, description="list objects by project"),
+        Param("projectid", UUID, entity="Project", description="list objects by project"),
     ],
     roles=ALL_ROLES,
     is_list=True,
@@ -143,14 +143,8 @@ def delete_ssh_key_pair(call: Call, args: Args) -> SuccessResult:
 )
 def list_ssh_key_pairs(call: Call, args: Args) -> ListResult:
     """List registered keypairs"""
-    if args.projectid is not None:
-        owner = _owner(call, args)
-        scope_clause = SshKeyPair.account_id == owner.account_id
-    else:
-        scope = list_scope(call.db, call.caller, args)
-        scope_clause = scope.where(
-            SshKeyPair.account_id, SshKeyPair.domain_id, SshKeyPair.domain_path
-        )
+    scope = list_scope(call.db, call.caller, args)
+    scope_clause = scope.where(SshKeyPair.account_id, SshKeyPair.domain_id, SshKeyPair.domain_path)
     stmt = (
         select(SshKeyPair, Account, Domain)
         .join(Account, Account.id == SshKeyPair.account_id)

@@ -134,7 +134,7 @@ def _delete_tags(job: JobRun, payload: dict) -> SuccessResult:  # type: ignore[t
             "the command's caller; if set to true - list resources that the caller is "
             "authorized to see. Default value is false",
         ),
-        Param("projectid", UUID, description="list objects by project"),
+        Param("projectid", UUID, entity="Project", description="list objects by project"),
     ],
     roles=ALL_ROLES,
     is_list=True,
@@ -144,15 +144,7 @@ def _delete_tags(job: JobRun, payload: dict) -> SuccessResult:  # type: ignore[t
 def list_tags(call: Call, args: Args) -> ListResult:
     """List resource tag(s)"""
     T = ResourceTag
-    if args.projectid is not None:
-        from cumulo.services.resource_owner import resolve_owner
-
-        owner = resolve_owner(call.db, call.caller, None, None, args.projectid)
-        clause = T.account_id == owner.account_id
-    else:
-        clause = list_scope(call.db, call.caller, args).where(
-            T.account_id, T.domain_id, T.domain_path
-        )
+    clause = list_scope(call.db, call.caller, args).where(T.account_id, T.domain_id, T.domain_path)
     stmt = (
         select(T, Account, Domain)
         .join(Account, Account.id == T.account_id)

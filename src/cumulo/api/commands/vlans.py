@@ -29,7 +29,7 @@ _COMMON = [
         "physicalnetworkid", UUID, entity="PhysicalNetwork", description="the physical network id"
     ),
     Param("podid", UUID, entity="Pod", description="the Pod ID"),
-    Param("projectid", UUID, description="project who will own the VLAN"),
+    Param("projectid", UUID, entity="Project", description="project who will own the VLAN"),
     Param("vlan", STRING, description="the ID or VID of the VLAN"),
     Param("zoneid", UUID, entity="Zone", description="the Zone ID"),
     Param(

@@ -11,6 +11,7 @@ from cumulo.api.arguments import Args
 from cumulo.api.commands.vms import owned_vm
 from cumulo.api.context import Call, Caller
 from cumulo.api.declaration import Kind, command
+from cumulo.api.owner_params import LIST_OWNER
 from cumulo.api.paging import fetch_page
 from cumulo.api.params import Param, ParamType
 from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
@@ -82,11 +83,7 @@ def _result(job: JobRun, vol_id: int) -> ObjectResult:
         Param("storageid", S, since="4.3", entity="StoragePool", description="the storage pool"),
         Param("diskofferingid", U, since="4.4", entity="DiskOffering", description="offering"),
         Param("tags", ParamType.MAP, description="List resources by tags (key/value pairs)"),
-        Param("account", S, description="list resources by account"),
-        Param("domainid", U, entity="Domain", description="list resources by domain"),
-        Param("projectid", U, entity="Project", description="list objects by project"),
-        Param("listall", B, description="list all resources the caller may see"),
-        Param("isrecursive", B, description="also the subdomains' resources"),
+        *LIST_OWNER,
     ],
     roles=ALL_ROLES,
     object_name="volume",

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 06:22:16.694815
+Create Date: 2026-11-22 06:54:20.971648
 """
 
 from collections.abc import Sequence
