@@ -84,6 +84,13 @@ def test_dedicate_list_release_host(cloud: Cloud, world: Any) -> None:
     assert status == 431 and "not dedicated" in text
     types = [e["type"] for e in api.call("listEvents", listall=True)["event"]]
     assert "DEDICATE.RESOURCE" in types and "DEDICATE.RESOURCE.RELEASE" in types
+    # Deleting the account releases what was dedicated to it.
+    api.run(
+        "dedicateCluster", clusterid=env.clusters[0]["id"], domainid=alice.domain, account="alice"
+    )
+    alice_id = api.call("listAccounts", name="alice", domainid=alice.domain)["account"][0]["id"]
+    api.run("deleteAccount", id=alice_id)
+    assert api.call("listDedicatedClusters") == {}
 
 
 def test_conflicting_dedications_are_refused(cloud: Cloud, world: Any) -> None:

@@ -35,7 +35,7 @@ from cumulo.db.models.vm import VMInstance, VmType
 from cumulo.db.models.vm_affinity import AffinityGroupVmMap
 from cumulo.db.models.zone import Zone
 from cumulo.errors import InvalidParameter, ResourceInUse
-from cumulo.services import affinity_groups, events
+from cumulo.services import accounts, affinity_groups, events
 
 EXPLICIT = "ExplicitDedication"
 SYSTEM_ACCOUNT_ID = 1  # owner of domain-wide groups, as in CloudStack
@@ -286,6 +286,20 @@ def _event(session: Session, caller: Caller, type_: str, text: str, row: D) -> N
         resource_uuid=row.uuid,
         **owner,  # type: ignore[arg-type]
     )
+
+
+def _forget_account(session: Session, caller: Caller, account: Account) -> None:
+    """A deleted account's dedications are released, as CloudStack does."""
+    groups = set(
+        session.execute(select(D.affinity_group_id).where(D.account_id == account.id)).scalars()
+    )
+    session.execute(delete(D).where(D.account_id == account.id))
+    for group_id in groups:
+        session.execute(delete(AffinityGroupVmMap).where(AffinityGroupVmMap.group_id == group_id))
+        session.execute(delete(AffinityGroup).where(AffinityGroup.id == group_id))
+
+
+accounts.CLEANUP_HOOKS.append(_forget_account)
 
 
 @affinity_groups.register_usage_check
