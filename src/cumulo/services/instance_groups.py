@@ -16,8 +16,9 @@ from cumulo.db.models.account import Account
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.instance_group import InstanceGroup
 from cumulo.db.models.vm import VMInstance
-from cumulo.errors import InvalidParameter, PermissionDenied
+from cumulo.errors import InvalidParameter
 from cumulo.services import accounts
+from cumulo.services.network_access import check_owned
 from cumulo.services.resource_owner import Owner
 
 
@@ -67,12 +68,7 @@ def check_access(caller: Caller, group: InstanceGroup) -> None:
     """Owner, or an admin whose domain holds the owner (CloudStack's checkAccess)."""
     if group.removed is not None:
         raise InvalidParameter(f"Unable to find instance group by id {group.uuid}")
-    mine = group.account_id == caller.account_id
-    if not mine and not (caller.is_admin and caller.can_see_domain_path(group.domain_path)):
-        raise PermissionDenied(
-            f"Account {caller.account_name} does not have permission to access instance group "
-            f"{group.uuid}"
-        )
+    check_owned(caller, group.account_id, group.domain_path, f"instance group {group.uuid}")
 
 
 def rename(session: Session, group: InstanceGroup, name: str) -> None:
