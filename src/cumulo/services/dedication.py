@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, delete, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
@@ -240,7 +241,10 @@ def dedicate(
     )
     setattr(row, f"{kind.lower()}_id", resource.id)
     session.add(row)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # a concurrent dedication of the same resource won the race
+        raise InvalidParameter(f"{kind} {resource.name} is already dedicated") from None
     _event(session, caller, "DEDICATE.RESOURCE", f"Dedicating {kind} {resource.name}", row)
     return row
 
