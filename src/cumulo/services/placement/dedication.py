@@ -34,7 +34,10 @@ class Rule:
     zone_mine: bool  # explicit VMs: the whole zone is dedicated to the group
 
 
-def rule_for(session: Session, vm: VMInstance) -> Rule:
+def rule_for(session: Session, vm: VMInstance) -> Rule | None:
+    """The VM's rule; None (no filter at all) while nothing is dedicated anywhere."""
+    if session.execute(select(D.id).limit(1)).first() is None:
+        return None
     group_id = session.execute(
         select(AffinityGroup.id)
         .join(AffinityGroupVmMap, AffinityGroupVmMap.group_id == AffinityGroup.id)
