@@ -99,12 +99,29 @@ def test_update_suspend_activate_delete(cloud: Cloud) -> None:
     assert owner.call("listProjects", state="Suspended")["count"] == 1
     assert owner.run("activateProject", id=pid)["project"]["state"] == "Active"
     assert error_of(owner.run, "activateProject", id=pid) == 431
+    # Ownership moves only to a member (CloudStack: add it to the project first).
+    assert error_of(cloud.admin.call, "updateProject", id=pid, account="heir") == 431
+    cloud.admin.run("addAccountToProject", projectid=pid, account="heir")
     handed = cloud.admin.run("updateProject", id=pid, account="heir")["project"]
     assert handed["owner"] == "heir"
     # The project now counts against its new owner.
     assert owner.call("listAccounts")["account"][0]["projecttotal"] == 0
     heir = cloud.admin.call("listAccounts", listall=True, name="heir")["account"][0]
     assert heir["projecttotal"] == 1
+
+    def roles() -> dict[str, str]:
+        rows = cloud.admin.call("listProjectAccounts", projectid=pid)["projectaccount"]
+        return {r["account"]: r["role"] for r in rows}
+
+    assert roles() == {"boss": "Regular", "heir": "Admin"}
+    admin = cloud.admin
+    admin.run("updateProject", id=pid, account="boss", roletype="Admin", swapowner=False)
+    assert roles() == {"boss": "Admin", "heir": "Admin"}
+    admin.run("updateProject", id=pid, userid=heir["user"][0]["id"], roletype="Regular")
+    assert roles() == {"boss": "Admin", "heir": "Regular"}
+    last = admin.run
+    assert error_of(last, "updateProject", id=pid, account="boss", roletype="Regular") == 431
+    assert error_of(admin.call, "updateProject", id=pid, roletype="Regular") == 431
     assert cloud.admin.run("deleteProject", id=pid) == {"success": True}
     assert cloud.admin.call("listProjects", listall=True) == {}
     heir = cloud.admin.call("listAccounts", listall=True, name="heir")["account"][0]

@@ -32,6 +32,9 @@ COMMAND_DOWNLOAD = "DownloadCommand"
 COMMAND_CREATE_SNAPSHOT = "CreateSnapshotCommand"
 COMMAND_REVERT_SNAPSHOT = "RevertSnapshotCommand"
 COMMAND_DELETE_SNAPSHOT = "DeleteSnapshotCommand"
+COMMAND_CREATE_VM_SNAPSHOT = "CreateVMSnapshotCommand"
+COMMAND_REVERT_VM_SNAPSHOT = "RevertToVMSnapshotCommand"
+COMMAND_DELETE_VM_SNAPSHOT = "DeleteVMSnapshotCommand"
 
 GiB = 1024**3
 TiB = 1024**4
@@ -207,6 +210,30 @@ class HypervisorDriver(ABC):
 
     def delete_snapshot(self, snapshot: str, mock: Mock | None = None) -> Answer:
         return Answer(False, f"{self.hypervisor} does not support volume snapshots")
+
+    # -- VM snapshots (all disks, optionally memory, on the VM's host) ---------------
+    def create_vm_snapshot(
+        self,
+        guid: str,
+        vm_name: str,
+        disks: list[tuple[PoolSpec, str]],
+        memory: bool,
+        mock: Mock | None = None,
+    ) -> Answer:
+        """Snapshot the VM's ``disks`` (pool, path) and, if ``memory``, its RAM.
+
+        ``data["path"]`` names the snapshot on the hypervisor.
+        """
+        return Answer(False, f"{self.hypervisor} does not support VM snapshots")
+
+    def revert_vm_snapshot(
+        self, guid: str, vm_name: str, snapshot: str, mock: Mock | None = None
+    ) -> Answer:
+        """Put the VM's disks (and memory) back; ``data["power"]`` is the VM's power after."""
+        return Answer(False, f"{self.hypervisor} does not support VM snapshots")
+
+    def delete_vm_snapshot(self, guid: str, snapshot: str, mock: Mock | None = None) -> Answer:
+        return Answer(False, f"{self.hypervisor} does not support VM snapshots")
 
     @abstractmethod
     def image_store_stats(self, url: str) -> PoolStats:

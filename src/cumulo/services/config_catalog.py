@@ -586,6 +586,16 @@ def _all() -> list[Setting]:
             subgroup="Secondary Storage VM",
         ),
         *_alert_thresholds(),
+        Setting(
+            "vmsnapshot.max",
+            "10",
+            "Maximum vm snapshots for a single vm",
+            type="Integer",
+            bounds=(0, 2**31 - 1),
+            category="Advanced",
+            group="Storage",
+            subgroup="VM Snapshot",
+        ),
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -45,6 +46,31 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_for(
+    session: Session,
+    caller: Caller,
+    row: Any,
+    resource_type: str,
+    type: str,
+    text: str,
+    level: str = "INFO",
+) -> Event:
+    """An event about an account-owned resource ``row`` (uuid, account_id, domain_id,
+    domain_path), owned by the resource's account."""
+    return record(
+        session,
+        caller,
+        type,
+        text,
+        level=level,
+        resource_type=resource_type,
+        resource_uuid=row.uuid,
+        account_id=row.account_id,
+        domain_id=row.domain_id,
+        domain_path=row.domain_path,
+    )
 
 
 def select_owned(

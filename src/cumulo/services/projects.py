@@ -120,7 +120,6 @@ def update(
     *,
     name: str | None,
     display_text: str | None,
-    new_owner: Account | None,
 ) -> Project:
     check_manage(session, caller, project)
     if name is not None and name != project.name:
@@ -137,11 +136,51 @@ def update(
         project.name = name
     if display_text is not None:
         project.display_text = display_text
-    if new_owner is not None:
-        _set_owner(session, config, project, new_owner)
     session.flush()
     _event(session, caller, "PROJECT.UPDATE", f"Project {project.name} updated", project)
     return project
+
+
+def set_role(
+    session: Session,
+    config: ConfigStore,
+    project: Project,
+    member: Account,
+    role: str,
+    *,
+    swap: bool = True,
+) -> None:
+    """updateProject's account/userid + roletype + swapowner.
+
+    Admin with swap (the default) hands ownership over; Admin without swap adds
+    an admin; Regular demotes, but never the project's last admin.
+    """
+    row = session.execute(
+        select(ProjectMember).where(
+            ProjectMember.project_id == project.id, ProjectMember.account_id == member.id
+        )
+    ).scalar_one()
+    before = owner_of(session, project)
+    if role == ADMIN and swap:
+        _set_owner(session, config, project, member)
+        return
+    if role == ADMIN:
+        row.role = ADMIN
+    else:
+        admins = session.execute(
+            select(ProjectMember.account_id).where(
+                ProjectMember.project_id == project.id, ProjectMember.role == ADMIN
+            )
+        ).scalars()
+        if row.role == ADMIN and set(admins) == {member.id}:
+            raise InvalidParameter(f"{member.name} is the last admin of project {project.name}")
+        row.role = REGULAR
+    session.flush()
+    # The project counts against its owner (the first admin): follow it.
+    after = owner_of(session, project)
+    if before is not None and after is not None and after.id != before.id:
+        limits.consume(session, config, after.id, limits.ResourceType.PROJECT)
+        limits.release(session, before.id, limits.ResourceType.PROJECT)
 
 
 def _set_owner(session: Session, config: ConfigStore, project: Project, new_owner: Account) -> None:

@@ -11,6 +11,7 @@ project's own account.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -79,3 +80,13 @@ def resolve_owner(
     owner_domain = session.get(Domain, account.domain_id)
     assert owner_domain is not None
     return Owner(account, owner_domain)
+
+
+def same_owner(row: Any) -> dict[str, Any]:
+    """The owner columns of ``row``, for a resource made from it (a snapshot of a volume)."""
+    return {
+        "account_id": row.account_id,
+        "domain_id": row.domain_id,
+        "domain_path": row.domain_path,
+        "project_id": row.project_id,
+    }

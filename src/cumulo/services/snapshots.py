@@ -10,10 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
+from cumulo.db.base import utcnow
 from cumulo.db.models.snapshot import Snapshot, SnapshotPolicy
 from cumulo.db.models.storage_pool import StoragePool
 from cumulo.db.models.vm import VMInstance
 from cumulo.db.models.volume import Volume
+from cumulo.drivers import registry
 from cumulo.drivers.base import (
     COMMAND_CREATE_SNAPSHOT,
 )
@@ -21,9 +23,11 @@ from cumulo.errors import InvalidParameter
 from cumulo.services import events, limits
 from cumulo.services.configuration import ConfigStore
 from cumulo.services.limits import ResourceType
+from cumulo.services.resource_owner import same_owner
+from cumulo.services.snapshot_schedule import next_run
 from cumulo.services.states import volume as volume_states
-from cumulo.services.vms.common import pool_spec_json
-from cumulo.services.vms.start import _mj
+from cumulo.services.vms.common import Tx, pool_spec_json, spec_from_json
+from cumulo.services.vms.start import _mj, _mock
 
 INTERVALS = ("HOURLY", "DAILY", "WEEKLY", "MONTHLY")
 # CloudStack's schedule formats: minute, minute:hour, minute:hour:day.
@@ -36,17 +40,7 @@ SCHEDULES = {
 
 
 def record(session: Session, caller: Caller, snap: Snapshot, kind: str, text: str) -> None:
-    events.record(
-        session,
-        caller,
-        kind,
-        f"{text}: {snap.name}",
-        resource_type="Snapshot",
-        resource_uuid=snap.uuid,
-        account_id=snap.account_id,
-        domain_id=snap.domain_id,
-        domain_path=snap.domain_path,
-    )
+    events.record_for(session, caller, snap, "Snapshot", kind, f"{text}: {snap.name}")
 
 
 def allocate(
@@ -70,10 +64,7 @@ def allocate(
         zone_id=vol.zone_id,
         state="Allocated",
         size=vol.size,
-        account_id=vol.account_id,
-        domain_id=vol.domain_id,
-        domain_path=vol.domain_path,
-        project_id=vol.project_id,
+        **same_owner(vol),
     )
     session.add(snap)
     session.flush()
@@ -125,6 +116,30 @@ def finish(session: Session, caller: Caller, snap_id: int, path: str | None, err
         return
     snap.state, snap.path, snap.physical_size = "BackedUp", path, snap.size
     record(session, caller, snap, "SNAPSHOT.CREATE", "Created snapshot")
+
+
+def take(tx: Tx[Any], caller: Caller, snap_id: int) -> str | None:
+    """Copy the volume on its driver; None when BackedUp, else the error (snapshot removed)."""
+    plan = tx(lambda s: begin(s, snap_id))
+    answer = registry.driver_for(plan["hv"]).create_snapshot(
+        spec_from_json(plan["pool"]), plan["path"], _mock(plan["mock"])
+    )
+    path = str(answer.data.get("path")) if answer.ok else None
+    tx(lambda s: finish(s, caller, snap_id, path, answer.details))
+    return None if path is not None else (answer.details or "the driver refused")
+
+
+def discard(tx: Tx[Any], caller: Caller, snap_id: int) -> None:
+    """Delete the snapshot row, then its copy (deleting a copy is idempotent)."""
+
+    def work(s: Session) -> dict[str, Any] | None:
+        snap = s.get(Snapshot, snap_id)
+        assert snap is not None
+        return delete(s, caller, snap)
+
+    copy = tx(work)
+    if copy is not None:
+        registry.driver_for(copy["hv"]).delete_snapshot(copy["path"])
 
 
 def _release(session: Session, snap: Snapshot) -> None:
@@ -217,6 +232,7 @@ def create_policy(
         )
         session.add(policy)
     policy.schedule, policy.timezone, policy.max_snaps = schedule.strip(), timezone, max_snaps
+    policy.next_run = next_run(kind, policy.schedule, timezone, utcnow())
     session.flush()
     events.record(
         session,

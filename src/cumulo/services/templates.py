@@ -300,13 +300,30 @@ def extract_url(
     config: ConfigStore,
 ) -> tuple[TemplateStoreRef, Zone, str]:
     """The download link the zone's secondary storage VM serves the copy under."""
-    from cumulo.db.models.vm import VMInstance, VmType
 
     ref = session.get(TemplateStoreRef, ref_id)
     if ref is None or ref.download_state != DOWNLOADED:
         raise InvalidParameter(f"{template.name} is no longer on the image store")
     zone = session.get(Zone, ref.zone_id)
     assert zone is not None
+    ext = "iso" if not template.is_template else template.format.lower()
+    return ref, zone, f"{download_base(session, zone, config)}/userdata/{template.uuid}.{ext}"
+
+
+def extract_mode(mode: str | None) -> str:
+    """extract* commands: HTTP_DOWNLOAD is served; FTP_UPLOAD is refused."""
+    kind = (mode or "").strip().upper()
+    if kind not in ("HTTP_DOWNLOAD", "FTP_UPLOAD"):
+        raise InvalidParameter("mode must be HTTP_DOWNLOAD or FTP_UPLOAD")
+    if kind == "FTP_UPLOAD":
+        raise InvalidParameter("FTP_UPLOAD is not supported; use mode=HTTP_DOWNLOAD")
+    return kind
+
+
+def download_base(session: Session, zone: Zone, config: ConfigStore) -> str:
+    """``scheme://host`` of the download links the zone's secondary storage VM serves."""
+    from cumulo.db.models.vm import VMInstance, VmType
+
     ssvm = (
         session.execute(
             select(VMInstance).where(
@@ -327,8 +344,7 @@ def extract_url(
         ssvm.public_ip or ssvm.private_ip or "", config.get("secstorage.ssl.cert.domain") or ""
     )
     scheme = "https" if config.get_bool("secstorage.encrypt.copy") else "http"
-    ext = "iso" if not template.is_template else template.format.lower()
-    return ref, zone, f"{scheme}://{host}/userdata/{template.uuid}.{ext}"
+    return f"{scheme}://{host}"
 
 
 def create_from_volume(
@@ -414,7 +430,12 @@ def _count_secondary(session: Session, account_ids: list[int]) -> dict[int, int]
         )
         .group_by(VMTemplate.account_id)
     )
-    return {a: int(n or 0) for a, n in rows}
+    out = {a: int(n or 0) for a, n in rows}
+    from cumulo.services.volumes import uploads  # uploaded volumes held on image stores
+
+    for account_id, size in uploads.secondary_bytes(session, account_ids).items():
+        out[account_id] = out.get(account_id, 0) + size
+    return out
 
 
 limits.COUNTERS[ResourceType.TEMPLATE] = _count_templates

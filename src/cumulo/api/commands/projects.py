@@ -34,6 +34,8 @@ def _owner(call: Call, args: Args) -> Account:
     caller = call.caller
     if args.accountid is not None:
         account: Account = args.accountid
+    elif args.userid is not None:  # the user's account owns it (4.15+)
+        account = call.db.get(Account, args.userid.account_id)  # type: ignore[assignment]
     elif args.account:
         domain: Domain | None = args.domainid
         account = find_account(call.db, args.account, domain.id if domain else caller.domain_id)
@@ -101,15 +103,30 @@ def update_project(call: Call, args: Args) -> Enqueue:
     """Updates a project"""
     project: Project = args.id
     projects.check_manage(call.db, call.caller, project)
-    owner_id = None
-    if args.account:
-        owner_id = find_account(call.db, args.account, project.domain_id).id
+    member_id = None
+    if args.userid is not None:
+        member_id = args.userid.account_id
+    elif args.account:
+        member_id = find_account(call.db, args.account, project.domain_id).id
+    role = (args.roletype or projects.ADMIN).capitalize()
+    if role not in (projects.ADMIN, projects.REGULAR):
+        raise InvalidParameter(f"roletype must be Admin or Regular, not {args.roletype}")
+    if member_id is not None and projects.member_role(call.db, member_id, project) is None:
+        # As CloudStack: ownership moves only inside the project.
+        raise InvalidParameter(
+            "The account doesn't belong to the project; add it with addAccountToProject "
+            "first and then change the project's ownership"
+        )
+    if member_id is None and (args.roletype or args.swapowner is not None):
+        raise InvalidParameter("roletype and swapowner need account or userid")
     return Enqueue(
         {
             "project_id": project.id,
             "name": args.name,
             "displaytext": args.displaytext,
-            "owner_id": owner_id,
+            "member_id": member_id,
+            "role": role,
+            "swap": args.swapowner is not False,
         },
         instance_uuid=project.uuid,
     )
@@ -118,7 +135,6 @@ def update_project(call: Call, args: Args) -> Enqueue:
 @update_project.execute
 def _update_project(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     def change(session: Session, project: Project) -> None:
-        owner = session.get(Account, payload["owner_id"]) if payload["owner_id"] else None
         projects.update(
             session,
             job.runtime.config,
@@ -126,8 +142,20 @@ def _update_project(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
             project,
             name=payload["name"],
             display_text=payload["displaytext"],
-            new_owner=owner,
         )
+        # Jobs queued before roletype existed carry "owner_id".
+        member_id = payload.get("member_id", payload.get("owner_id"))
+        if member_id is not None:
+            member = session.get(Account, member_id)
+            assert member is not None
+            projects.set_role(
+                session,
+                job.runtime.config,
+                project,
+                member,
+                payload.get("role", projects.ADMIN),
+                swap=payload.get("swap", True),
+            )
 
     return _project_job(job, payload, change)
 

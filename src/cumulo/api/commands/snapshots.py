@@ -29,7 +29,6 @@ from cumulo.errors import InvalidParameter, OperationFailed, PermissionDenied
 from cumulo.jobs.context import JobRun
 from cumulo.services import events, snapshots, tags
 from cumulo.services.vms.common import spec_from_json
-from cumulo.services.vms.start import _mock
 
 S, U, B, INT = ParamType.STRING, ParamType.UUID, ParamType.BOOLEAN, ParamType.INTEGER
 tags.register("Snapshot", "Snapshot")
@@ -121,14 +120,9 @@ def create_snapshot(call: Call, args: Args) -> Enqueue:
 @create_snapshot.execute
 def _create_snapshot(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     snap_id = int(payload["snap_id"])
-    plan = job.transaction(lambda s: snapshots.begin(s, snap_id))
-    answer = registry.driver_for(plan["hv"]).create_snapshot(
-        spec_from_json(plan["pool"]), plan["path"], _mock(plan["mock"])
-    )
-    path = str(answer.data.get("path")) if answer.ok else None
-    job.transaction(lambda s: snapshots.finish(s, job.caller, snap_id, path, answer.details))
-    if path is None:
-        raise OperationFailed(f"Unable to take the snapshot: {answer.details}")
+    error = snapshots.take(job.transaction, job.caller, snap_id)
+    if error is not None:
+        raise OperationFailed(f"Unable to take the snapshot: {error}")
     return _result(job, snap_id)
 
 
@@ -215,16 +209,7 @@ def delete_snapshot(call: Call, args: Args) -> Enqueue:
 
 @delete_snapshot.execute
 def _delete_snapshot(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
-    snap_id = int(payload["snap_id"])
-
-    def work(s: Session) -> dict[str, Any] | None:
-        snap = s.get(Snapshot, snap_id)
-        assert snap is not None
-        return snapshots.delete(s, job.caller, snap)
-
-    copy = job.transaction(work)
-    if copy is not None:
-        registry.driver_for(copy["hv"]).delete_snapshot(copy["path"])
+    snapshots.discard(job.transaction, job.caller, int(payload["snap_id"]))
     return SuccessResult()
 
 

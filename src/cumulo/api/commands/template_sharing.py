@@ -21,6 +21,7 @@ from cumulo.api.template_params import (
     UPDATE_ISO_PERMISSIONS_PARAMS,
     UPDATE_TEMPLATE_PERMISSIONS_PARAMS,
 )
+from cumulo.api.views.template import extract_view
 from cumulo.db.models.account import Account
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.template import VMTemplate
@@ -129,11 +130,7 @@ def list_iso_permissions(call: Call, args: Args) -> ObjectResult:
 
 def _extract(call: Call, args: Args, iso: bool) -> Enqueue:
     row = _template(call, args.id, iso)
-    mode = (args.mode or "").upper()
-    if mode not in ("HTTP_DOWNLOAD", "FTP_UPLOAD"):
-        raise InvalidParameter("mode must be HTTP_DOWNLOAD or FTP_UPLOAD")
-    if mode == "FTP_UPLOAD":
-        raise InvalidParameter("FTP_UPLOAD is not supported; use mode=HTTP_DOWNLOAD")
+    mode = templates.extract_mode(args.mode)
     # Owners and their admins may always extract; others only extractable public ones.
     try:
         templates.check_owner_access(call.caller, row)
@@ -159,21 +156,9 @@ def _extract_run(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
         assert row is not None
         _ref, zone, url = templates.extract_url(s, row, int(payload["ref"]), job.runtime.config)
         account = s.get(Account, row.account_id)
-        return {
-            "id": row.uuid,
-            "name": row.name,
-            "accountid": account.uuid if account else None,
-            "extractMode": payload["mode"],
-            "state": "DOWNLOAD_URL_CREATED",
-            "status": "DOWNLOAD_URL_CREATED",
-            "uploadpercentage": 100,
-            "url": url,
-            "zoneid": zone.uuid,
-            "zonename": zone.name,
-            "resultstring": None,
-        }
+        return extract_view(row.uuid, row.name, account, payload["mode"], url, zone)
 
-    return ObjectResult({k: v for k, v in job.transaction(work).items() if v is not None})
+    return ObjectResult(job.transaction(work))
 
 
 @command(

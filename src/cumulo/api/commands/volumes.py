@@ -23,7 +23,7 @@ from cumulo.db.models.volume import Volume
 from cumulo.drivers import registry
 from cumulo.errors import InvalidParameter, PermissionDenied
 from cumulo.jobs.context import JobRun
-from cumulo.services import tags
+from cumulo.services import tags, vm_snapshots
 from cumulo.services.infra_common import live
 from cumulo.services.resource_owner import resolve_owner
 from cumulo.services.vms.common import spec_from_json
@@ -219,6 +219,7 @@ def attach_volume(call: Call, args: Args) -> Enqueue:
     vol = owned_volume(call, args.id)
     vm = owned_vm(call, args.virtualmachineid)
     ops.check_detached(vol, "attaching it elsewhere")
+    vm_snapshots.refuse_if_snapshots(call.db, vm.id, ops.ATTACH_REFUSED)
     return Enqueue(
         {"vol_id": vol.id, "vm_id": vm.id, "device": args.deviceid}, instance_uuid=vol.uuid
     )
@@ -261,6 +262,7 @@ def detach_volume(call: Call, args: Args) -> Enqueue:
         raise InvalidParameter("Give the volume id, or virtualmachineid and deviceid")
     if vol.instance_id is None:
         raise InvalidParameter(f"Volume {vol.name} is not attached to a VM")
+    vm_snapshots.refuse_if_snapshots(call.db, vol.instance_id, ops.DETACH_REFUSED)
     return Enqueue({"vol_id": vol.id}, instance_uuid=vol.uuid)
 
 
@@ -387,6 +389,7 @@ def migrate_volume(call: Call, args: Args) -> Enqueue:
     vol = owned_volume(call, args.volumeid)
     if not call.caller.is_root_admin:
         raise PermissionDenied("Only a root admin may choose the storage pool of a volume")
+    vm_snapshots.refuse_if_snapshots(call.db, vol.instance_id, ops.MIGRATE_REFUSED)
     return Enqueue({"vol_id": vol.id, "pool_id": args.storageid.id}, instance_uuid=vol.uuid)
 
 

@@ -79,3 +79,22 @@ def template_view(
     if t.removed is not None:
         view["removed"] = t.removed
     return view
+
+
+def extract_view(
+    uuid: str, name: str, account: Account | None, mode: str, url: str, zone: Zone
+) -> dict[str, Any]:
+    """ExtractResponse of a download link the secondary storage VM serves."""
+    item: dict[str, Any] = {
+        "id": uuid,
+        "name": name,
+        "accountid": account.uuid if account else None,
+        "extractMode": mode,
+        "state": "DOWNLOAD_URL_CREATED",
+        "status": "DOWNLOAD_URL_CREATED",
+        "uploadpercentage": 100,
+        "url": url,
+        "zoneid": zone.uuid,
+        "zonename": zone.name,
+    }
+    return {k: v for k, v in item.items() if v is not None}

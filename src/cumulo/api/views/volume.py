@@ -20,6 +20,7 @@ from cumulo.db.models.vm import VMInstance
 from cumulo.db.models.volume import Volume
 from cumulo.db.models.zone import Zone
 from cumulo.services import tags
+from cumulo.services.volumes import uploads
 
 
 def _by_id(session: Session, model: Any, ids: set[int | None]) -> dict[int, Any]:
@@ -39,6 +40,7 @@ def volume_items(session: Session, vols: list[Volume], caller: Caller) -> list[d
     domains = _by_id(session, Domain, {v.domain_id for v in vols})
     projects = _by_id(session, Project, {v.project_id for v in vols})
     tag_map = tags.tags_of(session, "Volume", [v.id for v in vols])
+    statuses = uploads.status_of(session, [v.id for v in vols])
     out = []
     for v in vols:
         zone, vm, pool = (
@@ -83,6 +85,7 @@ def volume_items(session: Session, vols: list[Volume], caller: Caller) -> list[d
             "miniops": v.min_iops,
             "maxiops": v.max_iops,
             "tags": tags_field(session, tag_map.get(v.id, [])),
+            "status": statuses.get(v.id),
         }
         if caller.is_root_admin:
             item.update(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from cumulo.db.base import PATH_LENGTH, Entity, RemovableMixin
+from cumulo.db.base import PATH_LENGTH, Entity, RemovableMixin, UTCDateTime
 
 
 class Snapshot(Entity, RemovableMixin):
@@ -46,6 +48,8 @@ class SnapshotPolicy(Entity, RemovableMixin):
     max_snaps: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     for_display: Mapped[bool] = mapped_column(Boolean, default=True)
+    # When the scheduler takes the next snapshot (UTC); None = not planned yet.
+    next_run: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
     domain_id: Mapped[int] = mapped_column(ForeignKey("domain.id"))
     domain_path: Mapped[str] = mapped_column(String(PATH_LENGTH), default="/")

@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cumulo.db.base import PATH_LENGTH, Base, CreatedMixin, Entity, IdMixin, RemovableMixin
+from cumulo.db.models.store_copy import StoreCopyMixin
 
 
 class VMTemplate(Entity, RemovableMixin):
@@ -53,20 +54,10 @@ class VMTemplate(Entity, RemovableMixin):
     state: Mapped[str] = mapped_column(String(16), default="Active")
 
 
-class TemplateStoreRef(Base, IdMixin, CreatedMixin):
+class TemplateStoreRef(Base, IdMixin, CreatedMixin, StoreCopyMixin):
     """A template's copy on one image store of one zone, with its download state."""
 
     __tablename__ = "template_store_ref"
     __table_args__ = (UniqueConstraint("template_id", "store_id"),)
 
     template_id: Mapped[int] = mapped_column(ForeignKey("vm_template.id"), index=True)
-    store_id: Mapped[int] = mapped_column(ForeignKey("image_store.id"))
-    zone_id: Mapped[int] = mapped_column(ForeignKey("zone.id"), index=True)
-    # NOT_DOWNLOADED | DOWNLOAD_IN_PROGRESS | DOWNLOADED | DOWNLOAD_ERROR | ABANDONED
-    download_state: Mapped[str] = mapped_column(String(32), default="NOT_DOWNLOADED")
-    download_pct: Mapped[int] = mapped_column(Integer, default=0)
-    error_text: Mapped[str | None] = mapped_column(String(1024), nullable=True)
-    install_path: Mapped[str | None] = mapped_column(String(1024), nullable=True)
-    physical_size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-    # Allocated | Creating | Ready | Destroyed
-    state: Mapped[str] = mapped_column(String(16), default="Allocated")

@@ -11,8 +11,10 @@ from cumulo.drivers.base import (
     COMMAND_APPLY_RULES,
     COMMAND_CHECK_HEALTH,
     COMMAND_CREATE_SNAPSHOT,
+    COMMAND_CREATE_VM_SNAPSHOT,
     COMMAND_CREATE_VOLUME,
     COMMAND_DELETE_SNAPSHOT,
+    COMMAND_DELETE_VM_SNAPSHOT,
     COMMAND_DESTROY_VOLUME,
     COMMAND_DOWNLOAD,
     COMMAND_HOST_STATS,
@@ -23,6 +25,7 @@ from cumulo.drivers.base import (
     COMMAND_READY,
     COMMAND_REBOOT,
     COMMAND_REVERT_SNAPSHOT,
+    COMMAND_REVERT_VM_SNAPSHOT,
     COMMAND_START,
     COMMAND_STOP,
     Answer,
@@ -39,7 +42,7 @@ from cumulo.drivers.base import (
 )
 from cumulo.drivers.simulator import mock as mocks
 from cumulo.drivers.simulator import url as simurl
-from cumulo.drivers.simulator.state import SimHost, SimPool, SimVm, World
+from cumulo.drivers.simulator.state import SimHost, SimPool, SimVm, SimVmSnapshot, World
 
 POOL_DEFAULT_CAPACITY = 1 * TiB
 IMAGE_STORE_CAPACITY = 1 * TiB
@@ -311,6 +314,65 @@ class SimulatorDriver(HypervisorDriver):
                 return Answer(True)
 
         return self._answer(COMMAND_DELETE_SNAPSHOT, mock, work)
+
+    def create_vm_snapshot(
+        self,
+        guid: str,
+        vm_name: str,
+        disks: list[tuple[PoolSpec, str]],
+        memory: bool,
+        mock: Mock | None = None,
+    ) -> Answer:
+        def work() -> Answer:
+            with self.world.lock:
+                host = self._live(guid)
+                if host is None:
+                    return Answer(False, f"host {guid} does not answer")
+                running = host.vms.get(vm_name)
+                if memory and (running is None or running.power != "Running"):
+                    return Answer(False, f"VM {vm_name} is not running on {host.name}")
+                held: dict[tuple[str, str], int] = {}
+                for pool, path in disks:
+                    size = self._pool(pool).volumes.get(path)
+                    if size is None:
+                        return Answer(False, f"volume {path} does not exist on pool {pool.uuid}")
+                    held[(pool.uuid, path)] = size
+                snap = str(uuid.uuid4())
+                self.world.vm_snapshots[snap] = SimVmSnapshot(vm_name, held, memory)
+                return Answer(True, "", {"path": snap})
+
+        return self._answer(COMMAND_CREATE_VM_SNAPSHOT, mock, work)
+
+    def revert_vm_snapshot(
+        self, guid: str, vm_name: str, snapshot: str, mock: Mock | None = None
+    ) -> Answer:
+        def work() -> Answer:
+            with self.world.lock:
+                host = self._live(guid)
+                snap = self.world.vm_snapshots.get(snapshot)
+                if host is None or snap is None:
+                    return Answer(False, f"host {guid} or VM snapshot {snapshot} is gone")
+                running = host.vms.get(vm_name)
+                if snap.memory != (running is not None):
+                    # Memory goes back into a running VM; disks only under a stopped one.
+                    want = "running" if snap.memory else "stopped"
+                    return Answer(False, f"VM {vm_name} must be {want} on {host.name}")
+                for (pool_uuid, path), size in snap.disks.items():
+                    pool = self.world.pools.get(pool_uuid)
+                    if pool is None or path not in pool.volumes:
+                        return Answer(False, f"volume {path} is gone from pool {pool_uuid}")
+                    pool.volumes[path] = size
+                return Answer(True, "", {"power": "Running" if snap.memory else "Stopped"})
+
+        return self._answer(COMMAND_REVERT_VM_SNAPSHOT, mock, work)
+
+    def delete_vm_snapshot(self, guid: str, snapshot: str, mock: Mock | None = None) -> Answer:
+        def work() -> Answer:
+            with self.world.lock:
+                self.world.vm_snapshots.pop(snapshot, None)
+                return Answer(True)
+
+        return self._answer(COMMAND_DELETE_VM_SNAPSHOT, mock, work)
 
     def image_store_stats(self, url: str) -> PoolStats:
         return PoolStats(IMAGE_STORE_CAPACITY, 0)

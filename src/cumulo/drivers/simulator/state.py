@@ -54,6 +54,14 @@ class SimPool:
         return sum(self.volumes.values())
 
 
+@dataclass
+class SimVmSnapshot:
+    vm: str
+    # (pool uuid, volume path) -> size at snapshot time
+    disks: dict[tuple[str, str], int]
+    memory: bool
+
+
 class World:
     """All simulated hardware; every access holds ``lock``."""
 
@@ -65,3 +73,5 @@ class World:
         self.router_rules: dict[str, list[dict[str, Any]]] = {}
         # snapshot id -> (pool uuid, volume path, size): copies kept off the pool.
         self.snapshots: dict[str, tuple[str, str, int]] = {}
+        # VM snapshot id -> what it holds.
+        self.vm_snapshots: dict[str, SimVmSnapshot] = {}

@@ -14,7 +14,9 @@ UPLOAD_OP, UPLOADED, DESTROY, EXPUNGING, EXPUNGED = (
     "Expunging",
     "Expunged",
 )
-ERROR = "Error"
+ERROR, UPLOAD_ERROR = "Error", "UploadError"
+# On secondary storage (uploaded from a URL), not on a primary pool yet.
+ON_SECONDARY = frozenset({UPLOAD_OP, UPLOADED, UPLOAD_ERROR})
 TRANSITIONAL = frozenset({CREATING, ATTACHING, MIGRATING, RESIZING, SNAPSHOTTING, EXPUNGING})
 
 STATE = table(
@@ -25,7 +27,7 @@ STATE = table(
         "create": ((ALLOCATED,), CREATING),
         "created": ((CREATING,), READY),
         "create_failed": ((CREATING,), ALLOCATED),
-        "attach": ((READY, ALLOCATED), ATTACHING),
+        "attach": ((READY, ALLOCATED, UPLOADED), ATTACHING),
         "attached": ((ATTACHING,), READY),
         "attach_failed": ((ATTACHING,), READY),
         "migrate": ((READY,), MIGRATING),
@@ -38,9 +40,10 @@ STATE = table(
         "snapshotted": ((SNAPSHOTTING,), READY),
         "upload": ((ALLOCATED,), UPLOAD_OP),
         "uploaded": ((UPLOAD_OP,), UPLOADED),
-        "destroy": ((READY, ALLOCATED, UPLOADED, ERROR), DESTROY),
+        "upload_failed": ((UPLOAD_OP,), UPLOAD_ERROR),
+        "destroy": ((READY, ALLOCATED, UPLOADED, UPLOAD_ERROR, ERROR), DESTROY),
         "recover": ((DESTROY,), READY),
-        "expunge": ((DESTROY, ALLOCATED, ERROR, UPLOADED), EXPUNGING),
+        "expunge": ((DESTROY, ALLOCATED, ERROR, UPLOADED, UPLOAD_ERROR), EXPUNGING),
         "expunged": ((EXPUNGING,), EXPUNGED),
         "fail": ((CREATING, ATTACHING, MIGRATING, RESIZING, SNAPSHOTTING, EXPUNGING), ERROR),
     },

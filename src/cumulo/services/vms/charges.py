@@ -81,7 +81,12 @@ def _storage_usage(session: Session, account_ids: list[int]) -> dict[int, int]:
 
     rows = session.execute(
         select(Volume.account_id, func.coalesce(func.sum(Volume.size), 0))
-        .where(Volume.account_id.in_(account_ids), Volume.removed.is_(None))
+        .where(
+            Volume.account_id.in_(account_ids),
+            Volume.removed.is_(None),
+            # Uploaded volumes not attached yet count against secondary storage.
+            Volume.state.not_in(("UploadOp", "Uploaded", "UploadError")),
+        )
         .group_by(Volume.account_id)
     )
     return {a: int(n) for a, n in rows}

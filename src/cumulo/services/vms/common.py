@@ -52,15 +52,4 @@ def spec_from_json(data: dict[str, Any]) -> PoolSpec:
 def vm_event(
     session: Session, caller: Caller, vm: VMInstance, kind: str, text: str, level: str = "INFO"
 ) -> None:
-    events.record(
-        session,
-        caller,
-        kind,
-        f"{text}: {vm.name}",
-        level=level,
-        resource_type="VirtualMachine",
-        resource_uuid=vm.uuid,
-        account_id=vm.account_id,
-        domain_id=vm.domain_id,
-        domain_path=vm.domain_path,
-    )
+    events.record_for(session, caller, vm, "VirtualMachine", kind, f"{text}: {vm.name}", level)

@@ -14,7 +14,7 @@ from cumulo.db.models.storage_pool import StoragePool
 from cumulo.db.models.vm import VMInstance, VmType
 from cumulo.db.models.vm_affinity import AffinityGroupVmMap
 from cumulo.drivers import registry
-from cumulo.services import nics
+from cumulo.services import nics, vm_snapshots
 from cumulo.services.configuration import ConfigStore
 from cumulo.services.placement import capacity
 from cumulo.services.states import vm as vm_states
@@ -89,6 +89,9 @@ def finish_expunge(session: Session, caller: Caller, vm_id: int) -> None:
 
 def expunge(tx: Tx[Any], caller: Caller, vm_id: int) -> None:
     disks = tx(lambda s: begin_expunge(s, vm_id))
+    # CloudStack deletes a VM's VM snapshots with it; the host's copies go too.
+    for snap in tx(lambda s: vm_snapshots.remove_all(s, vm_id)):
+        registry.driver_for(snap["hv"]).delete_vm_snapshot(snap["guid"], snap["path"])
     for disk in disks:
         driver = registry.driver_for(disk["hv"] or "Simulator")
         driver.destroy_volume(spec_from_json(disk["pool"]), disk["path"])

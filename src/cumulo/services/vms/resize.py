@@ -55,6 +55,16 @@ def change_offering(
     *,
     live: bool,
 ) -> VMInstance:
+    from cumulo.services import vm_snapshots
+
+    vm_snapshots.refuse_if_snapshots(
+        session,
+        vm.id,
+        "Unable to scale VM, please remove VM snapshots before scaling VM"
+        if live
+        else "Unable to change service offering for VM, please remove VM snapshots before "
+        "changing service offering of VM",
+    )
     deploy.check_offering(offering)
     size = deploy.size_of(offering, details)
     if vm.state == vm_states.RUNNING:

@@ -22,7 +22,7 @@ from cumulo.db.models.volume import Volume
 from cumulo.db.models.zone import Zone
 from cumulo.drivers.base import COMMAND_CREATE_VOLUME
 from cumulo.errors import InsufficientCapacity, InvalidParameter, ResourceInUse
-from cumulo.services import events, limits, simulator_mocks
+from cumulo.services import events, limits, simulator_mocks, vm_snapshots
 from cumulo.services.configuration import ConfigStore
 from cumulo.services.limits import ResourceType
 from cumulo.services.placement import capacity
@@ -31,23 +31,20 @@ from cumulo.services.states import volume as states
 from cumulo.services.vms import charges
 from cumulo.services.vms.common import pool_spec_json
 from cumulo.services.vms.start import _mj
+from cumulo.services.volumes import uploads
 
 GiB = 1024**3
 MAX_DATA_DISKS = 14
+ATTACH_REFUSED = "Unable to attach volume, please specify a VM that does not have VM snapshots"
+DETACH_REFUSED = "Unable to detach volume, please specify a VM that does not have VM snapshots"
+MIGRATE_REFUSED = (
+    "Volume cannot be migrated, please remove all VM snapshots for VM to which this volume "
+    "is attached"
+)
 
 
 def record(session: Session, caller: Caller, vol: Volume, kind: str, text: str) -> None:
-    events.record(
-        session,
-        caller,
-        kind,
-        f"{text}: {vol.name}",
-        resource_type="Volume",
-        resource_uuid=vol.uuid,
-        account_id=vol.account_id,
-        domain_id=vol.domain_id,
-        domain_path=vol.domain_path,
-    )
+    events.record_for(session, caller, vol, "Volume", kind, f"{text}: {vol.name}")
 
 
 def size_for(offering: DiskOffering, size_gib: int | None) -> int:
@@ -108,7 +105,8 @@ def begin_attach(
     if vol.volume_type != "DATADISK" or vol.removed is not None:
         raise InvalidParameter(f"Volume {vol.name} is not a data disk that can be attached")
     check_detached(vol, "attaching it elsewhere")
-    if vol.state not in (states.ALLOCATED, states.READY):
+    vm_snapshots.refuse_if_snapshots(session, vm.id, ATTACH_REFUSED)
+    if vol.state not in (states.ALLOCATED, states.READY, states.UPLOADED):
         raise InvalidParameter(f"Volume {vol.name} is {vol.state}; it cannot be attached now")
     if vm.state not in ("Running", "Stopped"):
         raise InvalidParameter(f"VM {vm.name} is {vm.state}; attach needs Running or Stopped")
@@ -132,6 +130,8 @@ def begin_attach(
             Volume.instance_id == vm.id, Volume.volume_type == "ROOT", Volume.removed.is_(None)
         )
     ).scalar()
+    if vol.state == states.UPLOADED:
+        uploads.to_primary(session, config, vol)
     states.STATE.apply(session, vol, "attach")
     vol.instance_id, vol.device_id = vm.id, device_id
     if vol.pool_id is not None or root_pool is None:
@@ -157,6 +157,7 @@ def finish_attach(session: Session, caller: Caller, vol_id: int, path: str | Non
     assert vol is not None
     if path is not None:
         vol.path = path
+    uploads.copied(session, vol)
     states.STATE.apply(session, vol, "attached")
     record(session, caller, vol, "VOLUME.ATTACH", "Attached volume")
 
@@ -168,7 +169,8 @@ def attach_failed(session: Session, vol_id: int) -> None:
         capacity.release_pool(session, vol.pool_id, vol.size)
         vol.pool_id = None
     vol.instance_id, vol.device_id = None, None
-    vol.state = states.ALLOCATED if vol.path is None else states.READY
+    if not uploads.attach_failed(session, vol):
+        vol.state = states.ALLOCATED if vol.path is None else states.READY
 
 
 def detach(session: Session, caller: Caller, vol: Volume) -> None:
@@ -176,6 +178,7 @@ def detach(session: Session, caller: Caller, vol: Volume) -> None:
         raise InvalidParameter(f"Volume {vol.name} is not attached to a VM")
     if vol.volume_type == "ROOT":
         raise InvalidParameter("The ROOT volume cannot be detached")
+    vm_snapshots.refuse_if_snapshots(session, vol.instance_id, DETACH_REFUSED)
     vm = session.get(VMInstance, vol.instance_id)
     if vm is not None and vm.state not in ("Running", "Stopped", "Destroyed"):
         raise InvalidParameter(f"VM {vm.name} is {vm.state}; detach needs Running or Stopped")
@@ -207,6 +210,12 @@ def resize(
     else:
         raise InvalidParameter("Give size (GiB) or diskofferingid to resize the volume")
     delta = new - vol.size
+    if delta:
+        vm_snapshots.refuse_if_snapshots(
+            session,
+            vol.instance_id,
+            "A volume that is attached to a VM with any VM snapshots cannot be resized.",
+        )
     if delta < 0 and not shrink_ok:
         raise InvalidParameter(
             f"Shrinking volume {vol.name} from {vol.size // GiB} to {new // GiB} GiB needs "
@@ -239,6 +248,8 @@ def recover(session: Session, caller: Caller, vol: Volume) -> None:
     if vol.state != states.DESTROY:
         raise InvalidParameter(f"Volume {vol.name} is {vol.state}; only a destroyed one recovers")
     vol.state = states.READY if vol.path else states.ALLOCATED
+    if not vol.path and uploads.copy_of(session, vol.id) is not None:
+        vol.state = states.UPLOADED  # still on secondary storage
     vol.destroyed_at = None
     record(session, caller, vol, "VOLUME.RECOVER", "Recovered volume")
 
@@ -246,6 +257,8 @@ def recover(session: Session, caller: Caller, vol: Volume) -> None:
 def expunge(session: Session, caller: Caller, vol: Volume) -> dict[str, Any] | None:
     """Remove the row and give everything back; the disk to delete on its pool, if any."""
     check_detached(vol, "deleting it")
+    if vol.state == states.UPLOAD_OP:
+        raise InvalidParameter("Please specify a volume that is not uploading")
     if vol.state in states.TRANSITIONAL:
         raise InvalidParameter(f"Volume {vol.name} is {vol.state}; wait for it to finish")
     disk = None
@@ -254,7 +267,8 @@ def expunge(session: Session, caller: Caller, vol: Volume) -> dict[str, Any] | N
         capacity.release_pool(session, vol.pool_id, vol.size)
         if pool is not None and vol.path:
             disk = {"pool": pool_spec_json(pool), "path": vol.path, "hv": pool.hypervisor}
-    charges.release_volume(session, vol)
+    if not uploads.release(session, vol):  # still on secondary storage: charged there
+        charges.release_volume(session, vol)
     vol.state = states.EXPUNGED
     vol.mark_removed()
     record(session, caller, vol, "VOLUME.DELETE", "Deleted volume")
@@ -272,6 +286,11 @@ def begin_migrate(
         raise InvalidParameter(f"Volume {vol.name} is already on pool {pool.name}")
     if pool.zone_id != vol.zone_id:
         raise InvalidParameter(f"Pool {pool.name} is in another zone")
+    vm_snapshots.refuse_if_snapshots(
+        session,
+        vol.instance_id,
+        MIGRATE_REFUSED,
+    )
     if vol.instance_id is not None:
         vm = session.get(VMInstance, vol.instance_id)
         if vm is not None and vm.state != "Stopped":

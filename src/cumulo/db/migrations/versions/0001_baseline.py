@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 06:54:20.971648
+Create Date: 2026-11-22 07:30:44.742721
 """
 
 from collections.abc import Sequence
@@ -1267,6 +1267,7 @@ def upgrade() -> None:
     sa.Column('max_snaps', sa.Integer(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('for_display', sa.Boolean(), nullable=False),
+    sa.Column('next_run', cumulo.db.base.UTCDateTime(), nullable=True),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_path', sa.String(length=512), nullable=False),
@@ -1282,6 +1283,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('uuid', name=op.f('uq_snapshot_policy_uuid'))
     )
     with op.batch_alter_table('snapshot_policy', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_snapshot_policy_next_run'), ['next_run'], unique=False)
         batch_op.create_index(batch_op.f('ix_snapshot_policy_volume_id'), ['volume_id'], unique=False)
 
     op.create_table('template_permission',
@@ -1300,6 +1302,8 @@ def upgrade() -> None:
 
     op.create_table('template_store_ref',
     sa.Column('template_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
     sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('download_state', sa.String(length=32), nullable=False),
@@ -1308,8 +1312,6 @@ def upgrade() -> None:
     sa.Column('install_path', sa.String(length=1024), nullable=True),
     sa.Column('physical_size', sa.BigInteger(), nullable=True),
     sa.Column('state', sa.String(length=16), nullable=False),
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['store_id'], ['image_store.id'], name=op.f('fk_template_store_ref_store_id_image_store')),
     sa.ForeignKeyConstraint(['template_id'], ['vm_template.id'], name=op.f('fk_template_store_ref_template_id_vm_template')),
     sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_template_store_ref_zone_id_zone')),
@@ -1369,6 +1371,62 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_vlan_physical_network_id'), ['physical_network_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_vlan_pod_id'), ['pod_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_vlan_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('vm_snapshots',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('display_name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=True),
+    sa.Column('vm_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('snapshot_type', sa.String(length=16), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('parent_id', sa.BigInteger(), nullable=True),
+    sa.Column('current', sa.Boolean(), nullable=False),
+    sa.Column('hypervisor', sa.String(length=32), nullable=True),
+    sa.Column('path', sa.String(length=1024), nullable=True),
+    sa.Column('volumes', sa.Text(), nullable=True),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
+    sa.Column('project_id', sa.BigInteger(), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_vm_snapshots_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_vm_snapshots_domain_id_domain')),
+    sa.ForeignKeyConstraint(['vm_id'], ['vm_instance.id'], name=op.f('fk_vm_snapshots_vm_id_vm_instance')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_vm_snapshots_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_vm_snapshots')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_vm_snapshots_uuid'))
+    )
+    with op.batch_alter_table('vm_snapshots', schema=None) as batch_op:
+        batch_op.create_index('ix_vm_snapshots_owner', ['account_id', 'domain_path'], unique=False)
+        batch_op.create_index('ix_vm_snapshots_vm', ['vm_id'], unique=False)
+
+    op.create_table('volume_store_ref',
+    sa.Column('volume_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('url', sa.String(length=2048), nullable=False),
+    sa.Column('checksum', sa.String(length=255), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('store_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('download_state', sa.String(length=32), nullable=False),
+    sa.Column('download_pct', sa.Integer(), nullable=False),
+    sa.Column('error_text', sa.String(length=1024), nullable=True),
+    sa.Column('install_path', sa.String(length=1024), nullable=True),
+    sa.Column('physical_size', sa.BigInteger(), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['store_id'], ['image_store.id'], name=op.f('fk_volume_store_ref_store_id_image_store')),
+    sa.ForeignKeyConstraint(['volume_id'], ['volume.id'], name=op.f('fk_volume_store_ref_volume_id_volume')),
+    sa.ForeignKeyConstraint(['zone_id'], ['zone.id'], name=op.f('fk_volume_store_ref_zone_id_zone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_volume_store_ref'))
+    )
+    with op.batch_alter_table('volume_store_ref', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_volume_store_ref_volume_id'), ['volume_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_volume_store_ref_zone_id'), ['zone_id'], unique=False)
 
     op.create_table('vpc_offering_service',
     sa.Column('offering_id', sa.BigInteger(), nullable=False),
@@ -1611,6 +1669,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_vpc_offering_service_offering_id'))
 
     op.drop_table('vpc_offering_service')
+    with op.batch_alter_table('volume_store_ref', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_volume_store_ref_zone_id'))
+        batch_op.drop_index(batch_op.f('ix_volume_store_ref_volume_id'))
+
+    op.drop_table('volume_store_ref')
+    with op.batch_alter_table('vm_snapshots', schema=None) as batch_op:
+        batch_op.drop_index('ix_vm_snapshots_vm')
+        batch_op.drop_index('ix_vm_snapshots_owner')
+
+    op.drop_table('vm_snapshots')
     with op.batch_alter_table('vlan', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_vlan_zone_id'))
         batch_op.drop_index(batch_op.f('ix_vlan_pod_id'))
@@ -1635,6 +1703,7 @@ def downgrade() -> None:
     op.drop_table('template_permission')
     with op.batch_alter_table('snapshot_policy', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_snapshot_policy_volume_id'))
+        batch_op.drop_index(batch_op.f('ix_snapshot_policy_next_run'))
 
     op.drop_table('snapshot_policy')
     with op.batch_alter_table('snapshot', schema=None) as batch_op:
