@@ -174,8 +174,9 @@ def test_change_service_offering_when_stopped(cloud: Cloud) -> None:
     updated = api.call("updateVirtualMachine", id=vm["id"], displayname="Grown", group="g1")
     assert updated["virtualmachine"]["displayname"] == "Grown"
     assert updated["virtualmachine"]["group"] == "g1"
-    # groupid is an instance group's UUID in CloudStack; instance groups are not
-    # implemented, so the filter is refused rather than matched against names.
+    # groupid is an instance group's UUID, not its name: an unknown one is refused.
+    group_id = updated["virtualmachine"]["groupid"]
+    assert api.call("listVirtualMachines", groupid=group_id)["virtualmachine"][0]["id"] == vm["id"]
     with pytest.raises(ApiError) as err:
         api.call("listVirtualMachines", groupid=str(uuid.uuid4()))
     assert err.value.status == 431

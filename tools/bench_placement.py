@@ -5,7 +5,10 @@
 Builds a throw-away database with one zone, 50 pods x 10 clusters and N hosts
 (rows inserted directly), then times ``planner.place`` (query + reservation,
 each in its own transaction, released again) and a listVirtualMachines-style
-page query with its decoration over M VMs.
+page query with its decoration over M VMs. With ``--dedicated`` (default) a
+tenth of the clusters and 1,000 further hosts are dedicated to one account and
+placement is timed again for a VM of another owner and for one of that
+account with its ExplicitDedication group.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.support.cloud import test_settings
 
 from cumulo.cli.context import deploy_schema
+from cumulo.db.models.affinity_group import AffinityGroup
+from cumulo.db.models.dedicated_resource import DedicatedResource
 from cumulo.db.models.host import Host
 from cumulo.db.models.host_cluster import Cluster
 from cumulo.db.models.pod import Pod
@@ -32,6 +37,7 @@ from cumulo.db.models.vm import VMInstance
 from cumulo.db.models.zone import Zone
 from cumulo.runtime import Runtime
 from cumulo.services.placement import capacity, planner
+from cumulo.services.placement.dedication import Rule
 
 GiB = 1024**3
 
@@ -123,9 +129,41 @@ def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20)[18]
 
 
-def bench_place(rt: Runtime, zone_id: int, runs: int) -> list[float]:
+def dedicate(rt: Runtime, hosts: int) -> int:
+    """Every tenth cluster and 1,000 hosts elsewhere to account 2; the group's id."""
+
+    def work(s):  # type: ignore[no-untyped-def]
+        group = AffinityGroup(
+            name="DedicatedGrp-admin",
+            type="ExplicitDedication",
+            account_id=2,
+            domain_id=1,
+            domain_path="/",
+        )
+        s.add(group)
+        s.flush()
+        owner = dict(domain_id=1, domain_path="/", account_id=2, affinity_group_id=group.id)
+        clusters = s.execute(select(Cluster.id).order_by(Cluster.id)).scalars().all()
+        dedicated = set(clusters[::10])
+        rows = [dict(cluster_id=c, **owner) for c in dedicated]
+        free = s.execute(
+            select(Host.id).where(Host.cluster_id.not_in(dedicated)).order_by(Host.id)
+        ).scalars()
+        rows += [dict(host_id=h, **owner) for h in list(free)[:: max(hosts // 1000, 1)][:1000]]
+        s.execute(insert(DedicatedResource), rows)
+        return group.id
+
+    return rt.db.run(work)  # type: ignore[no-any-return]
+
+
+def bench_place(rt: Runtime, zone_id: int, runs: int, rule: Rule | None = None) -> list[float]:
     need = planner.Need(
-        zone_id=zone_id, cpu_number=2, cpu_speed=1000, memory_mb=4096, disk_bytes=20 * GiB
+        zone_id=zone_id,
+        cpu_number=2,
+        cpu_speed=1000,
+        memory_mb=4096,
+        disk_bytes=20 * GiB,
+        dedication=rule,
     )
     times = []
     for _ in range(runs):
@@ -176,6 +214,7 @@ def main() -> None:
     ap.add_argument("--hosts", type=int, default=25000)
     ap.add_argument("--vms", type=int, default=100000)
     ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("--dedicated", action=argparse.BooleanOptionalAction, default=True)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         settings = test_settings(Path(tmp))
@@ -186,6 +225,17 @@ def main() -> None:
         print(f"populated {args.hosts} hosts, {args.vms} VMs in {time.perf_counter() - t0:.1f}s")
         place = bench_place(rt, zone_id, args.runs)
         print(f"place(): p50 {statistics.median(place):.1f} ms, p95 {p95(place):.1f} ms")
+        if args.dedicated:
+            group = dedicate(rt, args.hosts)
+            for label, rule in (
+                ("another owner", Rule(None, True, False)),
+                ("explicit dedication", Rule(group, True, False)),
+            ):
+                times = bench_place(rt, zone_id, args.runs, rule)
+                print(
+                    f"place() with dedications, {label}: p50 {statistics.median(times):.1f} ms, "
+                    f"p95 {p95(times):.1f} ms"
+                )
         listing = bench_list(rt, 40, args.vms)
         print(
             f"list 500 of {args.vms} VMs: p50 {statistics.median(listing):.1f} ms, "

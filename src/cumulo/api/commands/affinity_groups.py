@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from cumulo.api.arguments import Args
@@ -206,6 +206,8 @@ def list_affinity_groups(call: Call, args: Args) -> ListResult:
     # Membership arrives with VMs (updateVMAffinityGroup); until then no id can match.
     refuse_filters(args.as_dict(), "virtualmachineid")
     clause = list_scope(call.db, call.caller, args).where(G.account_id, G.domain_id, G.domain_path)
+    if args.account is None and args.projectid is None:
+        clause = or_(clause, _domain_wide(call.caller.domain_path))
     stmt = (
         select(G, Account, Domain)
         .join(Account, Account.id == G.account_id)
@@ -217,11 +219,18 @@ def list_affinity_groups(call: Call, args: Args) -> ListResult:
     if args.name is not None:
         stmt = stmt.where(G.name == args.name)
     if args.type is not None:
-        stmt = stmt.where(G.type == args.type.strip().lower())
+        stmt = stmt.where(func.lower(G.type) == args.type.strip().lower())
     if args.keyword:
         stmt = stmt.where(G.name.contains(args.keyword, autoescape=True))
     rows, count = fetch_page(call.db, stmt.order_by(G.id), call, args)
     return ListResult([group_view(g, a, d) for g, a, d in rows], count)
+
+
+def _domain_wide(path: str) -> ColumnElement[bool]:
+    """Domain-wide groups (ExplicitDedication of a domain) of the caller's domain or above."""
+    parts = path.strip("/").split("/") if path != "/" else []
+    ancestors = ["/"] + ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+    return and_(AffinityGroup.acl_type == "Domain", AffinityGroup.domain_path.in_(ancestors))
 
 
 @command(

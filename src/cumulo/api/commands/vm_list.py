@@ -51,7 +51,7 @@ def _uuid(name: str, entity: str, desc: str, **kw: object) -> Param:
         _uuid("serviceofferingid", "ServiceOffering", "list by the service offering"),
         _uuid("networkid", "Network", "list by network id"),
         _uuid("affinitygroupid", "AffinityGroup", "list vms by affinity group"),
-        Param("groupid", ParamType.UUID, unsupported=True, description="the instance group ID"),
+        _uuid("groupid", "InstanceGroup", "the instance group ID"),
         Param("haenable", B, description="list by the High Availability offering"),
         Param("displayvm", B, since="4.4", description="list resources by display flag"),
         Param(
@@ -100,6 +100,7 @@ def _filters(call: Call, args: Args, stmt):  # type: ignore[no-untyped-def]
         "zoneid": VMInstance.zone_id,
         "templateid": VMInstance.template_id,
         "serviceofferingid": VMInstance.service_offering_id,
+        "groupid": VMInstance.instance_group_id,
     }
     if admin:
         eq.update(

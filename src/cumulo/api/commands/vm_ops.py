@@ -15,6 +15,7 @@ from cumulo.api.roles import ADMIN_ONLY
 from cumulo.db.models.host import Host
 from cumulo.errors import InvalidParameter, PermissionDenied
 from cumulo.jobs.context import JobRun
+from cumulo.services import instance_groups
 from cumulo.services.infra_common import live
 from cumulo.services.vms import deploy, migrate, resize
 
@@ -155,7 +156,7 @@ def update_vm(call: Call, args: Args) -> ObjectResult:
     if args.displayname is not None:
         vm.display_name = args.displayname
     if args.group is not None:
-        vm.group_name = args.group or None
+        instance_groups.assign(call.db, vm, args.group, vm.project_id)
     if args.haenable is not None:
         vm.ha_enabled = args.haenable
     if args.displayvm is not None:

@@ -17,6 +17,7 @@ from cumulo.db.models.account import Account
 from cumulo.db.models.affinity_group import AffinityGroup
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.host import Host
+from cumulo.db.models.instance_group import InstanceGroup
 from cumulo.db.models.network import Network
 from cumulo.db.models.nic import Nic
 from cumulo.db.models.project import Project
@@ -74,6 +75,9 @@ class VmDecorator:
         self.networks = _by_id(
             session, Network, (n.network_id for ns in self.nics.values() for n in ns)
         )
+        self.instance_groups = _by_id(
+            session, InstanceGroup, (v.instance_group_id for v in vms if v.instance_group_id)
+        )
         self.groups: dict[int, list[AffinityGroup]] = defaultdict(list)
         if self.wants("affgrp") and ids:
             for vm_id, group in session.execute(
@@ -109,6 +113,7 @@ class VmDecorator:
     def view(self, vm: VMInstance, caller: Caller) -> dict[str, Any]:
         zone = self.zones.get(vm.zone_id)
         account, domain = self.accounts.get(vm.account_id), self.domains.get(vm.domain_id)
+        group = self.instance_groups.get(vm.instance_group_id or 0)
         out: dict[str, Any] = {
             "id": vm.uuid,
             "name": vm.name,
@@ -127,7 +132,8 @@ class VmDecorator:
             "cpunumber": vm.cpu_number,
             "cpuspeed": vm.cpu_speed,
             "memory": vm.memory_mb,
-            "group": vm.group_name,
+            "group": group.name if group else None,
+            "groupid": group.uuid if group else None,
             "keypairs": vm.ssh_keypair_names,
             "isdynamicallyscalable": False,
             "userdata": None,

@@ -59,7 +59,8 @@ class VMInstance(Entity, RemovableMixin):
     password: Mapped[bytes | None] = mapped_column(nullable=True)
     user_data: Mapped[str | None] = mapped_column(Text, nullable=True)
     ssh_keypair_names: Mapped[str | None] = mapped_column(String(1024), nullable=True)
-    group_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # The instance group (InstanceGroup) the VM belongs to, if any.
+    instance_group_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
     # Owner
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))
     domain_id: Mapped[int] = mapped_column(ForeignKey("domain.id"))

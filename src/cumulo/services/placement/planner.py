@@ -2,7 +2,8 @@
 
 The candidate query filters everything it can in SQL (zone/pod/cluster
 allocation state, host status and resource state, CPU and memory headroom
-with the over-provisioning factors, host tags, avoid-sets, affinity) and
+with the over-provisioning factors, host tags, avoid-sets, affinity, dedicated
+resources) and
 returns a bounded, ranked set: least-allocated memory first. Each candidate
 is then reserved with a conditional UPDATE (see ``capacity``); a candidate a
 concurrent deployment just filled simply fails to reserve and the next is
@@ -26,6 +27,7 @@ from cumulo.db.models.vm import VMInstance
 from cumulo.db.models.vm_affinity import AffinityGroupVmMap
 from cumulo.services.configuration import ConfigStore
 from cumulo.services.placement import capacity
+from cumulo.services.placement.dedication import Rule, dedication_clauses
 
 # Hosts read per attempt (the bounded window that is ranked in Python) ...
 SCAN = 100
@@ -53,6 +55,8 @@ class Need:
     avoid_hosts: frozenset[int] = field(default_factory=frozenset)
     # Host affinity: the VM must land on one of these (None = anywhere).
     only_hosts: frozenset[int] | None = None
+    # Dedicated resources (user VMs only; system VMs and routers ignore dedication).
+    dedication: Rule | None = None
 
     @property
     def cpu_mhz(self) -> int:
@@ -113,6 +117,8 @@ def candidate_query(config: ConfigStore, need: Need):  # type: ignore[no-untyped
         stmt = stmt.where(Host.id.not_in(need.avoid_hosts))
     if need.only_hosts is not None:
         stmt = stmt.where(Host.id.in_(need.only_hosts))
+    if need.dedication is not None:
+        stmt = stmt.where(*dedication_clauses(need.dedication))
     return stmt
 
 

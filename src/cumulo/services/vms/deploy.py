@@ -31,7 +31,7 @@ from cumulo.db.models.vm_affinity import AffinityGroupVmMap
 from cumulo.db.models.volume import Volume
 from cumulo.db.models.zone import Zone
 from cumulo.errors import InvalidParameter, PermissionDenied
-from cumulo.services import events, nics
+from cumulo.services import events, instance_groups, nics
 from cumulo.services.configuration import ConfigStore
 from cumulo.services.resource_owner import Owner
 from cumulo.services.vms import charges
@@ -219,7 +219,9 @@ def create(
     check_userdata(req.userdata)
     check_keypairs(session, owner, req.keypairs)
     for group in req.affinity_groups:
-        if group.account_id != owner.account_id:
+        # Domain-wide groups (ExplicitDedication of a domain) serve the domain's accounts.
+        shared = group.acl_type == "Domain" and owner.domain_path.startswith(group.domain_path)
+        if group.account_id != owner.account_id and not shared:
             raise PermissionDenied(f"Affinity group {group.name} belongs to another account")
     if req.name is not None and not HOSTNAME.match(req.name):
         raise InvalidParameter(
@@ -245,7 +247,6 @@ def create(
         display_vm=req.display_vm,
         user_data=req.userdata,
         ssh_keypair_names=",".join(req.keypairs) or None,
-        group_name=req.group,
         account_id=owner.account_id,
         domain_id=owner.domain_id,
         domain_path=owner.domain_path,
@@ -257,6 +258,7 @@ def create(
     if req.name is None:
         vm.name = f"VM-{vm.uuid}"
     vm.display_name = vm.display_name or vm.name
+    instance_groups.assign(session, vm, req.group, vm.project_id)
     charges.charge_vm(session, config, vm)
     _volumes(session, config, owner, vm, req)
     _nics(session, vm, req)

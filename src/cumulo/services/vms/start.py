@@ -17,13 +17,13 @@ from cumulo.api.context import Caller
 from cumulo.db.models.host import Host
 from cumulo.db.models.service_offering import ServiceOffering
 from cumulo.db.models.storage_pool import StoragePool
-from cumulo.db.models.vm import VMInstance
+from cumulo.db.models.vm import VMInstance, VmType
 from cumulo.drivers import registry
 from cumulo.drivers.base import COMMAND_CREATE_VOLUME, COMMAND_START, Mock, NicSpec, VmSpec
 from cumulo.errors import InsufficientCapacity
 from cumulo.services import nics, simulator_mocks
 from cumulo.services.configuration import ConfigStore
-from cumulo.services.placement import capacity, planner
+from cumulo.services.placement import capacity, dedication, planner
 from cumulo.services.states import vm as vm_states
 from cumulo.services.states import volume as volume_states
 from cumulo.services.vms import charges
@@ -72,6 +72,7 @@ def need_for(session: Session, vm: VMInstance, avoid: set[int], explicit: dict[s
         host_id=host_id,
         avoid_hosts=frozenset(avoid | anti),
         only_hosts=only,
+        dedication=dedication.rule_for(session, vm) if vm.vm_type == VmType.USER else None,
     ), not placed
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 06:36:29.876044
+Create Date: 2026-11-22 07:30:44.742721
 """
 
 from collections.abc import Sequence
@@ -519,6 +519,26 @@ def upgrade() -> None:
     with op.batch_alter_table('image_store', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_image_store_zone_id'), ['zone_id'], unique=False)
 
+    op.create_table('instance_group',
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
+    sa.Column('project_id', sa.BigInteger(), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_instance_group_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_instance_group_domain_id_domain')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_instance_group')),
+    sa.UniqueConstraint('account_id', 'name', 'tombstone', name=op.f('uq_instance_group_account_id_name_tombstone')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_instance_group_uuid'))
+    )
+    with op.batch_alter_table('instance_group', schema=None) as batch_op:
+        batch_op.create_index('ix_instance_group_owner', ['account_id', 'domain_path'], unique=False)
+
     op.create_table('network',
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('display_text', sa.String(length=255), nullable=False),
@@ -781,7 +801,7 @@ def upgrade() -> None:
     sa.Column('password', sa.LargeBinary(), nullable=True),
     sa.Column('user_data', sa.Text(), nullable=True),
     sa.Column('ssh_keypair_names', sa.String(length=1024), nullable=True),
-    sa.Column('group_name', sa.String(length=255), nullable=True),
+    sa.Column('instance_group_id', sa.BigInteger(), nullable=True),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_path', sa.String(length=512), nullable=False),
@@ -807,6 +827,7 @@ def upgrade() -> None:
     with op.batch_alter_table('vm_instance', schema=None) as batch_op:
         batch_op.create_index('ix_vm_instance_account_page', ['account_id', 'id'], unique=False)
         batch_op.create_index('ix_vm_instance_host', ['host_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_vm_instance_instance_group_id'), ['instance_group_id'], unique=False)
         batch_op.create_index('ix_vm_instance_owner', ['account_id', 'domain_path'], unique=False)
         batch_op.create_index('ix_vm_instance_type_state', ['vm_type', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_vm_instance_zone_id'), ['zone_id'], unique=False)
@@ -960,6 +981,33 @@ def upgrade() -> None:
     with op.batch_alter_table('cluster', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_cluster_pod_id'), ['pod_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_cluster_zone_id'), ['zone_id'], unique=False)
+
+    op.create_table('dedicated_resources',
+    sa.Column('zone_id', sa.BigInteger(), nullable=True),
+    sa.Column('pod_id', sa.BigInteger(), nullable=True),
+    sa.Column('cluster_id', sa.BigInteger(), nullable=True),
+    sa.Column('host_id', sa.BigInteger(), nullable=True),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('affinity_group_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_dedicated_resources_account_id_account')),
+    sa.ForeignKeyConstraint(['affinity_group_id'], ['affinity_group.id'], name=op.f('fk_dedicated_resources_affinity_group_id_affinity_group')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_dedicated_resources_domain_id_domain')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dedicated_resources')),
+    sa.UniqueConstraint('cluster_id', name=op.f('uq_dedicated_resources_cluster_id')),
+    sa.UniqueConstraint('host_id', name=op.f('uq_dedicated_resources_host_id')),
+    sa.UniqueConstraint('pod_id', name=op.f('uq_dedicated_resources_pod_id')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_dedicated_resources_uuid')),
+    sa.UniqueConstraint('zone_id', name=op.f('uq_dedicated_resources_zone_id'))
+    )
+    with op.batch_alter_table('dedicated_resources', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dedicated_resources_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_dedicated_resources_affinity_group_id'), ['affinity_group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_dedicated_resources_domain_id'), ['domain_id'], unique=False)
 
     op.create_table('guest_vlan_range',
     sa.Column('physical_network_id', sa.BigInteger(), nullable=False),
@@ -1715,6 +1763,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_guest_vlan_range_physical_network_id'))
 
     op.drop_table('guest_vlan_range')
+    with op.batch_alter_table('dedicated_resources', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_dedicated_resources_domain_id'))
+        batch_op.drop_index(batch_op.f('ix_dedicated_resources_affinity_group_id'))
+        batch_op.drop_index(batch_op.f('ix_dedicated_resources_account_id'))
+
+    op.drop_table('dedicated_resources')
     with op.batch_alter_table('cluster', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cluster_zone_id'))
         batch_op.drop_index(batch_op.f('ix_cluster_pod_id'))
@@ -1744,6 +1798,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_vm_instance_zone_id'))
         batch_op.drop_index('ix_vm_instance_type_state')
         batch_op.drop_index('ix_vm_instance_owner')
+        batch_op.drop_index(batch_op.f('ix_vm_instance_instance_group_id'))
         batch_op.drop_index('ix_vm_instance_host')
         batch_op.drop_index('ix_vm_instance_account_page')
 
@@ -1787,6 +1842,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_network_owner')
 
     op.drop_table('network')
+    with op.batch_alter_table('instance_group', schema=None) as batch_op:
+        batch_op.drop_index('ix_instance_group_owner')
+
+    op.drop_table('instance_group')
     with op.batch_alter_table('image_store', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_image_store_zone_id'))
 
