@@ -6,7 +6,7 @@ import pytest
 
 from tests.support.client import ApiError
 from tests.support.cloud import Cloud
-from tests.vm_helpers import build, deploy
+from tests.vm_helpers import build, deploy, guest_allocation
 
 
 def test_deploy_runs_vm_with_nic_volume_and_capacity(cloud: Cloud) -> None:
@@ -30,9 +30,7 @@ def test_deploy_runs_vm_with_nic_volume_and_capacity(cloud: Cloud) -> None:
     (nic,) = vm["nic"]
     assert nic["ipaddress"].startswith("10.1.1.") and nic["isdefault"] is True
     assert nic["networkid"] == env.network_id
-    host = api.call("listHosts", id=vm["hostid"])["host"][0]
-    assert host["cpuallocatedvalue"] == 500
-    assert host["memoryallocated"] == 512 * 1024 * 1024
+    assert guest_allocation(cloud, vm["hostid"]) == (500, 512 * 1024 * 1024)
 
 
 def test_startvm_false_leaves_vm_stopped_without_host(cloud: Cloud) -> None:

@@ -10,13 +10,9 @@ import pytest
 from tests.infra_helpers import make_user
 from tests.support.client import ApiError
 from tests.support.cloud import Cloud
-from tests.vm_helpers import build, deploy, insert_network
+from tests.vm_helpers import build, deploy, guest_allocation, insert_network
 
 MiB = 1024 * 1024
-
-
-def _host(cloud: Cloud, host_id: str) -> dict:  # type: ignore[type-arg]
-    return cloud.admin.call("listHosts", id=host_id)["host"][0]
 
 
 def _events(cloud: Cloud, vm_id: str) -> list[str]:
@@ -33,13 +29,13 @@ def test_stop_start_reboot_keep_capacity_exact(cloud: Cloud) -> None:
     host_id = vm["hostid"]
     stopped = api.run("stopVirtualMachine", id=vm["id"])["virtualmachine"]
     assert stopped["state"] == "Stopped" and "hostid" not in stopped
-    assert _host(cloud, host_id)["memoryallocated"] == 0
+    assert guest_allocation(cloud, host_id)[1] == 0
     with pytest.raises(ApiError) as err:
         api.call("stopVirtualMachine", id=vm["id"])
     assert err.value.status == 431
     started = api.run("startVirtualMachine", id=vm["id"])["virtualmachine"]
     assert started["state"] == "Running"
-    assert _host(cloud, started["hostid"])["memoryallocated"] == 512 * MiB
+    assert guest_allocation(cloud, started["hostid"])[1] == 512 * MiB
     assert api.run("rebootVirtualMachine", id=vm["id"])["virtualmachine"]["state"] == "Running"
     types = set(_events(cloud, vm["id"]))
     assert {"VM.CREATE", "VM.START", "VM.STOP", "VM.REBOOT"} <= types
@@ -138,8 +134,8 @@ def test_migrate_and_find_hosts(cloud: Cloud) -> None:
     assert [h["id"] for h in found] == other
     moved = api.run("migrateVirtualMachine", virtualmachineid=vm["id"], hostid=other[0])
     assert moved["virtualmachine"]["hostid"] == other[0]
-    assert _host(cloud, vm["hostid"])["memoryallocated"] == 0
-    assert _host(cloud, other[0])["memoryallocated"] == 512 * MiB
+    assert guest_allocation(cloud, vm["hostid"])[1] == 0
+    assert guest_allocation(cloud, other[0])[1] == 512 * MiB
 
 
 def test_maintenance_evacuates_vms(cloud: Cloud) -> None:
@@ -152,7 +148,7 @@ def test_maintenance_evacuates_vms(cloud: Cloud) -> None:
     for vm in vms:
         now = api.call("listVirtualMachines", id=vm["id"])["virtualmachine"][0]
         assert now["state"] == "Running" and now["hostid"] == env.hosts[1]["id"]
-    assert _host(cloud, first)["memoryallocated"] == 0
+    assert guest_allocation(cloud, first)[1] == 0
 
 
 def test_change_service_offering_when_stopped(cloud: Cloud) -> None:
@@ -170,7 +166,7 @@ def test_change_service_offering_when_stopped(cloud: Cloud) -> None:
     got = changed["virtualmachine"]
     assert (got["cpunumber"], got["memory"], got["serviceofferingname"]) == (2, 1024, "big")
     started = api.run("startVirtualMachine", id=vm["id"])["virtualmachine"]
-    assert _host(cloud, started["hostid"])["memoryallocated"] == 1024 * MiB
+    assert guest_allocation(cloud, started["hostid"])[1] == 1024 * MiB
     updated = api.call("updateVirtualMachine", id=vm["id"], displayname="Grown", group="g1")
     assert updated["virtualmachine"]["displayname"] == "Grown"
     assert updated["virtualmachine"]["group"] == "g1"

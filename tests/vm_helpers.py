@@ -185,3 +185,32 @@ def wait_state(api: ApiClient, vm_id: str, state: str, timeout: float = 10.0) ->
             return vm
         time.sleep(0.05)
     raise AssertionError(f"VM {vm_id} is {vm.get('state')}, expected {state}")
+
+
+def guest_allocation(cloud: Cloud, host_uuid: str) -> tuple[int, int]:
+    """(CPU MHz, memory bytes) the host has allocated to guest VMs.
+
+    The zone's system VMs start whenever the monitor gets to them and may land
+    on any host: their share is taken out of the host's figures (read in one
+    transaction, so the two always agree).
+    """
+    from sqlalchemy import func, select
+
+    from cumulo.db.models.host import Host
+    from cumulo.db.models.vm import VMInstance
+
+    def work(s):  # type: ignore[no-untyped-def]
+        host = s.execute(select(Host).where(Host.uuid == host_uuid)).scalar_one()
+        cpu, mem = s.execute(
+            select(
+                func.coalesce(func.sum(VMInstance.cpu_number * VMInstance.cpu_speed), 0),
+                func.coalesce(func.sum(VMInstance.memory_mb), 0),
+            ).where(
+                VMInstance.host_id == host.id,
+                VMInstance.vm_type != "User",
+                VMInstance.removed.is_(None),
+            )
+        ).one()
+        return host.cpu_allocated - cpu, host.memory_allocated - mem * 1024 * 1024
+
+    return cloud.rt.db.run(work, write=False)  # type: ignore[no-any-return]
