@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, literal, select, union_all, update
+from sqlalchemy import CompoundSelect, bindparam, case, func, literal, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -168,27 +168,36 @@ def _domain_defaults(config: ConfigStore, domain_id: int) -> dict[int, int]:
     return {k.number: config.get_int("max.domain." + k.setting) for k in KINDS}
 
 
+def _page_limits_statement() -> CompoundSelect:
+    """Explicit limits (0) and counts (1) of some owners; built once, it runs every list page."""
+    rl, rc = ResourceLimit.__table__, ResourceCount.__table__
+    owner_type, ids = bindparam("owner_type"), bindparam("ids", expanding=True)
+    return union_all(
+        select(literal(0), rl.c.owner_id, rl.c.resource_type, rl.c.max).where(
+            rl.c.owner_type == owner_type, rl.c.owner_id.in_(ids)
+        ),
+        select(literal(1), rc.c.owner_id, rc.c.resource_type, rc.c["count"]).where(
+            rc.c.owner_type == owner_type, rc.c.owner_id.in_(ids)
+        ),
+    )
+
+
+_PAGE_LIMITS = _page_limits_statement()
+
+
 def domain_limits_many(
     session: Session, config: ConfigStore, domain_ids: list[int]
 ) -> dict[int, tuple[dict[int, int], dict[int, int]]]:
     """(effective limits, counts) of a page of domains, with one query."""
     if not domain_ids:
         return {}
-    rl, rc = ResourceLimit.__table__, ResourceCount.__table__
-    stmt = union_all(
-        select(literal(0), rl.c.owner_id, rl.c.resource_type, rl.c.max).where(
-            rl.c.owner_type == DOMAIN, rl.c.owner_id.in_(domain_ids)
-        ),
-        select(literal(1), rc.c.owner_id, rc.c.resource_type, rc.c["count"]).where(
-            rc.c.owner_type == DOMAIN, rc.c.owner_id.in_(domain_ids)
-        ),
-    )
     defaults = _domain_defaults(config, 0)  # read the settings once per page
     out = {
         i: ({**defaults} if i != Domain.ROOT_ID else _domain_defaults(config, i), dict(_ZEROS))
         for i in domain_ids
     }
-    for is_count, owner, rtype, value in session.execute(stmt):
+    rows = session.execute(_PAGE_LIMITS, {"owner_type": DOMAIN, "ids": domain_ids})
+    for is_count, owner, rtype, value in rows:
         if rtype in BY_NUMBER:
             out[owner][is_count][rtype] = value
     return out

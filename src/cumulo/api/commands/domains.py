@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
+from cumulo.api.envelope import WireList
 from cumulo.api.paging import fetch_page
 from cumulo.api.params import BOOLEAN, INTEGER, LIST, STRING, UUID, Param
 from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
@@ -39,12 +40,12 @@ def _page_query() -> Select:  # type: ignore[type-arg]
     return select(*_LIST_COLUMNS).where(_D.c.removed.is_(None))
 
 
-def _with_limits(call: Call, views: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
+def _with_limits(call: Call, views: list[tuple[int, dict[str, Any]]]) -> WireList:
     """DomainResponses with their limit/total/available fields (one query per page)."""
     found = limits.domain_limits_many(call.db, call.runtime.config, [i for i, _v in views])
     for domain_id, fields in views:
         fields.update(limit_fields(*found[domain_id]))
-    return [fields for _i, fields in views]
+    return WireList(fields for _i, fields in views)
 
 
 def _view(call: Call, domain: Domain) -> ObjectResult:
@@ -233,7 +234,7 @@ def list_domains(call: Call, args: Args) -> ListResult:
     rows, count = fetch_page(call.db, stmt.order_by(_D.c.path, _D.c.id), call, args)
     details = {d.lower() for d in (args.details or [])}
     if details and details <= {"min"}:
-        return ListResult([fields for _i, fields in _row_views(rows)], count)
+        return ListResult(WireList(fields for _i, fields in _row_views(rows)), count)
     return ListResult(_with_limits(call, _row_views(rows)), count)
 
 
@@ -278,4 +279,4 @@ def list_domain_children(call: Call, args: Args) -> ListResult:
     if args.keyword:
         stmt = stmt.where(_D.c.name.contains(args.keyword, autoescape=True))
     rows, count = fetch_page(call.db, stmt.order_by(_D.c.path, _D.c.id), call, args)
-    return ListResult([fields for _i, fields in _row_views(rows)], count)
+    return ListResult(WireList(fields for _i, fields in _row_views(rows)), count)

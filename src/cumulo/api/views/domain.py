@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cumulo.api.envelope import format_date
 from cumulo.db.models.domain import Domain
 
 # What domain_fields reads: a Domain, or a Core row of these columns (list pages).
@@ -30,16 +31,15 @@ def domain_view(domain: Domain, parent: Domain | None) -> dict[str, Any]:
 
 
 def domain_fields(domain: Any, parent_uuid: str | None, parent_name: str | None) -> dict[str, Any]:
-    """``domain`` has the attributes named in DOMAIN_VIEW_COLUMNS."""
-    return {
-        "id": domain.uuid,
-        "name": domain.name,
-        "level": domain.level,
-        "parentdomainid": parent_uuid,
-        "parentdomainname": parent_name,
-        "haschild": domain.child_count > 0,
-        "networkdomain": domain.network_domain,
-        "path": pretty_path(domain.path),
-        "state": domain.state,
-        "created": domain.created,
-    }
+    """Wire-ready fields (see ``WireList``); ``domain`` has DOMAIN_VIEW_COLUMNS."""
+    out = {"id": domain.uuid, "name": domain.name, "level": domain.level}
+    if parent_uuid is not None:
+        out["parentdomainid"] = parent_uuid
+        out["parentdomainname"] = parent_name
+    out["haschild"] = domain.child_count > 0
+    if domain.network_domain is not None:
+        out["networkdomain"] = domain.network_domain
+    out["path"] = pretty_path(domain.path)
+    out["state"] = domain.state
+    out["created"] = format_date(domain.created)
+    return out
