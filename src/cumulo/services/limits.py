@@ -15,7 +15,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import CompoundSelect, bindparam, case, func, literal, select, union_all, update
+from sqlalchemy import (
+    BindParameter,
+    CompoundSelect,
+    bindparam,
+    case,
+    func,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -168,10 +178,11 @@ def _domain_defaults(config: ConfigStore, domain_id: int) -> dict[int, int]:
     return {k.number: config.get_int("max.domain." + k.setting) for k in KINDS}
 
 
-def _page_limits_statement() -> CompoundSelect:
+def _page_limits_statement() -> CompoundSelect:  # type: ignore[type-arg]  # 2.0 vs 2.1
     """Explicit limits (0) and counts (1) of some owners; built once, it runs every list page."""
     rl, rc = ResourceLimit.__table__, ResourceCount.__table__
-    owner_type, ids = bindparam("owner_type"), bindparam("ids", expanding=True)
+    owner_type: BindParameter[str] = bindparam("owner_type")
+    ids: BindParameter[list[int]] = bindparam("ids", expanding=True)
     return union_all(
         select(literal(0), rl.c.owner_id, rl.c.resource_type, rl.c.max).where(
             rl.c.owner_type == owner_type, rl.c.owner_id.in_(ids)
