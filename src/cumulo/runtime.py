@@ -17,6 +17,7 @@ from cumulo import __version__
 from cumulo.db.database import Database
 from cumulo.db.models.system import SystemProperty
 from cumulo.services.configuration import ConfigStore
+from cumulo.services.generation import Generation
 from cumulo.services.secrets import ClusterKeyError, SecretBox, read_key_file
 from cumulo.services.ttlcache import TtlCache
 from cumulo.settings import Settings
@@ -44,6 +45,8 @@ class Runtime:
     # API key -> (caller, secret), role id -> rules.
     api_keys: TtlCache[Any] = field(default_factory=lambda: TtlCache(0.0))
     role_rules: TtlCache[Any] = field(default_factory=lambda: TtlCache(0.0))
+    # Bumped by a commit that writes AUTH_TABLES; shared by the node's processes.
+    auth_generation: Generation = field(default_factory=Generation)
 
     @classmethod
     def open(cls, settings: Settings) -> Runtime:
@@ -56,22 +59,30 @@ class Runtime:
         )
         key = read_key_file(settings.effective_cluster_key_file)
         secrets = SecretBox(key)
+        generation = Generation(settings.node_generation_file)
+        ttl = settings.auth_cache_seconds
         rt = cls(
             settings=settings,
             db=db,
             secrets=secrets,
-            config=ConfigStore(db),
+            config=ConfigStore(db, generation=generation),
             node_name=settings.node_name,
-            api_keys=TtlCache(settings.auth_cache_seconds),
-            role_rules=TtlCache(settings.auth_cache_seconds),
+            api_keys=TtlCache(ttl, generation=generation),
+            role_rules=TtlCache(ttl, generation=generation),
+            auth_generation=generation,
         )
         db.on_commit(rt.auth_changed)
         rt.check_cluster_key()
         return rt
 
     def auth_changed(self, tables: frozenset[str]) -> None:
-        """A local commit wrote ``tables``: drop cached facts they may have changed."""
+        """A commit of this process wrote ``tables``: cached facts of the node are stale.
+
+        Runs before the request that made the change answers, so the next
+        request on any process of this node sees it.
+        """
         if tables & AUTH_TABLES:
+            self.auth_generation.bump()
             self.api_keys.invalidate()
             self.role_rules.invalidate()
 
@@ -108,3 +119,4 @@ class Runtime:
 
     def close(self) -> None:
         self.db.dispose()
+        self.auth_generation.close()

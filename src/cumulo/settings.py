@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     # before reading them again: disabling a user or changing a rule takes
     # effect on every node within this time.
     auth_cache_seconds: float = 1.0
+    # Set by `cumulo serve --workers N` for all its processes: the file holding
+    # the node's auth generation stamp (services/generation.py), so a change
+    # made through one process ends the cached facts of all of them at once.
+    node_generation_file: Path | None = None
     log_level: str = "info"
 
     # Cluster membership timers (seconds).

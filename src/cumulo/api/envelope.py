@@ -27,6 +27,14 @@ def format_date(value: datetime) -> str:
 _NESTED = (dict, list, tuple, datetime)
 
 
+class WireList(list):  # type: ignore[type-arg]
+    """Items already in wire form (no ``None`` fields, dates formatted).
+
+    ``clean`` passes them through untouched: for big list pages whose views
+    build their fields that way, cleaning every field again is measurable.
+    """
+
+
 def clean(value: Any) -> Any:
     """Drop ``None`` fields (CloudStack never sends null) and format dates."""
     # Runs for every field of every listed item: plain values skip the recursion.
@@ -35,6 +43,8 @@ def clean(value: Any) -> Any:
             k: clean(v) if isinstance(v, _NESTED) else v for k, v in value.items() if v is not None
         }
     if isinstance(value, list | tuple):
+        if type(value) is WireList:
+            return value
         return [clean(v) if isinstance(v, _NESTED) else v for v in value]
     if isinstance(value, datetime):
         return format_date(value)

@@ -24,7 +24,9 @@ from cumulo.http.app import create_app
 from cumulo.jobs.wakeup import WakeupListener
 from cumulo.runtime import Runtime
 from cumulo.services.bootstrap import bootstrap
+from cumulo.services.generation import Generation
 from cumulo.services.regions import local_endpoint
+from cumulo.settings import Settings
 
 log = logging.getLogger("cumulo")
 
@@ -57,6 +59,22 @@ def serve(
         _, creds = deploy_schema(settings)
         if creds:
             print_credentials(creds)
+    generation_file = None
+    if settings.workers > 1:
+        # One stamp for the parent and its workers (services/generation.py).
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        generation_file = Generation.create_file(
+            settings.data_dir / f"auth-generation-{os.getpid()}"
+        )
+        settings = settings.model_copy(update={"node_generation_file": generation_file})
+    try:
+        _run_node(settings, url, demo)
+    finally:
+        if generation_file is not None:
+            generation_file.unlink(missing_ok=True)
+
+
+def _run_node(settings: Settings, url: str, demo: bool) -> None:
     rt = Runtime.open(settings)
     if not schema_is_current(rt):
         if is_sqlite(url):
@@ -150,6 +168,8 @@ def _serve_workers(rt: Runtime, agent: NodeAgent, url: str) -> None:
             "CUMULO_JOB_WAKEUP_PORT": str(wakeup.start()),
         }
     )
+    if s.node_generation_file is not None:
+        os.environ["CUMULO_NODE_GENERATION_FILE"] = str(s.node_generation_file)
     config = uvicorn.Config(
         "cumulo.http.app:worker_app",
         factory=True,

@@ -88,9 +88,10 @@ def signed_caller(rt: Runtime, params: dict[str, str], low: dict[str, str]) -> C
         raise Unauthenticated(SIGNED_FAILURE)
     found = rt.api_keys.get(api_key)
     if found is None:
+        stamp = rt.api_keys.stamp()  # before the read: a change racing with it wins
         found = rt.db.run(lambda s: _key_owner(s, rt, api_key), write=False)
         if found is not None:  # only live, usable keys; see Settings.auth_cache_seconds
-            rt.api_keys.put(api_key, found)
+            rt.api_keys.put(api_key, found, stamp)
     if found is None:
         raise Unauthenticated(SIGNED_FAILURE)
     caller, secret = found

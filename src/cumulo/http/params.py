@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote_plus
 
 MAX_BODY_BYTES = 1_048_576
@@ -44,11 +45,13 @@ def lowered(params: dict[str, str]) -> dict[str, str]:
     return {k.lower(): v for k, v in params.items()}
 
 
+# Control characters other than CR/LF (CloudStack refuses them in any value).
+_BAD_CHARACTER = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def bad_character_param(params: dict[str, str]) -> str | None:
     """The first parameter whose value holds a control character other than CR/LF."""
     for name, value in params.items():
-        for ch in value:
-            o = ord(ch)
-            if (o < 0x20 and ch not in "\r\n") or o == 0x7F:
-                return name
+        if _BAD_CHARACTER.search(value):
+            return name
     return None

@@ -16,12 +16,19 @@ from sqlalchemy.orm import Session
 from cumulo.db.database import Database
 from cumulo.db.models.config import ConfigValue
 from cumulo.services.config_catalog import CATALOG
+from cumulo.services.generation import Generation
 
 
 class ConfigStore:
-    def __init__(self, db: Database, ttl: float = 2.0) -> None:
+    def __init__(
+        self, db: Database, ttl: float = 2.0, generation: Generation | None = None
+    ) -> None:
         self._db = db
         self._ttl = ttl
+        # The node's stamp (see services.generation): a change committed by
+        # another process of this node ends the snapshot too.
+        self._node = generation if generation is not None else Generation()
+        self._node_seen = self._node.current()
         self._lock = threading.Lock()
         self._loaded_at = 0.0
         # Bumped by invalidate(): a load that raced with a commit is not trusted.
@@ -32,13 +39,20 @@ class ConfigStore:
     def ttl(self) -> float:
         return self._ttl
 
+    def _stale(self) -> bool:
+        return (
+            time.monotonic() - self._loaded_at > self._ttl
+            or self._node.current() != self._node_seen
+        )
+
     def _snapshot(self) -> dict[tuple[str, str, int], str | None]:
-        if time.monotonic() - self._loaded_at > self._ttl:
+        if self._stale():
             with self._lock:
-                if time.monotonic() - self._loaded_at > self._ttl:
-                    generation = self._generation
+                if self._stale():
+                    generation, node = self._generation, self._node.current()
                     self._values = self._db.run(_load_all, write=False)
                     if generation == self._generation:
+                        self._node_seen = node
                         self._loaded_at = time.monotonic()
         return self._values
 

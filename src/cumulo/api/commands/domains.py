@@ -5,50 +5,56 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
+from cumulo.api.envelope import WireList
 from cumulo.api.paging import fetch_page
 from cumulo.api.params import BOOLEAN, INTEGER, LIST, STRING, UUID, Param
 from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
 from cumulo.api.roles import ADMINS, DOMAIN_ADMINS
 from cumulo.api.scope import check_domain_access
-from cumulo.api.views.domain import domain_view
+from cumulo.api.views.domain import DOMAIN_VIEW_COLUMNS, domain_fields, domain_view
 from cumulo.api.views.resource_limit import limit_fields
 from cumulo.db.models.domain import Domain
 from cumulo.jobs.context import JobRun
 from cumulo.services import domains, limits
 
-Parent = aliased(Domain)
+# Page rows as plain Core columns: list pages build no ORM entities. The
+# parent's uuid and name are scalar subqueries rather than a join, so the page
+# count (fetch_page) is a bare COUNT(*) over the domain table.
+_D = Domain.__table__
+_P = _D.alias("parent")
+_PARENT_UUID = select(_P.c.uuid).where(_P.c.id == _D.c.parent_id).scalar_subquery()
+_PARENT_NAME = select(_P.c.name).where(_P.c.id == _D.c.parent_id).scalar_subquery()
+_LIST_COLUMNS = (
+    *(_D.c[name] for name in DOMAIN_VIEW_COLUMNS),
+    _PARENT_UUID.label("parent_uuid"),
+    _PARENT_NAME.label("parent_name"),
+)
 
 
-def _with_parent() -> Select:  # type: ignore[type-arg]
-    return select(Domain, Parent).outerjoin(Parent, Parent.id == Domain.parent_id)
+def _page_query() -> Select:  # type: ignore[type-arg]
+    return select(*_LIST_COLUMNS).where(_D.c.removed.is_(None))
 
 
-def _with_limits(call: Call, rows: list[tuple[Domain, Domain | None]]) -> list[dict[str, Any]]:
-    """DomainResponses with their limit/total/available fields (two queries per page)."""
-    ids = [d.id for d, _p in rows]
-    explicit = limits.explicit_many(call.db, limits.DOMAIN, ids)
-    counts = limits.counts_many(call.db, limits.DOMAIN, ids)
-    out = []
-    for domain, parent in rows:
-        fields = domain_view(domain, parent)
-        fields.update(
-            limit_fields(
-                limits.domain_limits(call.db, call.runtime.config, domain, explicit[domain.id]),
-                counts[domain.id],
-            )
-        )
-        out.append(fields)
-    return out
+def _with_limits(call: Call, views: list[tuple[int, dict[str, Any]]]) -> WireList:
+    """DomainResponses with their limit/total/available fields (one query per page)."""
+    found = limits.domain_limits_many(call.db, call.runtime.config, [i for i, _v in views])
+    for domain_id, fields in views:
+        fields.update(limit_fields(*found[domain_id]))
+    return WireList(fields for _i, fields in views)
 
 
 def _view(call: Call, domain: Domain) -> ObjectResult:
     parent = call.db.get(Domain, domain.parent_id) if domain.parent_id else None
-    return ObjectResult(_with_limits(call, [(domain, parent)])[0])
+    return ObjectResult(_with_limits(call, [(domain.id, domain_view(domain, parent))])[0])
+
+
+def _row_views(rows: list[Any]) -> list[tuple[int, dict[str, Any]]]:
+    return [(r.id, domain_fields(r, r.parent_uuid, r.parent_name)) for r in rows]
 
 
 @command(
@@ -211,25 +217,25 @@ def _undo_delete_domain(job: JobRun, payload: dict[str, Any]) -> str:
 def list_domains(call: Call, args: Args) -> ListResult:
     """Lists domains and provides detailed information for listed domains"""
     caller = call.caller
-    stmt = _with_parent().where(Domain.removed.is_(None))
+    stmt = _page_query()
     if args.id is not None:
         check_domain_access(caller, args.id)
-        stmt = stmt.where(Domain.id == args.id.id)
+        stmt = stmt.where(_D.c.id == args.id.id)
     elif not args.listall:
-        stmt = stmt.where(Domain.id == caller.domain_id)
+        stmt = stmt.where(_D.c.id == caller.domain_id)
     elif caller.domain_path != "/":  # everything is under ROOT: no filter to evaluate
-        stmt = stmt.where(Domain.path.startswith(caller.domain_path, autoescape=True))
+        stmt = stmt.where(_D.c.path.startswith(caller.domain_path, autoescape=True))
     if args.name is not None:
-        stmt = stmt.where(Domain.name == args.name)
+        stmt = stmt.where(_D.c.name == args.name)
     if args.level is not None:
-        stmt = stmt.where(Domain.level == args.level)
+        stmt = stmt.where(_D.c.level == args.level)
     if args.keyword:
-        stmt = stmt.where(Domain.name.contains(args.keyword, autoescape=True))
-    rows, count = fetch_page(call.db, stmt.order_by(Domain.path, Domain.id), call, args)
+        stmt = stmt.where(_D.c.name.contains(args.keyword, autoescape=True))
+    rows, count = fetch_page(call.db, stmt.order_by(_D.c.path, _D.c.id), call, args)
     details = {d.lower() for d in (args.details or [])}
     if details and details <= {"min"}:
-        return ListResult([domain_view(d, p) for d, p in rows], count)
-    return ListResult(_with_limits(call, [(d, p) for d, p in rows]), count)
+        return ListResult(WireList(fields for _i, fields in _row_views(rows)), count)
+    return ListResult(_with_limits(call, _row_views(rows)), count)
 
 
 @command(
@@ -263,16 +269,14 @@ def list_domain_children(call: Call, args: Args) -> ListResult:
         parent = call.db.get(Domain, call.caller.domain_id)
     assert parent is not None
     check_domain_access(call.caller, parent)
-    stmt = _with_parent().where(Domain.removed.is_(None))
+    stmt = _page_query()
     if args.isrecursive or args.listall:
-        stmt = stmt.where(
-            Domain.path.startswith(parent.path, autoescape=True), Domain.id != parent.id
-        )
+        stmt = stmt.where(_D.c.path.startswith(parent.path, autoescape=True), _D.c.id != parent.id)
     else:
-        stmt = stmt.where(Domain.parent_id == parent.id)
+        stmt = stmt.where(_D.c.parent_id == parent.id)
     if args.name is not None:
-        stmt = stmt.where(Domain.name == args.name)
+        stmt = stmt.where(_D.c.name == args.name)
     if args.keyword:
-        stmt = stmt.where(Domain.name.contains(args.keyword, autoescape=True))
-    rows, count = fetch_page(call.db, stmt.order_by(Domain.path, Domain.id), call, args)
-    return ListResult([domain_view(d, p) for d, p in rows], count)
+        stmt = stmt.where(_D.c.name.contains(args.keyword, autoescape=True))
+    rows, count = fetch_page(call.db, stmt.order_by(_D.c.path, _D.c.id), call, args)
+    return ListResult(WireList(fields for _i, fields in _row_views(rows)), count)

@@ -17,18 +17,33 @@ def _shown(k: ResourceKind, count: int) -> int:
     return count // GIB if k.in_bytes else count
 
 
+# (number, in_bytes, "<field>limit", "<field>total", "<field>available") per kind.
+_FIELD_NAMES = tuple(
+    (k.number, k.in_bytes, f"{k.field}limit", f"{k.field}total", f"{k.field}available")
+    for k in KINDS
+)
+
+
 def limit_fields(
     limits: dict[int, int], counts: dict[int, int], *, skip: tuple[int, ...] = ()
 ) -> dict[str, Any]:
     """``vmlimit``/``vmtotal``/``vmavailable`` ... for every resource type."""
+    # Runs for every item of account and domain pages: keep it lean.
     out: dict[str, Any] = {}
-    for k in KINDS:
-        if k.number in skip:
+    for number, in_bytes, limit_key, total_key, available_key in _FIELD_NAMES:
+        if number in skip:
             continue
-        limit, total = limits[k.number], _shown(k, counts[k.number])
-        out[f"{k.field}limit"] = UNLIMITED_TEXT if limit < 0 else str(limit)
-        out[f"{k.field}total"] = total
-        out[f"{k.field}available"] = UNLIMITED_TEXT if limit < 0 else str(max(limit - total, 0))
+        limit, total = limits[number], counts[number]
+        if in_bytes:
+            total //= GIB  # counted in bytes, shown in GiB, like CloudStack
+        if limit < 0:
+            out[limit_key] = UNLIMITED_TEXT
+            out[total_key] = total
+            out[available_key] = UNLIMITED_TEXT
+        else:
+            out[limit_key] = str(limit)
+            out[total_key] = total
+            out[available_key] = str(max(limit - total, 0))
     return out
 
 
