@@ -21,6 +21,13 @@ WSREP_NOT_READY = 1180  # "Got error 6 during COMMIT" on a desynced node
 SERVER_GONE = 2006
 LOST_CONNECTION = 2013
 CANT_CONNECT = 2003
+DUPLICATE_KEY = 1062
+# A duplicate key met by a write means a concurrent transaction committed the
+# same unique key first (two racing creates that both passed the "name
+# taken?" check). Run again: the handler's own check then sees the winner and
+# answers with its CloudStack error instead of a 530. Bounded, because a
+# duplicate that is no race would fail the same way every time.
+DUPLICATE_RETRIES = 2
 
 ROLLED_BACK = frozenset(
     {DEADLOCK, LOCK_WAIT_TIMEOUT, UNKNOWN_COMMAND, WSREP_NOT_READY, CANT_CONNECT}
@@ -49,6 +56,10 @@ def mysql_code(exc: BaseException) -> int | None:
     if args and isinstance(args[0], int):
         return args[0]
     return None
+
+
+def is_duplicate_key(exc: BaseException) -> bool:
+    return isinstance(exc, DBAPIError) and mysql_code(exc) == DUPLICATE_KEY
 
 
 def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
