@@ -27,14 +27,15 @@ from tests.support.cloud import Cloud
 from tests.support.jobs import job_row, wait_for
 from tests.support.nodes import running_nodes, spread
 
-# Short timers: a silent node is Down within ~1.5 s, its hosts move soon after.
-FAST = {"heartbeat_interval": 0.2, "heartbeat_threshold": 1.5}
+# A silent node is Down after 4 s (the default) and its hosts move soon
+# after; shorter thresholds declare live nodes Down on a busy machine.
+TAKEOVER = {"heartbeat_interval": 0.5, "heartbeat_threshold": 4.0}
 # No node is to be declared Down while jobs race, even on a loaded machine: an
 # adopted job would run twice for a reason that is not the claim.
 PATIENT = {"heartbeat_interval": 0.5, "heartbeat_threshold": 20, "job_lease_seconds": 30}
 
 
-def fast_settings(tmp_path: Path, timers: dict[str, float] = FAST) -> Any:
+def fast_settings(tmp_path: Path, timers: dict[str, float] = TAKEOVER) -> Any:
     return support.test_settings(tmp_path / "data", **timers)
 
 
@@ -154,7 +155,7 @@ def host_takeover(nodes: list[Cloud], hosts: int = 6) -> None:
     took = time.monotonic() - started
     print(f"\nhosts of {gone} taken over in {took:.2f}s: {after}")
     assert set(after.values()) <= names - {gone}
-    assert took < 15
+    assert took < 20
 
 
 @pytest.mark.backends("sqlite", "mariadb")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import random
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -32,12 +33,14 @@ from pathlib import Path
 
 import pymysql
 
+from cumulo.cluster.inventory import Timers
 from cumulo.cluster.render import render_all, write
 from cumulo.cluster.render.base import Context
 from cumulo.cluster.render.clustercheck import command as clustercheck_argv
 from cumulo.cluster.render.galera import provider_options
+from cumulo.cluster.render.secrets import load_or_create
 from cumulo.lab import lab, mariadb
-from cumulo.lab.topology import DB_NODES, LAB_ROOT_PASSWORD, LabConfig
+from cumulo.lab.topology import DB_NODES, LAB_ROOT_PASSWORD, LabConfig, inventory
 from tests.support.mariadb import free_port
 
 GROUP_PORT = 4567
@@ -129,7 +132,17 @@ class GaleraCluster:
 
     def _start_helpers(self) -> None:
         for host in DB_NODES:
-            self._spawn(f"check-{host}", clustercheck_argv(self.ctx, host))
+            # The rendered unit's bind/port/socket, served by the same function
+            # without the CLI around it: `cumulo` alone takes seconds to import
+            # on a busy machine, and HAProxy gives a check 2 s.
+            argv = clustercheck_argv(self.ctx, host)
+            opt = dict(zip(argv[3::2], argv[4::2], strict=True))
+            code = (
+                "from cumulo.cluster.clustercheck import serve; "
+                f"serve({opt['--bind']!r}, {opt['--port']}, {opt['--mysql-socket']!r}, "
+                "'localhost', 'root', '')"
+            )
+            self._spawn(f"check-{host}", [sys.executable, "-c", code])
         run = self.cfg.host_dir("lb1") / "run"
         run.mkdir(parents=True, exist_ok=True)
         self._spawn("haproxy", ["haproxy", "-db", "-f", str(self.cfg.rendered / "lb1/haproxy.cfg")])
@@ -170,6 +183,20 @@ class GaleraCluster:
         self.procs.clear()
 
 
+# This cluster is for concurrency, not failover: timers that a machine
+# running several suites at once does not trip (a check answered in over 2 s
+# would make HAProxy cut every session; a 2 s Galera suspicion would split
+# the cluster). The failover timers are tested by the lab (tests/test_lab.py).
+PATIENT_TIMERS = Timers(
+    check_fall=5, evs_keepalive_period=1, evs_suspect_timeout=5, evs_inactive_timeout=15
+)
+
+
+def _context(cfg: LabConfig) -> Context:
+    inv = inventory(cfg).model_copy(update={"timers": PATIENT_TIMERS})
+    return Context(inv, load_or_create(cfg.state_dir / "secrets.toml"), cfg.layout)
+
+
 @contextmanager
 def galera_cluster() -> Iterator[GaleraCluster]:
     """Three synced Galera nodes and HAProxy on a random 127.N loopback block."""
@@ -180,7 +207,7 @@ def galera_cluster() -> Iterator[GaleraCluster]:
     base = Path(tempfile.mkdtemp(prefix="cumulo-galera-"))
     base.chmod(0o755)
     cfg = LabConfig(state_dir=base, prefix="unused", net=f"127.{random.randint(100, 250)}")
-    cluster = GaleraCluster(cfg, lab.context(cfg))
+    cluster = GaleraCluster(cfg, _context(cfg))
     try:
         started = time.monotonic()
         cluster.start()

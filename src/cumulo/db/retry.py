@@ -22,6 +22,10 @@ SERVER_GONE = 2006
 LOST_CONNECTION = 2013
 CANT_CONNECT = 2003
 DUPLICATE_KEY = 1062
+# A deadlock or Galera brute-force abort inside a SAVEPOINT block rolls the
+# whole transaction back; SQLAlchemy's ROLLBACK TO SAVEPOINT then fails with
+# this instead of the 1213 that caused it.
+SAVEPOINT_GONE = 1305
 # A duplicate key met by a write means a concurrent transaction committed the
 # same unique key first (two racing creates that both passed the "name
 # taken?" check). Run again: the handler's own check then sees the winner and
@@ -30,7 +34,7 @@ DUPLICATE_KEY = 1062
 DUPLICATE_RETRIES = 2
 
 ROLLED_BACK = frozenset(
-    {DEADLOCK, LOCK_WAIT_TIMEOUT, UNKNOWN_COMMAND, WSREP_NOT_READY, CANT_CONNECT}
+    {DEADLOCK, LOCK_WAIT_TIMEOUT, UNKNOWN_COMMAND, WSREP_NOT_READY, CANT_CONNECT, SAVEPOINT_GONE}
 )
 CONNECTION_LOST = frozenset({SERVER_GONE, LOST_CONNECTION})
 
