@@ -68,7 +68,9 @@ def is_duplicate_key(exc: BaseException) -> bool:
 
 def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
     if not isinstance(exc, DBAPIError):
-        return False
+        # SQLAlchemy's own ROLLBACK TO SAVEPOINT raises the driver's error unwrapped.
+        args = getattr(exc, "args", ())
+        return type(exc).__module__.startswith("pymysql") and args[:1] == (SAVEPOINT_GONE,)
     code = mysql_code(exc)
     if code in ROLLED_BACK:
         return True
