@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Iterator
 
+import pymysql
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -182,3 +183,12 @@ def test_read_retries_after_the_server_dropped_pooled_connections(
 def _kill(mariadb: MariaDB, conn_id: int) -> None:
     with mariadb.root() as conn, conn.cursor() as cur:
         cur.execute(f"KILL {int(conn_id)}")
+
+
+def test_a_savepoint_the_server_discarded_is_retried() -> None:
+    # Galera aborted the transaction (1213) inside begin_nested(); SQLAlchemy's
+    # ROLLBACK TO SAVEPOINT then raises this, unwrapped (seen in test_galera).
+    gone = pymysql.err.OperationalError(1305, "SAVEPOINT sa_savepoint_1 does not exist")
+    assert is_retryable(gone, idempotent=False)
+    assert not is_retryable(pymysql.err.OperationalError(1054, "Unknown column"), idempotent=True)
+    assert not is_retryable(ValueError(1305), idempotent=True)

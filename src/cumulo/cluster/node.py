@@ -63,6 +63,8 @@ class NodeAgent:
             # Hosts are pinged on their own thread: a slow hypervisor must not
             # delay the heartbeat (and get this node fenced).
             (self._host_loop, "hosts"),
+            # Commands other nodes queued for the hosts this node owns.
+            (self._host_command_loop, "host-commands"),
         ):
             t = threading.Thread(target=target, name=name, daemon=True)
             t.start()
@@ -100,6 +102,17 @@ class NodeAgent:
             except Exception:
                 log.exception("host monitor failed")
             self._periodic()
+
+    def _host_command_loop(self) -> None:
+        from cumulo.services import host_commands
+
+        while not self._stop.wait(host_commands.POLL_SECONDS):
+            if self.fenced.is_set():
+                continue
+            try:
+                host_commands.serve(self.rt)
+            except Exception:
+                log.exception("serving host commands failed")
 
     def _periodic(self) -> None:
         """Secondary-storage and system VM work, on the hosts thread (it drives agents too)."""

@@ -13,7 +13,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmake
 
 from cumulo.db.endpoints import EndpointSet
 from cumulo.db.engine import is_sqlite, make_engine, normalise_url
-from cumulo.db.retry import RetryPolicy, is_retryable
+from cumulo.db.retry import DUPLICATE_RETRIES, RetryPolicy, is_duplicate_key, is_retryable
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -96,7 +96,9 @@ class Database:
                 with self.session(write=write) as session:
                     return work(session)
             except Exception as exc:
-                retry_ok = is_retryable(exc, idempotent=idempotent or not write)
+                retry_ok = is_retryable(exc, idempotent=idempotent or not write) or (
+                    write and attempt < DUPLICATE_RETRIES and is_duplicate_key(exc)
+                )
                 if not retry_ok or attempt + 1 >= self.retry.attempts:
                     raise
                 log.info(

@@ -48,8 +48,9 @@ def make_engine(
             echo=echo,
         )
         endpoints.install(engine)
+        event.listen(engine, "connect", _causal_reads)
         return engine
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
@@ -59,6 +60,29 @@ def make_engine(
         connect_args={"connect_timeout": 3, "read_timeout": 30, "write_timeout": 30},
         echo=echo,
     )
+    event.listen(engine, "connect", _causal_reads)
+    return engine
+
+
+def _causal_reads(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+    """On Galera, make reads wait until this node has applied every earlier commit.
+
+    Galera applies other nodes' commits asynchronously: without this, a node
+    can read a row as it was before a commit that has already returned on
+    another node (a job queued via node A not found via node B, a schema just
+    deployed not there yet). 1 = causality checks on reads; the cost is the
+    wait for the node's apply queue, nothing on plain MariaDB (wsrep_on=OFF).
+    """
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute("SELECT @@wsrep_on")
+        row = cur.fetchone()
+        if row and row[0] in (1, "1", "ON"):
+            cur.execute("SET SESSION wsrep_sync_wait = 1")
+    except Exception:  # a server without wsrep variables (MySQL): nothing to do
+        pass
+    finally:
+        cur.close()
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> Engine:

@@ -21,16 +21,30 @@ WSREP_NOT_READY = 1180  # "Got error 6 during COMMIT" on a desynced node
 SERVER_GONE = 2006
 LOST_CONNECTION = 2013
 CANT_CONNECT = 2003
+DUPLICATE_KEY = 1062
+# A deadlock or Galera brute-force abort inside a SAVEPOINT block rolls the
+# whole transaction back; SQLAlchemy's ROLLBACK TO SAVEPOINT then fails with
+# this instead of the 1213 that caused it.
+SAVEPOINT_GONE = 1305
+# A duplicate key met by a write means a concurrent transaction committed the
+# same unique key first (two racing creates that both passed the "name
+# taken?" check). Run again: the handler's own check then sees the winner and
+# answers with its CloudStack error instead of a 530. Bounded, because a
+# duplicate that is no race would fail the same way every time.
+DUPLICATE_RETRIES = 2
 
 ROLLED_BACK = frozenset(
-    {DEADLOCK, LOCK_WAIT_TIMEOUT, UNKNOWN_COMMAND, WSREP_NOT_READY, CANT_CONNECT}
+    {DEADLOCK, LOCK_WAIT_TIMEOUT, UNKNOWN_COMMAND, WSREP_NOT_READY, CANT_CONNECT, SAVEPOINT_GONE}
 )
 CONNECTION_LOST = frozenset({SERVER_GONE, LOST_CONNECTION})
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    attempts: int = 10
+    # 20, not 10: racing allocations on three Galera writers all bump the same
+    # counter rows (the domain chain up to ROOT), and 10 attempts were seen
+    # to run out (tests/test_galera.py, VLAN race, multi-writer).
+    attempts: int = 20
     base_delay: float = 0.02
     max_delay: float = 1.0
 
@@ -51,9 +65,15 @@ def mysql_code(exc: BaseException) -> int | None:
     return None
 
 
+def is_duplicate_key(exc: BaseException) -> bool:
+    return isinstance(exc, DBAPIError) and mysql_code(exc) == DUPLICATE_KEY
+
+
 def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
     if not isinstance(exc, DBAPIError):
-        return False
+        # SQLAlchemy's own ROLLBACK TO SAVEPOINT raises the driver's error unwrapped.
+        args = getattr(exc, "args", ())
+        return type(exc).__module__.startswith("pymysql") and args[:1] == (SAVEPOINT_GONE,)
     code = mysql_code(exc)
     if code in ROLLED_BACK:
         return True

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 07:30:44.742721
+Create Date: 2026-11-22 07:53:25.740047
 """
 
 from collections.abc import Sequence
@@ -1571,6 +1571,26 @@ def upgrade() -> None:
     sa.UniqueConstraint('provider_id', name=op.f('uq_virtual_router_element_provider_id')),
     sa.UniqueConstraint('uuid', name=op.f('uq_virtual_router_element_uuid'))
     )
+    op.create_table('host_command',
+    sa.Column('host_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('command', sa.String(length=64), nullable=False),
+    sa.Column('args', sa.Text(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('sender_msid', sa.BigInteger(), nullable=True),
+    sa.Column('runner_msid', sa.BigInteger(), nullable=True),
+    sa.Column('ok', sa.Boolean(), nullable=True),
+    sa.Column('answer', sa.Text(), nullable=True),
+    sa.Column('completed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['host_id'], ['host.id'], name=op.f('fk_host_command_host_id_host')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_host_command')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_host_command_uuid'))
+    )
+    with op.batch_alter_table('host_command', schema=None) as batch_op:
+        batch_op.create_index('ix_host_command_state_host', ['state', 'host_id'], unique=False)
+
     op.create_table('storage_pool',
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -1640,6 +1660,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_storage_pool_cluster_id'))
 
     op.drop_table('storage_pool')
+    with op.batch_alter_table('host_command', schema=None) as batch_op:
+        batch_op.drop_index('ix_host_command_state_host')
+
+    op.drop_table('host_command')
     op.drop_table('virtual_router_element')
     with op.batch_alter_table('public_ip', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_public_ip_zone_id'))
