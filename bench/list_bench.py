@@ -137,6 +137,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def admin_keys(env: dict[str, str]) -> dict[str, str]:
+    """The admin's API keys, as an operator gets them: `cumulo admin keys`."""
+    out = subprocess.run(
+        [str(BIN / "cumulo"), "admin", "keys", "--user", "admin", "--json"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return dict(json.loads(out))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--data-dir", required=True)
@@ -153,15 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         env["CUMULO_DATABASE_URL"] = args.url
     env.pop("CUMULO_CONFIG", None)
-    keys = json.loads(
-        subprocess.run(
-            [str(BIN / "cumulo"), "admin", "keys", "--user", "admin", "--json"],
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-    )
+    keys = admin_keys(env)
     port = free_port()
     log = open(Path(args.data_dir) / "bench-serve.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
@@ -172,12 +176,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+        deadline = time.monotonic() + 300  # a node on a shared, loaded machine starts slowly
+        while True:
             try:
                 if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise SystemExit(f"the server did not start; see {log.name}") from None
                 time.sleep(0.2)
         results = measure(Api(base, keys["apikey"], keys["secretkey"]), args.samples, proc.pid)
         if args.json_out:

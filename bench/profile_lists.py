@@ -15,7 +15,6 @@ import cProfile
 import json
 import os
 import pstats
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,12 +22,13 @@ from typing import Any
 
 from sqlalchemy import event
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.list_bench import admin_keys
 from cumulo.http.api import ApiHandler, ApiRequest
 from cumulo.http.signing import sign
 from cumulo.runtime import Runtime
 from cumulo.settings import Settings
 
-BIN = Path(sys.executable).parent
 LISTS = {
     "listVirtualMachines": ({"listall": "true"}, "scale-vm-4242"),
     "listHosts": ({"type": "Routing"}, "scale-host-1234"),
@@ -53,18 +53,11 @@ class Counter:
             print(f"    {took * 1000:7.1f} ms  {' '.join(statement.split())[:400]}")
 
 
-def admin_keys(data_dir: str, url: str) -> dict[str, str]:
+def keys_for(data_dir: str, url: str) -> dict[str, str]:
     env = dict(os.environ, CUMULO_DATA_DIR=data_dir, CUMULO_NODE_NAME="profile")
     if url:
         env["CUMULO_DATABASE_URL"] = url
-    out = subprocess.run(
-        [str(BIN / "cumulo"), "admin", "keys", "--user", "admin", "--json"],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return dict(json.loads(out))
+    return admin_keys(env)
 
 
 def request(keys: dict[str, str], command: str, params: dict[str, str]) -> ApiRequest:
@@ -90,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cprofile", action="store_true", help="print a profile per case")
     ap.add_argument("--sql", action="store_true", help="print every statement and its time")
     args = ap.parse_args(argv)
-    keys = admin_keys(args.data_dir, args.url)
+    keys = keys_for(args.data_dir, args.url)
     settings = Settings(  # type: ignore[call-arg]
         data_dir=Path(args.data_dir), database_url=args.url, node_name="profile"
     )
