@@ -35,7 +35,53 @@ def _vlan_tag(uri: str | None) -> str | None:
 
 
 def network_view(session: Session, n: Network) -> dict[str, Any]:
-    return network_items(session, [n])[0]
+    # One network (create/update answers, job results): identity-map lookups, no
+    # flush of the caller's pending rows; pages go through network_items.
+    zone = session.get(Zone, n.zone_id)
+    offering = session.get(NetworkOffering, n.network_offering_id)
+    pnet = session.get(PhysicalNetwork, n.physical_network_id) if n.physical_network_id else None
+    services = network_offerings.services_of(session, offering) if offering else None
+    return {
+        "id": n.uuid,
+        "name": n.name,
+        "displaytext": n.display_text,
+        "broadcastdomaintype": n.broadcast_domain_type,
+        "traffictype": n.traffic_type,
+        "gateway": n.gateway,
+        "netmask": n.netmask,
+        "cidr": n.cidr,
+        "zoneid": zone.uuid if zone else None,
+        "zonename": zone.name if zone else None,
+        "networkofferingid": offering.uuid if offering else None,
+        "networkofferingname": offering.name if offering else None,
+        "networkofferingdisplaytext": offering.display_text if offering else None,
+        "networkofferingconservemode": offering.conserve_mode if offering else None,
+        "networkofferingavailability": offering.availability if offering else None,
+        "issystem": n.is_system,
+        "state": n.state,
+        "related": n.uuid,
+        "broadcasturi": n.broadcast_uri,
+        "dns1": n.dns1,
+        "dns2": n.dns2,
+        "type": n.guest_type,
+        "vlan": _vlan_tag(n.broadcast_uri),
+        "acltype": n.acl_type,
+        **owner_fields(session, n.account_id, n.domain_id),
+        "service": service_view(services.providers, services.capabilities) if services else [],
+        "networkdomain": n.network_domain,
+        "physicalnetworkid": pnet.uuid if pnet else None,
+        "restartrequired": n.restart_required,
+        "specifyipranges": n.specify_ip_ranges,
+        "canusefordeploy": n.removed is None and n.state != "Destroy",
+        "ispersistent": offering.is_persistent if offering else False,
+        "isdefault": False,
+        "tags": [],
+        "displaynetwork": True,
+        "egressdefaultpolicy": offering.egress_default_policy if offering else False,
+        "redundantrouter": False,
+        "created": n.created,
+        "hasannotations": False,
+    }
 
 
 def network_items(session: Session, nets: list[Network]) -> list[dict[str, Any]]:
