@@ -1,5 +1,5 @@
 # Developer shortcuts; CI runs scripts/test.sh. Every target is independent.
-.PHONY: test bench bench-scale
+.PHONY: test bench bench-scale bench-deploy
 
 PY ?= .venv/bin/python
 SCALE_DIR ?= /tmp/cumulo-scale
@@ -20,3 +20,8 @@ bench-scale:
 	$(PY) bench/list_bench.py --data-dir $(SCALE_DIR)-10k --samples $(SAMPLES) --json $(SCALE_DIR)-10k.json
 	$(PY) bench/seed_scale.py --data-dir $(SCALE_DIR)-100k --scale 1
 	$(PY) bench/list_bench.py --data-dir $(SCALE_DIR)-100k --samples $(SAMPLES) --json $(SCALE_DIR)-100k.json
+
+# 1,000 instances deployed by 100 concurrent clients into one network on a fresh
+# node with a simulator zone; audited for duplicate addresses (docs/benchmarks-scale.md).
+bench-deploy:
+	$(PY) bench/deploy_bench.py --vms 1000 --clients 100 --hosts 20 --json $(SCALE_DIR)-deploy.json

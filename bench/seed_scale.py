@@ -38,6 +38,10 @@ SEED_OWNER = 1
 HOSTS_PER_CLUSTER, CLUSTERS_PER_POD, DOMAINS = 20, 25, 50
 VM_CPU, VM_SPEED, VM_MEM = 1, 500, 512
 ROOT_GB, DATA_GB = 8, 20
+VNI0 = 10_000
+# CloudStack's resource type numbers (services.limits.ResourceType).
+USER_VM, VOLUME, NETWORK, CPU, MEMORY, PRIMARY_STORAGE = 0, 2, 6, 8, 9, 10
+COUNTED = (USER_VM, VOLUME, NETWORK, CPU, MEMORY, PRIMARY_STORAGE)
 
 
 def table(name: str) -> Table:
@@ -153,6 +157,10 @@ class Seeder:
             ),
         )
         self.pool_ids = [pool0 + i for i in range(2 * n_clusters)]
+        # Pool 2c holds the ROOT volumes of cluster c's VMs, pool 2c+1 their DATA volumes.
+        per_cluster = [0] * n_clusters
+        for v in range(self.n_vms):
+            per_cluster[(v % self.n_hosts) // HOSTS_PER_CLUSTER] += 1
         self.put(
             "storage_pool",
             (
@@ -168,6 +176,7 @@ class Seeder:
                     host_address="10.0.0.1",
                     path=f"/scale/ps{i}",
                     capacity_bytes=100 * 2**40,
+                    allocated_bytes=per_cluster[i // 2] * (DATA_GB if i % 2 else ROOT_GB) * 2**30,
                     status="Up",
                 )
                 for i in range(2 * n_clusters)
@@ -278,6 +287,36 @@ class Seeder:
     def seed_networks(self) -> None:
         offering = self.lookup("network_offering", guest_ip_type="Isolated")
         self.net0 = self.next_id("network")
+        # 25,000 isolated networks need more ids than VLANs exist: VXLAN, one VNI each,
+        # claimed in guest_vnet as the network service claims them.
+        pnet = self.next_id("physical_network")
+        self.put(
+            "physical_network",
+            iter(
+                [
+                    self.row(
+                        id=pnet,
+                        zone_id=self.zone_id,
+                        name=f"scale-pnet-{pnet}",
+                        state="Enabled",
+                        isolation_methods="VXLAN",
+                    )
+                ]
+            ),
+        )
+        self.put(
+            "guest_vlan_range",
+            iter(
+                [
+                    self.row(
+                        physical_network_id=pnet,
+                        zone_id=self.zone_id,
+                        start=VNI0,
+                        end=VNI0 + self.n_accounts - 1,
+                    )
+                ]
+            ),
+        )
         self.put(
             "network",
             (
@@ -293,8 +332,21 @@ class Seeder:
                     cidr="10.1.1.0/24",
                     gateway="10.1.1.1",
                     netmask="255.255.255.0",
-                    broadcast_uri=f"vlan://{100 + a % 3900}",
+                    broadcast_uri=f"vxlan://{VNI0 + a}",
+                    physical_network_id=pnet,
                     **self.owner(a),
+                )
+                for a in range(self.n_accounts)
+            ),
+        )
+        self.put(
+            "guest_vnet",
+            (
+                self.row(
+                    physical_network_id=pnet,
+                    zone_id=self.zone_id,
+                    vnet=VNI0 + a,
+                    network_id=self.net0 + a,
                 )
                 for a in range(self.n_accounts)
             ),
@@ -380,34 +432,41 @@ class Seeder:
 
     # -- counters ---------------------------------------------------------------------------
     def seed_counts(self) -> None:
-        per: dict[int, list[int]] = {}
+        """Account counts, and the same sums on each seeded domain and on ROOT."""
+        per: dict[int, dict[int, int]] = {}
         for v in range(self.n_vms):
-            c = per.setdefault(v % self.n_accounts, [0, 0, 0])
-            c[0] += 1
-            c[1] += 2
-            c[2] += (ROOT_GB + DATA_GB) * 2**30
-        types = {
-            0: 0,
-            2: 1,
-            8: None,
-            9: None,
-            10: 2,
-            6: None,
-        }  # USER_VM, VOLUME, CPU, MEM, PRIMARY, NETWORK
+            c = per.setdefault(v % self.n_accounts, dict.fromkeys(COUNTED, 0))
+            c[USER_VM] += 1
+            c[VOLUME] += 2
+            c[CPU] += VM_CPU
+            c[MEMORY] += VM_MEM
+            c[PRIMARY_STORAGE] += (ROOT_GB + DATA_GB) * 2**30
+        by_domain: dict[int, dict[int, int]] = {}
+        rows: list[dict[str, Any]] = []
+        for a in range(self.n_accounts):
+            values = per.get(a, dict.fromkeys(COUNTED, 0))
+            values[NETWORK] = 1
+            domain = by_domain.setdefault(self.owner(a)["domain_id"], dict.fromkeys(COUNTED, 0))
+            for rtype, n in values.items():
+                domain[rtype] += n
+                rows.append(self._count("account", self.acct0 + a, rtype, n))
+        for domain_id, values in by_domain.items():
+            rows += [self._count("domain", domain_id, t, n) for t, n in values.items()]
+        self.put("resource_count", iter(rows))
+        self._add_to_root({t: sum(v[t] for v in by_domain.values()) for t in COUNTED})
 
-        def rows() -> Iterator[dict[str, Any]]:
-            for a in range(self.n_accounts):
-                vms, vols, storage = per.get(a, [0, 0, 0])
-                values = {0: vms, 2: vols, 8: vms * VM_CPU, 9: vms * VM_MEM, 10: storage, 6: 1}
-                for rtype in types:
-                    yield {
-                        "owner_type": "account",
-                        "owner_id": self.acct0 + a,
-                        "resource_type": rtype,
-                        "count": values[rtype],
-                    }
+    @staticmethod
+    def _count(owner_type: str, owner_id: int, rtype: int, n: int) -> dict[str, Any]:
+        return {"owner_type": owner_type, "owner_id": owner_id, "resource_type": rtype, "count": n}
 
-        self.put("resource_count", rows())
+    def _add_to_root(self, totals: dict[int, int]) -> None:
+        """ROOT may already count the bootstrap's own resources: add to its rows."""
+        t = table("resource_count")
+        with self.engine.begin() as c:
+            for rtype, n in totals.items():
+                where = (t.c.owner_type == "domain", t.c.owner_id == 1, t.c.resource_type == rtype)
+                if c.execute(update(t).where(*where).values(count=t.c.count + n)).rowcount == 0:
+                    c.execute(insert(t), [self._count("domain", 1, rtype, n)])
 
 
 def main(argv: list[str] | None = None) -> int:

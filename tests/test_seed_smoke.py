@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from cumulo.db.models.domain import Domain
 from cumulo.db.models.host import Host
 from cumulo.db.models.nic import Nic
 from cumulo.db.models.resource_limit import ResourceCount
@@ -58,3 +59,31 @@ def test_seeder_tiny_scale(tmp_path: Path) -> None:
         assert listed["count"] == 50 and all(h["state"] == "Up" for h in listed["host"])
         accounts = api.call("listAccounts", listall=True, page=1, pagesize=500)
         assert accounts["count"] >= 50
+        vms = api.call("listVirtualMachines", listall=True, page=1, pagesize=500)
+        assert vms["count"] == 200
+        addresses = [
+            (n["networkid"], n["ipaddress"]) for v in vms["virtualmachine"] for n in v["nic"]
+        ]
+        assert len(addresses) == 200 == len(set(addresses))  # one NIC each, no address twice
+        nets = api.call("listNetworks", listall=True, page=1, pagesize=500)["network"]
+        seeded = [n for n in nets if n["name"].startswith("scale-net-")]
+        assert len(seeded) == 50 == len({n["broadcasturi"] for n in seeded})
+        # The counts the seeder wrote are what a recount from the rows finds.
+        domains = api.call("listDomains", listall=True, page=1, pagesize=500)["domain"]
+        seeded_domains = [d for d in domains if d["level"] == 1 and "-d" in d["name"]]
+        assert seeded_domains
+        for domain in seeded_domains[:3]:
+            before = cloud.rt.db.run(lambda s, d=domain["id"]: _domain_counts(s, d))
+            api.call("updateResourceCount", domainid=domain["id"])
+            after = cloud.rt.db.run(lambda s, d=domain["id"]: _domain_counts(s, d))
+            assert before[0] > 0 and after == before  # vms counted, nothing repaired
+
+
+def _domain_counts(session, domain_uuid: str) -> dict[int, int]:  # type: ignore[no-untyped-def]
+    domain = session.execute(select(Domain).where(Domain.uuid == domain_uuid)).scalar_one()
+    rows = session.execute(
+        select(ResourceCount.resource_type, ResourceCount.count).where(
+            ResourceCount.owner_type == "domain", ResourceCount.owner_id == domain.id
+        )
+    )
+    return {t: n for t, n in rows if t in (0, 2, 6, 8, 9, 10)}

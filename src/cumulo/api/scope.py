@@ -30,6 +30,10 @@ class ListScope:
     domain_path: str | None = None  # prefix: the subtree
     # Project-owned resources show only when asked for with projectid (§5).
     skip_projects: bool = True
+    # The project accounts to leave out, when list_scope looked them up (few): a
+    # literal list, or no clause at all when there are none, is much cheaper per row
+    # than a subquery when a listing scans 100,000 rows.
+    project_accounts: tuple[int, ...] | None = None
 
     def where(
         self,
@@ -45,8 +49,11 @@ class ListScope:
         if self.domain_path is not None and self.domain_path != "/":
             clauses.append(domain_path_col.startswith(self.domain_path, autoescape=True))
         if self.account_ids is None and self.skip_projects:
-            project_accounts = select(Account.id).where(Account.type == AccountType.PROJECT)
-            clauses.append(account_col.not_in(project_accounts))
+            if self.project_accounts is None:
+                subquery = select(Account.id).where(Account.type == AccountType.PROJECT)
+                clauses.append(account_col.not_in(subquery))
+            elif self.project_accounts:
+                clauses.append(account_col.not_in(self.project_accounts))
         return and_(*clauses) if clauses else true()
 
 
@@ -94,11 +101,21 @@ def list_scope(session: Session, caller: Caller, args: Args) -> ListScope:
         return ListScope(account_ids=(account.id,))
     if isinstance(domain, Domain):
         if recursive:
-            return ListScope(domain_path=domain.path)
-        return ListScope(domain_id=domain.id)
+            return ListScope(domain_path=domain.path, project_accounts=_project_accounts(session))
+        return ListScope(domain_id=domain.id, project_accounts=_project_accounts(session))
     if listall:
-        return ListScope(domain_path=None if caller.is_root_admin else caller.domain_path)
+        path = None if caller.is_root_admin else caller.domain_path
+        return ListScope(domain_path=path, project_accounts=_project_accounts(session))
     return ListScope(account_ids=(caller.account_id,))
+
+
+LITERAL_PROJECTS = 500
+
+
+def _project_accounts(session: Session) -> tuple[int, ...] | None:
+    """Every project's account (removed projects keep their row), or None when too many."""
+    ids = session.execute(select(Project.account_id).limit(LITERAL_PROJECTS + 1)).scalars().all()
+    return tuple(ids) if len(ids) <= LITERAL_PROJECTS else None
 
 
 def _project_scope(

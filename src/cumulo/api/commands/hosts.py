@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from cumulo.api.arguments import Args
@@ -142,8 +142,25 @@ def delete_host(call: Call, args: Args) -> SuccessResult:
     return SuccessResult()
 
 
+# CloudStack's Host.Type names. A type given in any case is compared for equality,
+# which the list index serves; anything else keeps CloudStack's LIKE matching.
+HOST_TYPES = {
+    t.lower(): t
+    for t in ("Routing", "Storage", "SecondaryStorage", "SecondaryStorageVM", "ConsoleProxy",
+              "SecondaryStorageCmdExecutor", "ExternalFirewall", "ExternalLoadBalancer",
+              "ExternalVirtualSwitchSupervisor", "PxeServer", "BaremetalPxe", "BaremetalDhcp",
+              "TrafficMonitor", "NetScalerControlCenter", "ExternalDhcp",
+              "LocalSecondaryStorage", "L2Networking")
+}  # fmt: skip
+
+
+def _type_clause(value: str) -> ColumnElement[bool]:
+    known = HOST_TYPES.get(value.lower())
+    return Host.type == known if known else Host.type.ilike(value)
+
+
 _LIST_FILTERS = {
-    "type": lambda v: Host.type.ilike(v),
+    "type": _type_clause,
     "state": lambda v: Host.status.ilike(v),
     "resourcestate": lambda v: Host.resource_state.ilike(v),
     "hypervisor": lambda v: Host.hypervisor.ilike(v),

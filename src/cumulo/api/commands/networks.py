@@ -17,7 +17,7 @@ from cumulo.api.params import BOOLEAN, LIST, MAP, STRING, UUID, Param, ParamType
 from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
 from cumulo.api.roles import ALL_ROLES
 from cumulo.api.scope import list_scope
-from cumulo.api.views.network import network_view
+from cumulo.api.views.network import network_items, network_view
 from cumulo.db.models.network import Network
 from cumulo.db.models.network_offering import NetworkOfferingService
 from cumulo.errors import InvalidParameter
@@ -257,7 +257,7 @@ def list_networks(call: Call, args: Args) -> ListResult:
     if args.vpcid is not None:
         stmt = stmt.where(Network.vpc_id == -1)  # no VPCs yet: nothing belongs to one
     rows, count = fetch_page(call.db, stmt.order_by(Network.id), call, args)
-    return ListResult([network_view(call.db, n) for (n,) in rows], count)
+    return ListResult(network_items(call.db, [n for (n,) in rows]), count)
 
 
 def _filters(stmt, args: Args):  # type: ignore[no-untyped-def]

@@ -66,6 +66,17 @@ def account_views(
             select(User).where(User.account_id.in_(ids), User.removed.is_(None)).order_by(User.id)
         ).scalars():
             members[u.account_id].append(u)
+    # The configured defaults depend only on the account's type (and exemption): read
+    # them once per page, not 12 settings for each of 500 accounts.
+    defaults: dict[tuple[int, bool], dict[int, int]] = {}
+
+    def effective(account: Account) -> dict[int, int]:
+        key = (account.type, limits.is_exempt(account))
+        if key not in defaults:
+            defaults[key] = limits.account_limits(session, config, account, {})
+        own = explicit[account.id]
+        return {**defaults[key], **own} if own else defaults[key]
+
     out = []
     for account, domain in rows:
         role = roles.get(account.role_id) if account.role_id else None
@@ -73,12 +84,7 @@ def account_views(
         if details.get(account.id):
             fields["accountdetails"] = details[account.id]
         if with_resources:
-            fields.update(
-                limit_fields(
-                    limits.account_limits(session, config, account, explicit[account.id]),
-                    counts[account.id],
-                )
-            )
+            fields.update(limit_fields(effective(account), counts[account.id]))
             fields["vmstopped"] = 0
             fields["vmrunning"] = 0
         if with_users:

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cumulo.api.views.batch import by_id
 from cumulo.db.models.account import Account
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.network import Network
@@ -34,6 +35,8 @@ def _vlan_tag(uri: str | None) -> str | None:
 
 
 def network_view(session: Session, n: Network) -> dict[str, Any]:
+    # One network (create/update answers, job results): identity-map lookups, no
+    # flush of the caller's pending rows; pages go through network_items.
     zone = session.get(Zone, n.zone_id)
     offering = session.get(NetworkOffering, n.network_offering_id)
     pnet = session.get(PhysicalNetwork, n.physical_network_id) if n.physical_network_id else None
@@ -78,6 +81,85 @@ def network_view(session: Session, n: Network) -> dict[str, Any]:
         "redundantrouter": False,
         "created": n.created,
         "hasannotations": False,
+    }
+
+
+def network_items(session: Session, nets: list[Network]) -> list[dict[str, Any]]:
+    """NetworkResponses for a page: related rows loaded once per kind, not per network."""
+    zones = by_id(session, Zone, (n.zone_id for n in nets), Zone.uuid, Zone.name)
+    offerings = by_id(session, NetworkOffering, (n.network_offering_id for n in nets))
+    pnets = by_id(
+        session, PhysicalNetwork, (n.physical_network_id for n in nets), PhysicalNetwork.uuid
+    )
+    accounts = by_id(session, Account, (n.account_id for n in nets), Account.name)
+    domains = by_id(
+        session, Domain, (n.domain_id for n in nets), Domain.uuid, Domain.name, Domain.path
+    )
+    # A handful of offerings serve every network: their services once each.
+    services = {
+        oid: service_view(found.providers, found.capabilities)
+        for oid, off in offerings.items()
+        for found in [network_offerings.services_of(session, off)]
+    }
+    out = []
+    for n in nets:
+        zone, pnet = zones.get(n.zone_id), pnets.get(n.physical_network_id or 0)
+        offering = offerings.get(n.network_offering_id)
+        account, domain = accounts.get(n.account_id), domains.get(n.domain_id)
+        out.append(
+            {
+                "id": n.uuid,
+                "name": n.name,
+                "displaytext": n.display_text,
+                "broadcastdomaintype": n.broadcast_domain_type,
+                "traffictype": n.traffic_type,
+                "gateway": n.gateway,
+                "netmask": n.netmask,
+                "cidr": n.cidr,
+                "zoneid": zone.uuid if zone else None,
+                "zonename": zone.name if zone else None,
+                **_offering_fields(offering),
+                "issystem": n.is_system,
+                "state": n.state,
+                "related": n.uuid,
+                "broadcasturi": n.broadcast_uri,
+                "dns1": n.dns1,
+                "dns2": n.dns2,
+                "type": n.guest_type,
+                "vlan": _vlan_tag(n.broadcast_uri),
+                "acltype": n.acl_type,
+                "account": account.name if account else None,
+                "domainid": domain.uuid if domain else None,
+                "domain": domain.name if domain else None,
+                "domainpath": domain.path if domain else None,
+                "service": services.get(n.network_offering_id, []),
+                "networkdomain": n.network_domain,
+                "physicalnetworkid": pnet.uuid if pnet else None,
+                "restartrequired": n.restart_required,
+                "specifyipranges": n.specify_ip_ranges,
+                "canusefordeploy": n.removed is None and n.state != "Destroy",
+                "isdefault": False,
+                "tags": [],
+                "displaynetwork": True,
+                "redundantrouter": False,
+                "created": n.created,
+                "hasannotations": False,
+            }
+        )
+    return out
+
+
+def _offering_fields(offering: NetworkOffering | None) -> dict[str, Any]:
+    if offering is None:
+        return {"ispersistent": False, "egressdefaultpolicy": False}
+    return {
+        "networkofferingid": offering.uuid,
+        "networkofferingname": offering.name,
+        "networkofferingdisplaytext": offering.display_text,
+        "networkofferingconservemode": offering.conserve_mode,
+        "networkofferingavailability": offering.availability,
+        "ispersistent": offering.is_persistent,
+        "egressdefaultpolicy": offering.egress_default_policy,
     }
 
 

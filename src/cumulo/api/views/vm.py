@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
+from cumulo.api.views.batch import by_id
 from cumulo.api.views.domain import pretty_path
 from cumulo.api.views.nic import nic_view
 from cumulo.api.views.tag import tags_field
@@ -34,36 +34,37 @@ ALL_DETAILS = {"all", "group", "nics", "stats", "secgrp", "tmpl", "servoff", "di
                "backoff", "iso", "volume", "min", "affgrp"}  # fmt: skip
 
 
-def _by_id(session: Session, model: Any, ids: Iterable[int | None]) -> dict[int, Any]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return {r.id: r for r in session.execute(select(model).where(model.id.in_(wanted))).scalars()}
-
-
 class VmDecorator:
     """Everything a page of VMs refers to, loaded with a fixed number of queries."""
 
     def __init__(self, session: Session, vms: list[VMInstance], details: set[str]) -> None:
         self.session, self.details = session, details or {"all"}
         ids = [v.id for v in vms]
-        self.zones = _by_id(session, Zone, (v.zone_id for v in vms))
-        self.offerings = _by_id(session, ServiceOffering, (v.service_offering_id for v in vms))
-        self.templates = _by_id(session, VMTemplate, (v.template_id for v in vms))
-        host_ids = {v.host_id for v in vms if v.host_id is not None}
-        self.hosts = (
-            {
-                r.id: r
-                for r in session.execute(
-                    select(Host.id, Host.uuid, Host.name).where(Host.id.in_(host_ids))
-                )
-            }
-            if host_ids
-            else {}
+        self.zones = by_id(session, Zone, (v.zone_id for v in vms), Zone.uuid, Zone.name)
+        self.offerings = by_id(
+            session,
+            ServiceOffering,
+            (v.service_offering_id for v in vms),
+            ServiceOffering.uuid,
+            ServiceOffering.name,
         )
-        self.accounts = _by_id(session, Account, (v.account_id for v in vms))
-        self.domains = _by_id(session, Domain, (v.domain_id for v in vms))
-        self.projects = _by_id(session, Project, (v.project_id for v in vms))
+        self.templates = by_id(
+            session,
+            VMTemplate,
+            (v.template_id for v in vms),
+            VMTemplate.uuid,
+            VMTemplate.name,
+            VMTemplate.display_text,
+            VMTemplate.password_enabled,
+        )
+        self.hosts = by_id(session, Host, (v.host_id for v in vms), Host.uuid, Host.name)
+        self.accounts = by_id(session, Account, (v.account_id for v in vms), Account.name)
+        self.domains = by_id(
+            session, Domain, (v.domain_id for v in vms), Domain.uuid, Domain.name, Domain.path
+        )
+        self.projects = by_id(
+            session, Project, (v.project_id for v in vms), Project.uuid, Project.name
+        )
         self.nics: dict[int, list[Nic]] = defaultdict(list)
         if self.wants("nics"):
             for nic in session.execute(
@@ -72,10 +73,16 @@ class VmDecorator:
                 .order_by(Nic.device_id)
             ).scalars():
                 self.nics[nic.instance_id].append(nic)
-        self.networks = _by_id(
-            session, Network, (n.network_id for ns in self.nics.values() for n in ns)
+        self.networks = by_id(
+            session,
+            Network,
+            (n.network_id for ns in self.nics.values() for n in ns),
+            Network.uuid,
+            Network.name,
+            Network.traffic_type,
+            Network.guest_type,
         )
-        self.instance_groups = _by_id(
+        self.instance_groups = by_id(
             session, InstanceGroup, (v.instance_group_id for v in vms if v.instance_group_id)
         )
         self.groups: dict[int, list[AffinityGroup]] = defaultdict(list)
@@ -95,16 +102,16 @@ class VmDecorator:
                 .order_by(SecurityGroup.id)
             ):
                 self.sgs[vm_id].append(sg)
-        self.roots: dict[int, Volume] = {}
+        self.roots: dict[int, Any] = {}
         if ids:
             for vol in session.execute(
-                select(Volume).where(
+                select(Volume.instance_id, Volume.device_id).where(
                     Volume.instance_id.in_(ids),
                     Volume.volume_type == "ROOT",
                     Volume.removed.is_(None),
                 )
-            ).scalars():
-                self.roots[vol.instance_id] = vol  # type: ignore[index]
+            ):
+                self.roots[vol.instance_id] = vol
         self.tags = tags.tags_of(session, "UserVm", ids)
 
     def wants(self, name: str) -> bool:

@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cumulo.api.views.batch import by_id
 from cumulo.api.views.domain import pretty_path
 from cumulo.api.views.tag import tags_field
-from cumulo.api.views.volume import _by_id
 from cumulo.db.models.account import Account
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.project import Project
@@ -19,12 +19,12 @@ from cumulo.services import tags
 
 
 def vm_snapshot_items(session: Session, snaps: list[VMSnapshot]) -> list[dict[str, Any]]:
-    zones = _by_id(session, Zone, {s.zone_id for s in snaps})
-    vms = _by_id(session, VMInstance, {s.vm_id for s in snaps})
-    parents = _by_id(session, VMSnapshot, {s.parent_id for s in snaps})
-    accounts = _by_id(session, Account, {s.account_id for s in snaps})
-    domains = _by_id(session, Domain, {s.domain_id for s in snaps})
-    projects = _by_id(session, Project, {s.project_id for s in snaps})
+    zones = by_id(session, Zone, {s.zone_id for s in snaps})
+    vms = by_id(session, VMInstance, {s.vm_id for s in snaps})
+    parents = by_id(session, VMSnapshot, {s.parent_id for s in snaps})
+    accounts = by_id(session, Account, {s.account_id for s in snaps})
+    domains = by_id(session, Domain, {s.domain_id for s in snaps})
+    projects = by_id(session, Project, {s.project_id for s in snaps})
     tag_map = tags.tags_of(session, "VMSnapshot", [s.id for s in snaps])
     out = []
     for s in snaps:

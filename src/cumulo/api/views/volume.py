@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
+from cumulo.api.views.batch import by_id
 from cumulo.api.views.domain import pretty_path
 from cumulo.api.views.tag import tags_field
 from cumulo.db.models.account import Account
@@ -23,22 +23,43 @@ from cumulo.services import tags
 from cumulo.services.volumes import uploads
 
 
-def _by_id(session: Session, model: Any, ids: set[int | None]) -> dict[int, Any]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return {r.id: r for r in session.execute(select(model).where(model.id.in_(wanted))).scalars()}
-
-
 def volume_items(session: Session, vols: list[Volume], caller: Caller) -> list[dict[str, Any]]:
-    zones = _by_id(session, Zone, {v.zone_id for v in vols})
-    vms = _by_id(session, VMInstance, {v.instance_id for v in vols})
-    pools = _by_id(session, StoragePool, {v.pool_id for v in vols})
-    offerings = _by_id(session, DiskOffering, {v.disk_offering_id for v in vols})
-    templates = _by_id(session, VMTemplate, {v.template_id for v in vols})
-    accounts = _by_id(session, Account, {v.account_id for v in vols})
-    domains = _by_id(session, Domain, {v.domain_id for v in vols})
-    projects = _by_id(session, Project, {v.project_id for v in vols})
+    zones = by_id(session, Zone, (v.zone_id for v in vols), Zone.uuid, Zone.name)
+    vms = by_id(
+        session,
+        VMInstance,
+        (v.instance_id for v in vols),
+        VMInstance.uuid,
+        VMInstance.name,
+        VMInstance.display_name,
+        VMInstance.state,
+        VMInstance.hypervisor,
+    )
+    pools = by_id(
+        session,
+        StoragePool,
+        (v.pool_id for v in vols),
+        StoragePool.uuid,
+        StoragePool.name,
+        StoragePool.hypervisor,
+        StoragePool.scope,
+    )
+    offerings = by_id(
+        session,
+        DiskOffering,
+        (v.disk_offering_id for v in vols),
+        DiskOffering.uuid,
+        DiskOffering.name,
+        DiskOffering.display_text,
+    )
+    templates = by_id(
+        session, VMTemplate, (v.template_id for v in vols), VMTemplate.uuid, VMTemplate.name
+    )
+    accounts = by_id(session, Account, (v.account_id for v in vols), Account.name)
+    domains = by_id(
+        session, Domain, (v.domain_id for v in vols), Domain.uuid, Domain.name, Domain.path
+    )
+    projects = by_id(session, Project, (v.project_id for v in vols), Project.uuid, Project.name)
     tag_map = tags.tags_of(session, "Volume", [v.id for v in vols])
     statuses = uploads.status_of(session, [v.id for v in vols])
     out = []

@@ -30,6 +30,11 @@ class VMInstance(Entity, RemovableMixin):
         Index("ix_vm_instance_host", "host_id"),
         # listVirtualMachines for one account, paged in id order, without a sort.
         Index("ix_vm_instance_account_page", "account_id", "id"),
+        # Admin lists walk this index in id order and count and keyword-match on it alone
+        # (docs/benchmarks-scale.md): no sort, no table rows for the rows skipped or counted.
+        Index(
+            "ix_vm_instance_list", "vm_type", "removed", "id", "account_id", "name", "display_name"
+        ),
     )
 
     # Internal name on the hypervisor (i-<account>-<id>-VM, r-..., s-..., v-...).

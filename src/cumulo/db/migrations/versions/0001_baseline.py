@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 07:53:25.740047
+Create Date: 2026-11-22 07:55:46.383091
 """
 
 from collections.abc import Sequence
@@ -320,6 +320,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('account', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_account_domain_id'), ['domain_id'], unique=False)
+        batch_op.create_index('ix_account_list', ['removed', 'id', 'type', 'domain_id', 'name'], unique=False)
 
     op.create_table('guest_os',
     sa.Column('category_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -580,6 +581,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('uuid', name=op.f('uq_network_uuid'))
     )
     with op.batch_alter_table('network', schema=None) as batch_op:
+        batch_op.create_index('ix_network_list', ['removed', 'is_system', 'id', 'account_id', 'name'], unique=False)
         batch_op.create_index('ix_network_owner', ['account_id', 'domain_path'], unique=False)
         batch_op.create_index(batch_op.f('ix_network_zone_id'), ['zone_id'], unique=False)
 
@@ -828,6 +830,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_vm_instance_account_page', ['account_id', 'id'], unique=False)
         batch_op.create_index('ix_vm_instance_host', ['host_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_vm_instance_instance_group_id'), ['instance_group_id'], unique=False)
+        batch_op.create_index('ix_vm_instance_list', ['vm_type', 'removed', 'id', 'account_id', 'name', 'display_name'], unique=False)
         batch_op.create_index('ix_vm_instance_owner', ['account_id', 'domain_path'], unique=False)
         batch_op.create_index('ix_vm_instance_type_state', ['vm_type', 'state'], unique=False)
         batch_op.create_index(batch_op.f('ix_vm_instance_zone_id'), ['zone_id'], unique=False)
@@ -910,6 +913,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('volume', schema=None) as batch_op:
         batch_op.create_index('ix_volume_instance', ['instance_id'], unique=False)
+        batch_op.create_index('ix_volume_list', ['removed', 'id', 'account_id', 'name'], unique=False)
         batch_op.create_index('ix_volume_owner', ['account_id', 'domain_path'], unique=False)
         batch_op.create_index(batch_op.f('ix_volume_zone_id'), ['zone_id'], unique=False)
 
@@ -1502,6 +1506,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('host', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_host_cluster_id'), ['cluster_id'], unique=False)
+        batch_op.create_index('ix_host_list', ['type', 'removed', 'id', 'name'], unique=False)
         batch_op.create_index(batch_op.f('ix_host_name'), ['name'], unique=False)
         batch_op.create_index('ix_host_owner', ['mgmt_server_msid', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_host_pod_id'), ['pod_id'], unique=False)
@@ -1682,6 +1687,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_host_pod_id'))
         batch_op.drop_index('ix_host_owner')
         batch_op.drop_index(batch_op.f('ix_host_name'))
+        batch_op.drop_index('ix_host_list')
         batch_op.drop_index(batch_op.f('ix_host_cluster_id'))
 
     op.drop_table('host')
@@ -1811,6 +1817,7 @@ def downgrade() -> None:
     with op.batch_alter_table('volume', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_volume_zone_id'))
         batch_op.drop_index('ix_volume_owner')
+        batch_op.drop_index('ix_volume_list')
         batch_op.drop_index('ix_volume_instance')
 
     op.drop_table('volume')
@@ -1822,6 +1829,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_vm_instance_zone_id'))
         batch_op.drop_index('ix_vm_instance_type_state')
         batch_op.drop_index('ix_vm_instance_owner')
+        batch_op.drop_index('ix_vm_instance_list')
         batch_op.drop_index(batch_op.f('ix_vm_instance_instance_group_id'))
         batch_op.drop_index('ix_vm_instance_host')
         batch_op.drop_index('ix_vm_instance_account_page')
@@ -1864,6 +1872,7 @@ def downgrade() -> None:
     with op.batch_alter_table('network', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_network_zone_id'))
         batch_op.drop_index('ix_network_owner')
+        batch_op.drop_index('ix_network_list')
 
     op.drop_table('network')
     with op.batch_alter_table('instance_group', schema=None) as batch_op:
@@ -1899,6 +1908,7 @@ def downgrade() -> None:
 
     op.drop_table('guest_os')
     with op.batch_alter_table('account', schema=None) as batch_op:
+        batch_op.drop_index('ix_account_list')
         batch_op.drop_index(batch_op.f('ix_account_domain_id'))
 
     op.drop_table('account')
