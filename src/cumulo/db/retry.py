@@ -21,6 +21,7 @@ WSREP_NOT_READY = 1180  # "Got error 6 during COMMIT" on a desynced node
 SERVER_GONE = 2006
 LOST_CONNECTION = 2013
 CANT_CONNECT = 2003
+SAVEPOINT_MISSING = 1305
 
 ROLLED_BACK = frozenset(
     {DEADLOCK, LOCK_WAIT_TIMEOUT, UNKNOWN_COMMAND, WSREP_NOT_READY, CANT_CONNECT}
@@ -51,10 +52,23 @@ def mysql_code(exc: BaseException) -> int | None:
     return None
 
 
+def _rolled_back_first(exc: BaseException) -> bool:
+    """A deadlock inside a SAVEPOINT rolls the whole transaction back, so the
+    ROLLBACK TO SAVEPOINT that follows fails (1305) and hides the deadlock."""
+    seen = exc.__context__
+    while seen is not None:
+        if isinstance(seen, DBAPIError) and mysql_code(seen) in ROLLED_BACK:
+            return True
+        seen = seen.__context__
+    return False
+
+
 def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
     if not isinstance(exc, DBAPIError):
         return False
     code = mysql_code(exc)
+    if code == SAVEPOINT_MISSING and _rolled_back_first(exc):
+        return True
     if code in ROLLED_BACK:
         return True
     if code in CONNECTION_LOST or exc.connection_invalidated:

@@ -163,7 +163,15 @@ def _explicit(call: Call, args: Args) -> dict[str, Any]:
     return {f"{k[:-2]}_id": live(v, k[:-2]).id for k, v in given.items() if v is not None}
 
 
-@command("deployVirtualMachine", params=_DEPLOY_PARAMS, kind=Kind.ASYNC_CREATE, **VM)  # type: ignore[arg-type]
+# Resumable: a surviving node undoes what the dead node's run reserved (or
+# started) and starts the VM again; a start the dead node finished is kept.
+@command(
+    "deployVirtualMachine",
+    params=_DEPLOY_PARAMS,
+    kind=Kind.ASYNC_CREATE,
+    resumable=True,
+    **VM,  # type: ignore[arg-type]
+)
 def deploy_vm(call: Call, args: Args) -> Enqueue:
     """Creates and automatically starts a virtual machine based on a service offering, disk
     offering, and template."""
@@ -215,8 +223,16 @@ def _deploy_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
             vm_id,
             deploy=True,
             explicit=payload.get("explicit") or {},
+            resumed=job.attempt > 1,
         )
     return result_tx(job, vm_id)
+
+
+@deploy_vm.compensate
+def _abandon_deploy(job: JobRun, payload: dict[str, Any]) -> str:
+    """Interrupted too often: the VM goes to Error with everything released."""
+    vm_id = int(payload["vm_id"])
+    return job.transaction(lambda s: start.abandon_deploy(s, job.caller, vm_id))
 
 
 @command(

@@ -38,6 +38,7 @@ from cumulo.drivers.base import (
     VmSpec,
 )
 from cumulo.drivers.simulator import mock as mocks
+from cumulo.drivers.simulator import shared
 from cumulo.drivers.simulator import url as simurl
 from cumulo.drivers.simulator.state import SimHost, SimPool, SimVm, World
 
@@ -78,8 +79,18 @@ class SimulatorDriver(HypervisorDriver):
         return host
 
     def _live(self, guid: str) -> SimHost | None:
-        host = self.world.hosts.get(guid)
+        host = self.world.hosts.get(guid) or self._from_shared(guid)
         return host if host and host.powered and host.connected else None
+
+    def _from_shared(self, guid: str) -> SimHost | None:
+        """A host another management process connected (see ``shared``)."""
+        spec = shared.lookup(guid)
+        if spec is None:
+            return None
+        with self.world.lock:
+            host = self.world.hosts.setdefault(guid, _sim_host(spec))
+            host.connected = True
+        return host
 
     # -- hosts --------------------------------------------------------------------
     def discover(self, url: str, username: str | None, password: str | None) -> HostInfo:
@@ -102,18 +113,12 @@ class SimulatorDriver(HypervisorDriver):
             with self.world.lock:
                 host = self.world.hosts.get(spec.guid)
                 if host is None:
-                    host = SimHost(
-                        spec.guid,
-                        spec.name,
-                        spec.cpus,
-                        spec.speed,
-                        spec.memory,
-                        spec.local_storage,
-                    )
+                    host = _sim_host(spec)
                     self.world.hosts[spec.guid] = host
                 if not host.powered:
                     return Answer(False, f"host {spec.name} does not answer")
                 host.connected = True
+                shared.publish(spec)
                 return Answer(True, "Ready", {"version": VERSION})
 
         return self._answer(COMMAND_READY, mock, work)
@@ -327,3 +332,7 @@ class SimulatorDriver(HypervisorDriver):
             return Answer(True, "", {"pct": pct, "size": size, "install_path": path})
 
         return self._answer(COMMAND_DOWNLOAD, mock, work)
+
+
+def _sim_host(spec: HostSpec) -> SimHost:
+    return SimHost(spec.guid, spec.name, spec.cpus, spec.speed, spec.memory, spec.local_storage)
