@@ -88,6 +88,37 @@ def test_opposite_order_updates_deadlock_and_both_succeed_after_retry(db: Databa
     assert _counts(db) == [2, 2]  # both transactions committed, each exactly once
 
 
+def test_deadlock_inside_a_savepoint_is_retried(db: Database) -> None:
+    """InnoDB rolls the whole transaction back, so ROLLBACK TO SAVEPOINT fails (1305)
+    and hides the deadlock: still a retry, not a 530 (first concurrent deployments)."""
+    both_hold_one = threading.Barrier(2, timeout=10)
+    attempts = {1: 0, 2: 0}
+    errors: list[int | None] = []
+
+    def worker(first: int, second: int) -> None:
+        def work(s: Session) -> None:
+            attempts[first] += 1
+            _bump(s, first)
+            if attempts[first] == 1:
+                both_hold_one.wait()
+            with s.begin_nested():  # as limits._ensure_count_row does
+                _bump(s, second)
+
+        try:
+            db.run(work)
+        except DBAPIError as exc:  # pragma: no cover - the assertion below explains it
+            errors.append(mysql_code(exc))
+
+    threads = [threading.Thread(target=worker, args=pair) for pair in ((1, 2), (2, 1))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert sorted(attempts.values()) == [1, 2]
+    assert _counts(db) == [2, 2]
+
+
 def test_lock_wait_timeout_is_retried_until_the_holder_commits(
     db: Database, mariadb: MariaDB
 ) -> None:

@@ -92,6 +92,8 @@ def storm(url: str, creds: dict[str, str], ids: dict[str, str], count: int, sour
         except httpx.HTTPError as exc:
             status, body = 0, {"errortext": f"{exc.__class__.__name__}: {exc}"}
         inner = next(iter(body.values()), {}) if body else {}
+        if not isinstance(inner, dict):  # HAProxy's own error page, not an API envelope
+            inner = {"errortext": str(inner)}
         rec = {"i": i, "source": sources[i % len(sources)], "t0": t0, "t1": time.time()}
         rec.update(status=status, jobid=inner.get("jobid"), vmid=inner.get("id"))
         rec["errortext"] = inner.get("errortext", "") if status != 200 else ""
