@@ -26,6 +26,8 @@ from cumulo.lab.probe import call, signed_query
 from cumulo.lab.topology import LabConfig
 
 JOB_DEADLINE = 240.0
+# 100 deployments at once on 2 shared cores: an answer can take a while.
+SUBMIT_TIMEOUT = 180.0
 NETWORK = "storm"
 
 
@@ -91,7 +93,7 @@ def storm(url: str, creds: dict[str, str], ids: dict[str, str], count: int, sour
             status, body = client.call("deployVirtualMachine", networkids=ids["network"], **params)
         except httpx.HTTPError as exc:
             status, body = 0, {"errortext": f"{exc.__class__.__name__}: {exc}"}
-        inner = next(iter(body.values()), {}) if body else {}
+        inner: Any = next(iter(body.values()), {}) if body else {}
         if not isinstance(inner, dict):  # HAProxy's own error page, not an API envelope
             inner = {"errortext": str(inner)}
         rec = {"i": i, "source": sources[i % len(sources)], "t0": t0, "t1": time.time()}
