@@ -79,7 +79,7 @@ def _under_load(cfg: LabConfig, inject: Callable[[], object], observe: float) ->
     )
     assert p.stdin and p.stdout
     assert p.stdout.readline().strip() == "ready"
-    time.sleep(2.0)
+    time.sleep(4.0)  # a steady phase: on 2 busy shared cores a request can take 1 s
     failed_at = time.time()
     inject()
     time.sleep(max(0.0, observe - (time.time() - failed_at)))

@@ -36,7 +36,9 @@ class Client:
 
     def __init__(self, url: str, creds: dict[str, str], source: str) -> None:
         self.url, self.creds = url, creds
-        self.http = httpx.Client(transport=httpx.HTTPTransport(local_address=source), timeout=30)
+        self.http = httpx.Client(
+            transport=httpx.HTTPTransport(local_address=source), timeout=SUBMIT_TIMEOUT
+        )
 
     def call(self, command: str, **params: str) -> tuple[int, dict[str, Any]]:
         query = signed_query(self.creds, command, **params)
