@@ -358,8 +358,8 @@ def test_d_kill_node_during_deploy_storm(lab: LabConfig, tmp_path: Path) -> None
     assert p.stdout
     assert p.stdout.readline().strip() == "ready"
     started = time.time()
-    assert p.stdout.readline().strip() == "submitted"  # all answered before the kill
-    # Mid-way: once some deployments have ended, kill the node running most of the rest.
+    # Mid-way: once some deployments have ended, kill the node running most of the
+    # rest (submissions may still be arriving: the API nodes are busy too).
     state: dict[str, Any] = {}
 
     def midway() -> bool:
@@ -376,6 +376,7 @@ def test_d_kill_node_during_deploy_storm(lab: LabConfig, tmp_path: Path) -> None
     down = f"SELECT state FROM management_server WHERE name='{victim}' ORDER BY id DESC LIMIT 1"
     f["detected_s"] = _until(lambda: storm_checks.rows(cfg, "db2", down) == [["Down"]], 60, killed)
     f["adopted_s"] = _until(lambda: victim not in _deploy_owners(cfg)[0], 120, killed)
+    assert p.stdout.readline().strip() == "submitted"
     result = json.loads(p.stdout.readline())
     p.wait(timeout=30)
     f["all_ended_s"] = round(time.time() - killed, 1)
@@ -385,15 +386,20 @@ def test_d_kill_node_during_deploy_storm(lab: LabConfig, tmp_path: Path) -> None
         (s["status"], s["errortext"][:80]) for s in result["submits"] if s["status"] != 200
     ]
     f["jobs"] = {str(k): sum(1 for j in result["jobs"] if j["status"] == k) for k in (0, 1, 2)}
+    # Jobs of submissions whose answer the kill cut off are not polled by the client.
+    pending = "SELECT uuid FROM async_job WHERE status=0 LIMIT 1"
+    f["db_jobs_done_s"] = _until(lambda: storm_checks.rows(cfg, "db2", pending) == [], 120, killed)
     f["vm_states"] = storm_checks.vm_states(cfg, "db2")
     f["errors"] = sorted({j.get("errortext", "")[:90] for j in result["jobs"] if j["status"] == 2})
     Path("/tmp/cumulo-failover-deploy-storm.json").write_text(json.dumps(f) + "\n")
     print(f"\ndeploy-storm: {json.dumps(f)}")
 
-    assert f["refused"] == [], f
+    # Only calls cut by the kill may fail (connection lost / 502 from HAProxy).
+    assert all(status in (0, 502, 503, 504) for status, _text in f["refused"]), f
+    assert len(accepted) >= STORM // 2, f
     assert f["victim_jobs"] >= 1 and f["detected_s"] is not None and f["adopted_s"] is not None
     assert f["jobs"]["0"] == 0, f  # every job ended
-    # Each accepted deployment is exactly one VM; refusals created nothing.
+    # Each accepted deployment is exactly one VM.
     vms = storm_checks.vm_uuids(cfg, "db2")
     assert sorted(s["vmid"] for s in accepted) == sorted(
         v for v in vms if v in {s["vmid"] for s in accepted}
