@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from sqlalchemy import select
@@ -17,8 +18,8 @@ from cumulo.api.views.vm import vm_items
 from cumulo.db.models.affinity_group import AffinityGroup
 from cumulo.db.models.network import Network
 from cumulo.db.models.vm import VMInstance, VmType
-from cumulo.errors import InvalidParameter, PermissionDenied
-from cumulo.jobs.context import JobRun
+from cumulo.errors import CumuloError, InvalidParameter, PermissionDenied
+from cumulo.jobs.context import JobInterrupted, JobRun
 from cumulo.services.infra_common import live
 from cumulo.services.resource_owner import resolve_owner
 from cumulo.services.vms import deploy, power, removal, start
@@ -216,15 +217,24 @@ def deploy_vm(call: Call, args: Args) -> Enqueue:
 def _deploy_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     vm_id = int(payload["vm_id"])
     if payload.get("start", True):
-        start.start(
-            job.transaction,
-            job.runtime.config,
-            job.caller,
-            vm_id,
-            deploy=True,
-            explicit=payload.get("explicit") or {},
-            resumed=job.attempt > 1,
-        )
+        try:
+            start.start(
+                job.transaction,
+                job.runtime.config,
+                job.caller,
+                vm_id,
+                deploy=True,
+                explicit=payload.get("explicit") or {},
+                resumed=job.attempt > 1,
+            )
+        except (JobInterrupted, CumuloError):
+            raise  # handed over, or already cleaned up (no capacity)
+        except Exception:
+            # Unexpected (e.g. no database connection within the pool timeout):
+            # the new VM must not keep its charges in Stopped/Starting.
+            with contextlib.suppress(Exception):
+                job.transaction(lambda s: start.abandon_deploy(s, job.caller, vm_id))
+            raise
     return result_tx(job, vm_id)
 
 

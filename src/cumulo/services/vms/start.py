@@ -318,6 +318,8 @@ def start(
 def abandon_deploy(session: Session, caller: Caller, vm_id: int) -> str:
     """A deploy job that may not run again: leave its VM in a stable state, say which."""
     vm = vm_of(session, vm_id)
+    if vm.state == vm_states.STOPPED and vm.last_host_id is None:  # never got going
+        vm_states.STATE.apply(session, vm, "start")
     if vm.state == vm_states.STARTING:
         failed(session, caller, vm_id, True, "its job was interrupted")
         return f"VM {vm.name} was put in Error and its capacity, addresses and limits released"
