@@ -308,7 +308,7 @@ def _stored_counts(cfg: LabConfig) -> dict[str, int]:
         cfg,
         "db2",
         "SELECT c.resource_type, c.count FROM resource_count c JOIN account a ON "
-        "c.owner_type='account' AND c.owner_id=a.id WHERE a.account_name='admin'",
+        "c.owner_type='account' AND c.owner_id=a.id WHERE a.name='admin' AND a.removed IS NULL",
     )
     return {t: int(n) for t, n in found}
 
