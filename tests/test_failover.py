@@ -310,7 +310,8 @@ def _stored_counts(cfg: LabConfig) -> dict[str, int]:
         "SELECT c.resource_type, c.count FROM resource_count c JOIN account a ON "
         "c.owner_type='account' AND c.owner_id=a.id WHERE a.name='admin' AND a.removed IS NULL",
     )
-    return {t: int(n) for t, n in found}
+    # Primary/secondary storage (10, 11) are kept in bytes, shown in GiB.
+    return {t: int(n) // 1024**3 if t in ("10", "11") else int(n) for t, n in found}
 
 
 def _recounted(cfg: LabConfig) -> dict[str, int]:
