@@ -152,6 +152,10 @@ def test_topology_a_contents(tmp_path: Path) -> None:
     ha = (tmp_path / "lb1" / "haproxy.cfg").read_text()
     assert "bind 192.168.1.60:8080" in ha and "bind 192.168.1.60:8443 ssl crt" in ha
     assert "option httpchk GET /readyz" in ha and "balance source" in ha
+    # A draining node's 503 is retried on another node (consistent hash: not the same one).
+    web = ha.split("\nbackend cumulo_web", 1)[1].split("\n\n", 1)[0]
+    assert "retry-on conn-failure 503" in web and "hash-type consistent" in web
+    assert "option redispatch 1" in web
     assert "bind 192.168.1.60:8250" in ha
     # One writer, the others backup, checked by the Galera-aware HTTP check.
     assert "server manager-1 192.168.2.30:3306 check\n" in ha

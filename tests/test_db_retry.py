@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pymysql
 import pytest
@@ -44,12 +44,16 @@ def _counts(db: Database) -> list[int]:
         return [n for (n,) in s.execute(text("SELECT n FROM counter ORDER BY id"))]
 
 
-def test_opposite_order_updates_deadlock_and_both_succeed_after_retry(db: Database) -> None:
+def _crosswise(
+    db: Database, second_update: Callable[[Session, int], None]
+) -> tuple[dict[int, int], list[int | None]]:
+    """Two transactions update rows 1 and 2 in opposite orders: one deadlocks.
+
+    Returns how often each ran and the codes of those that failed for good.
+    """
     both_hold_one = threading.Barrier(2, timeout=10)
     attempts = {1: 0, 2: 0}
     errors: list[int | None] = []
-    retries: list[int] = []
-    seen: list[int | None] = []
 
     def worker(first: int, second: int) -> None:
         def work(s: Session) -> None:
@@ -57,16 +61,31 @@ def test_opposite_order_updates_deadlock_and_both_succeed_after_retry(db: Databa
             _bump(s, first)
             if attempts[first] == 1:
                 both_hold_one.wait()  # each holds one row lock: the next update deadlocks
-            try:
-                _bump(s, second)
-            except DBAPIError as exc:
-                seen.append(mysql_code(exc))
-                raise
+            second_update(s, second)
 
         try:
             db.run(work)
         except DBAPIError as exc:  # pragma: no cover - the assertion below explains it
             errors.append(mysql_code(exc))
+
+    threads = [threading.Thread(target=worker, args=pair) for pair in ((1, 2), (2, 1))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    return attempts, errors
+
+
+def test_opposite_order_updates_deadlock_and_both_succeed_after_retry(db: Database) -> None:
+    retries: list[int] = []
+    seen: list[int | None] = []
+
+    def second(s: Session, row: int) -> None:
+        try:
+            _bump(s, row)
+        except DBAPIError as exc:
+            seen.append(mysql_code(exc))
+            raise
 
     class Recording(RetryPolicy):
         def sleep(self, attempt: int) -> None:
@@ -74,19 +93,26 @@ def test_opposite_order_updates_deadlock_and_both_succeed_after_retry(db: Databa
             super().sleep(attempt)
 
     db.retry = Recording()
-    threads = [
-        threading.Thread(target=worker, args=(1, 2)),
-        threading.Thread(target=worker, args=(2, 1)),
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    attempts, errors = _crosswise(db, second)
     assert errors == []
     # InnoDB chose one victim (1213); it ran again from scratch.
     assert sorted(attempts.values()) == [1, 2]
     assert seen == [DEADLOCK] and retries == [0]
     assert _counts(db) == [2, 2]  # both transactions committed, each exactly once
+
+
+def test_deadlock_inside_a_savepoint_is_retried(db: Database) -> None:
+    """InnoDB rolls the whole transaction back, so ROLLBACK TO SAVEPOINT fails (1305)
+    and hides the deadlock: still a retry, not a 530 (first concurrent deployments)."""
+
+    def second(s: Session, row: int) -> None:
+        with s.begin_nested():  # as limits._ensure_count_row does
+            _bump(s, row)
+
+    attempts, errors = _crosswise(db, second)
+    assert errors == []
+    assert sorted(attempts.values()) == [1, 2]
+    assert _counts(db) == [2, 2]
 
 
 def test_lock_wait_timeout_is_retried_until_the_holder_commits(

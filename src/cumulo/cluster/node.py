@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from cumulo.cluster import membership as ms
 from cumulo.cluster.membership import NodeIdentity
+from cumulo.db.database import Database
 from cumulo.jobs import housekeeping
 from cumulo.jobs.runner import JobRunner
 from cumulo.runtime import Runtime
@@ -41,6 +42,11 @@ class NodeAgent:
         self._last_renewal = time.monotonic()
         self._lock = threading.Lock()
         self.capacity = CapacityChecker(rt)
+        # Heartbeats and job-lease renewals use their own connections: a node
+        # whose request threads hold every pooled connection (an API storm)
+        # must not miss its heartbeat and fence itself, nor lose its leases.
+        self.control_db = control_database(rt)
+        self.jobs.lease_db = self.control_db
 
     def start(self) -> NodeIdentity:
         s = self.rt.settings
@@ -138,7 +144,7 @@ class NodeAgent:
         assert self.identity is not None
         node, mine = self.identity, self.state
         try:
-            row_state = self.rt.db.run(lambda s: ms.heartbeat(s, node, mine), idempotent=True)
+            row_state = self.control_db.run(lambda s: ms.heartbeat(s, node, mine), idempotent=True)
         except Exception as exc:
             silent = time.monotonic() - self._last_renewal
             log.warning("heartbeat not renewed for %.1fs: %s", silent, exc)
@@ -158,7 +164,7 @@ class NodeAgent:
             self.rt.accepting_jobs = self.state == ms.UP
         self._follow(row_state)
         threshold = self.rt.settings.heartbeat_threshold
-        dead = self.rt.db.run(lambda s: ms.mark_dead_peers(s, threshold, node))
+        dead = self.control_db.run(lambda s: ms.mark_dead_peers(s, threshold, node))
         for msid in dead:
             log.warning("management server %s missed its heartbeats; declared Down", msid)
         if dead:
@@ -215,7 +221,7 @@ class NodeAgent:
             return
         node = self.identity
         try:
-            self.rt.db.run(lambda s: ms.set_state(s, node, state), idempotent=True)
+            self.control_db.run(lambda s: ms.set_state(s, node, state), idempotent=True)
         except Exception:
             log.warning("could not record state %s", state)
 
@@ -268,3 +274,19 @@ class NodeAgent:
                 self.rt.db.run(lambda s: ms.mark_stopped(s, node), idempotent=True)
             except Exception:
                 log.exception("could not mark this node stopped")
+        if self.control_db is not self.rt.db:
+            self.control_db.dispose()
+
+
+def control_database(rt: Runtime) -> Database:
+    """Two connections of its own for a server database (SQLite has one writer anyway)."""
+    if rt.db.sqlite:
+        return rt.db
+    s = rt.settings
+    return Database(
+        s.effective_database_url,
+        pool_size=1,
+        replicas=s.database_replicas,
+        failback_after=s.database_failback_seconds,
+        connect_timeout=s.database_connect_timeout,
+    )

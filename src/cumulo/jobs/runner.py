@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
 from cumulo.api.declaration import lookup
+from cumulo.db.database import Database
 from cumulo.db.models.cluster import ManagementServer
 from cumulo.db.models.job import AsyncJob, JobStatus
 from cumulo.jobs import adoption, leases
@@ -43,6 +44,8 @@ class JobRunner:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        # Lease renewals; the node agent gives them connections of their own.
+        self.lease_db: Database = runtime.db
 
     # -- lifecycle -------------------------------------------------------
     def start(self) -> None:
@@ -120,7 +123,7 @@ class JobRunner:
             if not claims or msid is None:
                 continue
             try:
-                lost: set[int] = self.rt.db.run(
+                lost: set[int] = self.lease_db.run(
                     partial(leases.renew, msid=msid, claims=claims, lease=self.lease),
                     idempotent=True,
                 )

@@ -23,9 +23,8 @@ from cumulo.http.signing import sign
 from cumulo.lab.topology import LabConfig
 
 
-def call(
-    url: str, creds: dict[str, str], command: str, timeout: float, **params: str
-) -> dict[str, Any]:
+def signed_query(creds: dict[str, str], command: str, **params: str) -> str:
+    """The query string of a signed API call (signature version 3, expires in 5 min)."""
     p = {
         **params,
         "command": command,
@@ -35,7 +34,13 @@ def call(
         "expires": (datetime.now(UTC) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%S+0000"),
     }
     p["signature"] = sign(p, creds["secretkey"])
-    query = "&".join(f"{quote(k)}={quote(v, safe='')}" for k, v in p.items())
+    return "&".join(f"{quote(k)}={quote(v, safe='')}" for k, v in p.items())
+
+
+def call(
+    url: str, creds: dict[str, str], command: str, timeout: float, **params: str
+) -> dict[str, Any]:
+    query = signed_query(creds, command, **params)
     resp = httpx.get(f"{url}/client/api?{query}", timeout=timeout)
     try:
         body: dict[str, Any] = resp.json()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cumulo.cluster.render.base import Context
 from cumulo.cluster.render.clustercheck import command as clustercheck_argv
+from cumulo.drivers.simulator import shared
 from cumulo.lab import mariadb, procs
 from cumulo.lab.topology import DB_NODES, LabConfig
 
@@ -46,7 +47,9 @@ def start_clustercheck(cfg: LabConfig, ctx: Context, host: str) -> None:
 def start_cumulo(cfg: LabConfig, host: str) -> None:
     lay = cfg.layout(host)
     argv = [lay.cumulo_bin, "serve", "--config", str(cfg.rendered / host / "cumulo.toml")]
-    procs.start(cfg.ns(host), argv, pidfile(cfg, host, "cumulo"), log(cfg, host, "cumulo"))
+    # The nodes' simulators share their hosts: the simulated hardware is outside every node.
+    env = {shared.ENV: str(cfg.state_dir / "simulator-hosts")}
+    procs.start(cfg.ns(host), argv, pidfile(cfg, host, "cumulo"), log(cfg, host, "cumulo"), env)
 
 
 def start_lb(cfg: LabConfig, host: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from sqlalchemy import select
@@ -17,8 +18,8 @@ from cumulo.api.views.vm import vm_items
 from cumulo.db.models.affinity_group import AffinityGroup
 from cumulo.db.models.network import Network
 from cumulo.db.models.vm import VMInstance, VmType
-from cumulo.errors import InvalidParameter, PermissionDenied
-from cumulo.jobs.context import JobRun
+from cumulo.errors import CumuloError, InvalidParameter, PermissionDenied
+from cumulo.jobs.context import JobInterrupted, JobRun
 from cumulo.services import security_groups
 from cumulo.services.infra_common import live
 from cumulo.services.resource_owner import resolve_owner
@@ -180,7 +181,15 @@ def _explicit(call: Call, args: Args) -> dict[str, Any]:
     return {f"{k[:-2]}_id": live(v, k[:-2]).id for k, v in given.items() if v is not None}
 
 
-@command("deployVirtualMachine", params=_DEPLOY_PARAMS, kind=Kind.ASYNC_CREATE, **VM)  # type: ignore[arg-type]
+# Resumable: a surviving node undoes what the dead node's run reserved (or
+# started) and starts the VM again; a start the dead node finished is kept.
+@command(
+    "deployVirtualMachine",
+    params=_DEPLOY_PARAMS,
+    kind=Kind.ASYNC_CREATE,
+    resumable=True,
+    **VM,  # type: ignore[arg-type]
+)
 def deploy_vm(call: Call, args: Args) -> Enqueue:
     """Creates and automatically starts a virtual machine based on a service offering, disk
     offering, and template."""
@@ -232,15 +241,32 @@ def deploy_vm(call: Call, args: Args) -> Enqueue:
 def _deploy_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     vm_id = int(payload["vm_id"])
     if payload.get("start", True):
-        start.start(
-            job.transaction,
-            job.runtime.config,
-            job.caller,
-            vm_id,
-            deploy=True,
-            explicit=payload.get("explicit") or {},
-        )
+        try:
+            start.start(
+                job.transaction,
+                job.runtime.config,
+                job.caller,
+                vm_id,
+                deploy=True,
+                explicit=payload.get("explicit") or {},
+                resumed=job.attempt > 1,
+            )
+        except (JobInterrupted, CumuloError):
+            raise  # handed over, or already cleaned up (no capacity)
+        except Exception:
+            # Unexpected (e.g. no database connection within the pool timeout):
+            # the new VM must not keep its charges in Stopped/Starting.
+            with contextlib.suppress(Exception):
+                job.transaction(lambda s: start.abandon_deploy(s, job.caller, vm_id))
+            raise
     return result_tx(job, vm_id)
+
+
+@deploy_vm.compensate
+def _abandon_deploy(job: JobRun, payload: dict[str, Any]) -> str:
+    """Interrupted too often: the VM goes to Error with everything released."""
+    vm_id = int(payload["vm_id"])
+    return job.transaction(lambda s: start.abandon_deploy(s, job.caller, vm_id))
 
 
 @command(

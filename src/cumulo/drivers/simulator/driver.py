@@ -45,6 +45,7 @@ from cumulo.drivers.base import (
     VmSpec,
 )
 from cumulo.drivers.simulator import mock as mocks
+from cumulo.drivers.simulator import shared
 from cumulo.drivers.simulator import url as simurl
 from cumulo.drivers.simulator.state import SimHost, SimPool, SimVm, SimVmSnapshot, World
 
@@ -85,8 +86,18 @@ class SimulatorDriver(HypervisorDriver):
         return host
 
     def _live(self, guid: str) -> SimHost | None:
-        host = self.world.hosts.get(guid)
+        host = self.world.hosts.get(guid) or self._from_shared(guid)
         return host if host and host.powered and host.connected else None
+
+    def _from_shared(self, guid: str) -> SimHost | None:
+        """A host another management process connected (see ``shared``)."""
+        spec = shared.lookup(guid)
+        if spec is None:
+            return None
+        with self.world.lock:
+            host = self.world.hosts.setdefault(guid, _sim_host(spec))
+            host.connected = True
+        return host
 
     # -- hosts --------------------------------------------------------------------
     def discover(self, url: str, username: str | None, password: str | None) -> HostInfo:
@@ -109,18 +120,12 @@ class SimulatorDriver(HypervisorDriver):
             with self.world.lock:
                 host = self.world.hosts.get(spec.guid)
                 if host is None:
-                    host = SimHost(
-                        spec.guid,
-                        spec.name,
-                        spec.cpus,
-                        spec.speed,
-                        spec.memory,
-                        spec.local_storage,
-                    )
+                    host = _sim_host(spec)
                     self.world.hosts[spec.guid] = host
                 if not host.powered:
                     return Answer(False, f"host {spec.name} does not answer")
                 host.connected = True
+                shared.publish(spec)
                 return Answer(True, "Ready", {"version": VERSION})
 
         return self._answer(COMMAND_READY, mock, work)
@@ -450,3 +455,7 @@ def _nic_record(nic: NicSpec) -> dict[str, Any]:
         "netmask": nic.netmask,
         "gateway": nic.gateway,
     }
+
+
+def _sim_host(spec: HostSpec) -> SimHost:
+    return SimHost(spec.guid, spec.name, spec.cpus, spec.speed, spec.memory, spec.local_storage)

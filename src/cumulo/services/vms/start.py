@@ -9,6 +9,7 @@ whatever reservation the dead node left, then starts over.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -35,6 +36,8 @@ from cumulo.services.vms.common import (
     vm_of,
     volumes_of,
 )
+
+log = logging.getLogger(__name__)
 
 # Hosts tried per start before giving up (CloudStack retries a few times too).
 MAX_ATTEMPTS = 5
@@ -76,14 +79,47 @@ def need_for(session: Session, vm: VMInstance, avoid: set[int], explicit: dict[s
     ), not placed
 
 
-def begin(session: Session, vm_id: int) -> None:
-    """Stopped → Starting; an adopted job first undoes the dead node's reservation."""
+def begin(session: Session, vm_id: int, *, resumed: bool = False) -> str:
+    """Stopped → Starting; an adopted job first undoes the dead node's reservation.
+
+    Returns the state to go on from: Starting, or for a resumed run whose
+    earlier attempt got further before its node died, Running (started) or
+    Error (failed, everything released).
+    """
     vm = vm_of(session, vm_id)
+    if resumed and vm.state in (vm_states.RUNNING, vm_states.ERROR):
+        return str(vm.state)
     if vm.state == vm_states.STARTING:
         if vm.host_id is not None:
             undo(session, vm_id, None)
-        return
+        return vm_states.STARTING
     vm_states.STATE.apply(session, vm, "start")
+    return vm_states.STARTING
+
+
+def left_on_host(session: Session, vm_id: int) -> tuple[str, str, str] | None:
+    """(hypervisor, host guid, instance name) of a start an earlier run left half done."""
+    vm = vm_of(session, vm_id)
+    if vm.state != vm_states.STARTING or vm.host_id is None:
+        return None
+    host = session.get(Host, vm.host_id)
+    if host is None or host.guid is None:
+        return None
+    return host.hypervisor or "Simulator", host.guid, vm.instance_name
+
+
+def stop_leftover(left: tuple[str, str, str] | None) -> None:
+    """Best effort: the dead node may have started the VM before it could record it.
+
+    Stopping a VM that is not there succeeds; a host that does not answer is
+    left to the host monitor (the VM is not recorded as running there).
+    """
+    if left is None:
+        return
+    hypervisor, guid, name = left
+    answer = registry.driver_for(hypervisor).stop_vm(guid, name, force=True)
+    if not answer.ok:
+        log.warning("could not stop %s left starting on host %s: %s", name, guid, answer.details)
 
 
 def reserve(
@@ -266,9 +302,22 @@ def start(
     *,
     deploy: bool,
     explicit: dict[str, Any] | None = None,
+    resumed: bool = False,
 ) -> None:
-    """Run the whole start; raises InsufficientCapacity after cleaning up on failure."""
-    tx(lambda s: begin(s, vm_id))
+    """Run the whole start; raises InsufficientCapacity after cleaning up on failure.
+
+    ``resumed``: an earlier run of the same job was cut short (its node died);
+    whatever it reserved or started is undone first, and a start it finished
+    is not repeated.
+    """
+    if resumed:
+        stop_leftover(tx(lambda s: left_on_host(s, vm_id)))
+    found = tx(lambda s: begin(s, vm_id, resumed=resumed))
+    if found == vm_states.RUNNING:
+        return
+    if found == vm_states.ERROR:
+        name = tx(lambda s: vm_of(s, vm_id).name)
+        raise InsufficientCapacity(f"Unable to start VM {name}; it was put in Error before")
     avoid: set[int] = set()
     errors: list[str] = []
     for _ in range(MAX_ATTEMPTS):
@@ -297,3 +346,14 @@ def start(
         if errors
         else f"Unable to create a deployment for VM {name}: {detail}"
     )
+
+
+def abandon_deploy(session: Session, caller: Caller, vm_id: int) -> str:
+    """A deploy job that may not run again: leave its VM in a stable state, say which."""
+    vm = vm_of(session, vm_id)
+    if vm.state == vm_states.STOPPED and vm.last_host_id is None:  # never got going
+        vm_states.STATE.apply(session, vm, "start")
+    if vm.state == vm_states.STARTING:
+        failed(session, caller, vm_id, True, "its job was interrupted")
+        return f"VM {vm.name} was put in Error and its capacity, addresses and limits released"
+    return f"VM {vm.name} is {vm.state}"
