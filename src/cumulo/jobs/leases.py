@@ -37,15 +37,22 @@ def _claimable(now: object) -> Any:
     )
 
 
-def claim(session: Session, msid: int, lease: timedelta, limit: int) -> list[Claim]:
-    """Take up to ``limit`` free or expired jobs, oldest first."""
+def claim(
+    session: Session, msid: int, lease: timedelta, limit: int, running: Iterable[int] = ()
+) -> list[Claim]:
+    """Take up to ``limit`` free or expired jobs, oldest first.
+
+    ``running`` are the jobs this node is executing right now: a renewal that
+    came late (a starved node) must not make the node take its own job over
+    and run it twice; the next renewal extends that lease again. Other nodes
+    may still take it, which is what the lease is for.
+    """
     now = db_now(session)
-    candidates = session.execute(
-        select(AsyncJob.id, AsyncJob.attempts)
-        .where(*_claimable(now))
-        .order_by(AsyncJob.id)
-        .limit(limit)
-    ).all()
+    stmt = select(AsyncJob.id, AsyncJob.attempts).where(*_claimable(now))
+    mine = list(running)
+    if mine:
+        stmt = stmt.where(AsyncJob.id.not_in(mine))
+    candidates = session.execute(stmt.order_by(AsyncJob.id).limit(limit)).all()
     claimed = []
     for job_id, attempts in candidates:
         res = session.execute(

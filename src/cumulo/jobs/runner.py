@@ -103,7 +103,9 @@ class JobRunner:
         msid = self.rt.msid
         if free <= 0 or msid is None:
             return 0
-        claimed = self.rt.db.run(lambda s: leases.claim(s, msid, self.lease, free))
+        with self._lock:
+            running = list(self._running)
+        claimed = self.rt.db.run(lambda s: leases.claim(s, msid, self.lease, free, running))
         if claimed and not self.rt.accepting_jobs:
             # Draining or fenced while the claim waited for the database.
             self.rt.db.run(lambda s: leases.release(s, msid, claimed), idempotent=True)
