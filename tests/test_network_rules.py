@@ -182,8 +182,17 @@ def test_load_balancer_rules_and_members(cloud: Cloud) -> None:
     )["loadbalancer"]
     assert (lb["algorithm"], lb["publicport"], lb["privateport"]) == ("roundrobin", "80", "8080")
     api.run("assignToLoadBalancerRule", id=lb["id"], virtualmachineids=f"{web1['id']},{web2['id']}")
-    members = api.call("listLoadBalancerRuleInstances", id=lb["id"])["lbrulevmidip"]
-    assert {m["loadbalancerruleinstance"]["name"] for m in members} == {"web1", "web2"}
+    members = api.call("listLoadBalancerRuleInstances", id=lb["id"], lbvmips=True)
+    assert {m["loadbalancerruleinstance"]["name"] for m in members["lbrulevmidip"]} == {
+        "web1",
+        "web2",
+    }
+    assert sorted(ip for m in members["lbrulevmidip"] for ip in m["lbvmipaddresses"]) == sorted(
+        [web1["ip"], web2["ip"]]
+    )
+    # Without lbvmips the members are plain VM responses (what Ansible's module reads).
+    plain = api.call("listLoadBalancerRuleInstances", id=lb["id"])["loadbalancerruleinstance"]
+    assert {(vm["name"], vm["state"]) for vm in plain} == {("web1", "Running"), ("web2", "Running")}
     (on_router,) = [r for r in router_rules(api, net["id"]) if r["purpose"] == "LoadBalancing"]
     assert on_router["members"] == sorted([web1["ip"], web2["ip"]])
     with pytest.raises(ApiError) as err:  # port 80 is taken on this IP
@@ -199,6 +208,8 @@ def test_load_balancer_rules_and_members(cloud: Cloud) -> None:
     api.run("removeFromLoadBalancerRule", id=lb["id"], virtualmachineids=web1["id"])
     (on_router,) = [r for r in router_rules(api, net["id"]) if r["purpose"] == "LoadBalancing"]
     assert on_router["members"] == [web2["ip"]]
+    eligible = api.call("listLoadBalancerRuleInstances", id=lb["id"], applied=False)
+    assert [vm["name"] for vm in eligible["loadbalancerruleinstance"]] == ["web1"]
     upd = api.run("updateLoadBalancerRule", id=lb["id"], algorithm="leastconn")["loadbalancer"]
     assert upd["algorithm"] == "leastconn"
     assert api.call("listLoadBalancerRules", virtualmachineid=web2["id"])["count"] == 1

@@ -118,6 +118,8 @@ class VmDecorator:
             "memory": vm.memory_mb,
             "group": vm.group_name,
             "keypairs": vm.ssh_keypair_names,
+            # The pre-4.17 name, still what Ansible's cs_instance compares with ssh_key.
+            "keypair": vm.ssh_keypair_names,
             "isdynamicallyscalable": False,
             "userdata": None,
         }

@@ -134,6 +134,7 @@ def begin_attach(
     ).scalar()
     states.STATE.apply(session, vol, "attach")
     vol.instance_id, vol.device_id = vm.id, device_id
+    vol.attached = utcnow()
     if vol.pool_id is not None or root_pool is None:
         return None  # already created, or created with the VM's other disks on start
     if not capacity.reserve_pool(session, config, root_pool, vol.size):
@@ -167,7 +168,7 @@ def attach_failed(session: Session, vol_id: int) -> None:
     if vol.pool_id is not None and vol.path is None:
         capacity.release_pool(session, vol.pool_id, vol.size)
         vol.pool_id = None
-    vol.instance_id, vol.device_id = None, None
+    vol.instance_id, vol.device_id, vol.attached = None, None, None
     vol.state = states.ALLOCATED if vol.path is None else states.READY
 
 
@@ -179,7 +180,7 @@ def detach(session: Session, caller: Caller, vol: Volume) -> None:
     vm = session.get(VMInstance, vol.instance_id)
     if vm is not None and vm.state not in ("Running", "Stopped", "Destroyed"):
         raise InvalidParameter(f"VM {vm.name} is {vm.state}; detach needs Running or Stopped")
-    vol.instance_id, vol.device_id = None, None
+    vol.instance_id, vol.device_id, vol.attached = None, None, None
     vol.version += 1
     record(session, caller, vol, "VOLUME.DETACH", "Detached volume")
 
