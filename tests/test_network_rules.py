@@ -168,6 +168,45 @@ def test_vm_must_be_on_the_rule_network(cloud: Cloud) -> None:
     assert api.call("listPortForwardingRules") == {}
 
 
+def test_ip_forwarding_rules_on_a_static_nat_address(cloud: Cloud) -> None:
+    api = cloud.admin
+    _zone, net, ip = _setup(cloud)
+    vm = guest_vm(cloud, net["id"], "db")
+    with pytest.raises(ApiError) as err:  # no static NAT on the address yet
+        api.call("createIpForwardingRule", ipaddressid=ip["id"], protocol="tcp", startport=5432)
+    assert err.value.status == 431 and "enableStaticNat" in err.value.body["errortext"]
+    nat = api.run("associateIpAddress", networkid=net["id"])["ipaddress"]
+    api.call("enableStaticNat", ipaddressid=nat["id"], virtualmachineid=vm["id"])
+    rule = api.run(
+        "createIpForwardingRule",
+        ipaddressid=nat["id"],
+        protocol="tcp",
+        startport=5432,
+        endport=5433,
+        openfirewall=True,
+    )["ipforwardingrule"]
+    assert (rule["startport"], rule["endport"], rule["virtualmachineid"]) == (
+        "5432",
+        "5433",
+        vm["id"],
+    )
+    on_router = {r["purpose"]: r for r in router_rules(api, net["id"]) if "id" in r}
+    assert on_router["StaticNat"]["ports"] == [5432, 5433]
+    assert on_router["StaticNat"]["vmip"] == vm["ip"] and "Firewall" in on_router
+    with pytest.raises(ApiError) as err:
+        api.call("createIpForwardingRule", ipaddressid=nat["id"], protocol="tcp", startport=5433)
+    assert err.value.status == 537
+    listed = api.call("listIpForwardingRules", virtualmachineid=vm["id"])["ipforwardingrule"]
+    assert [r["id"] for r in listed] == [rule["id"]]
+    assert api.call("listIpForwardingRules", ipaddressid=ip["id"]) == {}
+    api.run("deleteIpForwardingRule", id=rule["id"])
+    assert api.call("listIpForwardingRules") == {}
+    api.run("createIpForwardingRule", ipaddressid=nat["id"], protocol="udp", startport=53)
+    api.run("disableStaticNat", ipaddressid=nat["id"])  # takes its forwarding rules along
+    assert api.call("listIpForwardingRules", virtualmachineid=vm["id"]) == {}
+    assert not [r for r in router_rules(api, net["id"]) if r["purpose"] == "StaticNat"]
+
+
 def test_load_balancer_rules_and_members(cloud: Cloud) -> None:
     api = cloud.admin
     _zone, net, ip = _setup(cloud)

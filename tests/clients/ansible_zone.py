@@ -169,7 +169,9 @@ def catalog_play() -> list[dict[str, Any]]:
             cpu_speed=500,
             memory=1024,
         ),
-        task("disk offering", "cs_disk_offering", name="acc-5g", disk_size=5, storage_type="shared"),
+        task(
+            "disk offering", "cs_disk_offering", name="acc-5g", disk_size=5, storage_type="shared"
+        ),
         task(
             "disk offering custom",
             "cs_disk_offering",
@@ -321,4 +323,99 @@ def nat_play() -> list[dict[str, Any]]:
             **z,
         ),
         task("static nat", "cs_staticnat", ip_address=NAT_IP, vm=VM2, network=NETWORK, **z),
+    ]
+
+
+def stopped_play() -> list[dict[str, Any]]:
+    """Stop the instance, then change what needs it stopped: offering, data disk size."""
+    z = {"zone": ZONE}
+    return [
+        task("stop", "cs_instance", name=VM, state="stopped", **z),
+        task("bigger offering", "cs_instance", name=VM, service_offering="acc-large", **z),
+        task("detach", "cs_volume", name="acc-data", state="detached", **z),
+        task(
+            "resize",
+            "cs_volume",
+            name="acc-data",
+            disk_offering="acc-custom",
+            size=4,
+            **z,
+        ),
+    ]
+
+
+def started_play() -> list[dict[str, Any]]:
+    z = {"zone": ZONE}
+    return [
+        task("start", "cs_instance", name=VM, state="started", **z),
+        task("reattach", "cs_volume", name="acc-data", vm=VM, state="attached", **z),
+    ]
+
+
+def restart_play() -> list[dict[str, Any]]:
+    return [task("restart", "cs_instance", name=VM, state="restarted", zone=ZONE)]
+
+
+def teardown_play() -> list[dict[str, Any]]:
+    """Everything the workload made, in the order an operator removes it."""
+    z = {"zone": ZONE}
+    gone = {"state": "absent"}
+    return [
+        task("no static nat", "cs_staticnat", ip_address=NAT_IP, **gone, **z),
+        task(
+            "no port forward",
+            "cs_portforward",
+            ip_address=PUBLIC_IP,
+            public_port=2222,
+            private_port=22,
+            **gone,
+            **z,
+        ),
+        task(
+            "no members",
+            "cs_loadbalancer_rule_member",
+            name="acc-lb",
+            ip_address=PUBLIC_IP,
+            vms=[VM, VM2],
+            **gone,
+            **z,
+        ),
+        task(
+            "no load balancer",
+            "cs_loadbalancer_rule",
+            name="acc-lb",
+            ip_address=PUBLIC_IP,
+            **gone,
+            **z,
+        ),
+        task(
+            "no firewall",
+            "cs_firewall",
+            ip_address=PUBLIC_IP,
+            start_port=2222,
+            end_port=2222,
+            cidrs=["10.0.0.0/8", "192.0.2.0/24"],
+            **gone,
+            **z,
+        ),
+        task(
+            "no egress",
+            "cs_firewall",
+            network=NETWORK,
+            type="egress",
+            protocol="all",
+            cidrs=["10.1.1.0/24"],
+            **gone,
+            **z,
+        ),
+        task("release ip", "cs_ip_address", ip_address=PUBLIC_IP, **gone, **z),
+        task("release nat ip", "cs_ip_address", ip_address=NAT_IP, **gone, **z),
+        task("delete volume", "cs_volume", name="acc-data", force=True, **gone, **z),
+        task("destroy", "cs_instance", name=VM, **gone, **z),
+        task("expunge", "cs_instance", name=VM, state="expunged", **z),
+        task("expunge 2", "cs_instance", name=VM2, state="expunged", **z),
+        task("no network", "cs_network", name=NETWORK, **gone, **z),
+        task("no affinity group", "cs_affinitygroup", name=AFFINITY, **gone),
+        task("no ssh key", "cs_sshkeypair", name=KEY, **gone),
+        task("no security group", "cs_securitygroup", name="acc-sg", **gone),
     ]

@@ -255,7 +255,9 @@ def _list(call: Call, args: Args, purpose: str, egress: bool | None):  # type: i
         stmt = stmt.where(NetworkRule.ip_id == args.ipaddressid.id)
     if args.get("networkid") is not None:
         stmt = stmt.where(NetworkRule.network_id == args.networkid.id)
-    if args.tags:
+    if args.get("virtualmachineid") is not None:
+        stmt = stmt.where(NetworkRule.vm_id == args.virtualmachineid.id)
+    if args.get("tags"):
         stmt = stmt.where(NetworkRule.id.is_(None))  # rules carry no tags yet
     rows, count = fetch_page(call.db, stmt.order_by(NetworkRule.id), call, args)
     return [r for (r,) in rows], count
@@ -507,6 +509,9 @@ def disable_static_nat(call: Call, args: Args) -> Enqueue:
     if not ip.is_static_nat:
         raise InvalidParameter(f"IP address {ip.address} does not have static NAT enabled")
     ip.is_static_nat, ip.static_nat_vm_id = False, None
+    # The IP forwarding rules of the address forwarded to that VM: they go with it.
+    for forwarded in rules.rules_on_ip(call.db, ip.id, ("StaticNat",)):
+        rules.revoke(call.db, call.caller, forwarded, "NET.RULEDELETE")
     rules.touch_ip(call.db, ip)
     return Enqueue({"network_id": network.id}, instance_uuid=ip.uuid)
 

@@ -67,6 +67,16 @@ def port_forwarding_view(session: Session, r: NetworkRule) -> dict[str, Any]:
     }
 
 
+def ip_forwarding_view(session: Session, r: NetworkRule) -> dict[str, Any]:
+    """IpForwardingRuleResponse: the ports a static NAT address forwards."""
+    pf = port_forwarding_view(session, r)
+    keep = ("id", "protocol", "ipaddressid", "ipaddress", "cidrlist", "state")
+    keep += ("virtualmachineid", "virtualmachinename", "virtualmachinedisplayname")
+    view = {k: pf[k] for k in keep if pf.get(k) is not None}
+    view.update(startport=_port(r.start_port), endport=_port(r.end_port))
+    return view
+
+
 def load_balancer_view(session: Session, r: NetworkRule) -> dict[str, Any]:
     ip = session.get(PublicIp, r.ip_id) if r.ip_id else None
     network = session.get(Network, r.network_id)
