@@ -49,7 +49,7 @@ PURPOSE = "StaticNat"
     kind=Kind.ASYNC_CREATE,
     object_name="ipforwardingrule",
     instance_type="FirewallRule",
-    response_class="IpForwardingRuleResponse",
+    response_class="FirewallRuleResponse",
 )
 def create_ip_forwarding_rule(call: Call, args: Args) -> Enqueue:
     """Creates an IP forwarding rule"""
