@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cumulo.api.views.tag import tags_field
 from cumulo.db.models.account import Account
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.network import Network
@@ -14,7 +15,7 @@ from cumulo.db.models.physical_network import PhysicalNetwork
 from cumulo.db.models.public_ip import PublicIp
 from cumulo.db.models.vlan import Vlan
 from cumulo.db.models.zone import Zone
-from cumulo.services import network_offerings
+from cumulo.services import network_offerings, tags
 from cumulo.services.network_services import service_view
 
 
@@ -107,5 +108,5 @@ def public_ip_view(session: Session, ip: PublicIp) -> dict[str, Any]:
         "fordisplay": True,
         "isportable": False,
         "hasannotations": False,
-        "tags": [],
+        "tags": tags_field(session, tags.tags_of(session, "PublicIpAddress", [ip.id])[ip.id]),
     }
