@@ -229,6 +229,14 @@ def catalog_play() -> list[dict[str, Any]]:
 
 PUBLIC_IP = "192.168.40.50"
 NAT_IP = "192.168.40.51"
+# The firewall rules are found again by what they are: the same arguments add and remove them.
+FIREWALL = {
+    "ip_address": PUBLIC_IP,
+    "start_port": 2222,
+    "end_port": 2222,
+    "cidrs": ["10.0.0.0/8", "192.0.2.0/24"],
+}
+EGRESS = {"network": NETWORK, "type": "egress", "protocol": "all", "cidrs": ["10.1.1.0/24"]}
 
 
 def workload_play() -> list[dict[str, Any]]:
@@ -266,24 +274,8 @@ def workload_play() -> list[dict[str, Any]]:
         ),
         task("public ip", "cs_ip_address", ip_address=PUBLIC_IP, network=NETWORK, **z),
         task("nat ip", "cs_ip_address", ip_address=NAT_IP, network=NETWORK, **z),
-        task(
-            "firewall",
-            "cs_firewall",
-            ip_address=PUBLIC_IP,
-            start_port=2222,
-            end_port=2222,
-            cidrs=["10.0.0.0/8", "192.0.2.0/24"],
-            **z,
-        ),
-        task(
-            "egress",
-            "cs_firewall",
-            network=NETWORK,
-            type="egress",
-            protocol="all",
-            cidrs=["10.1.1.0/24"],
-            **z,
-        ),
+        task("firewall", "cs_firewall", **FIREWALL, **z),
+        task("egress", "cs_firewall", **EGRESS, **z),
         task(
             "load balancer",
             "cs_loadbalancer_rule",
@@ -388,26 +380,8 @@ def teardown_play() -> list[dict[str, Any]]:
             **gone,
             **z,
         ),
-        task(
-            "no firewall",
-            "cs_firewall",
-            ip_address=PUBLIC_IP,
-            start_port=2222,
-            end_port=2222,
-            cidrs=["10.0.0.0/8", "192.0.2.0/24"],
-            **gone,
-            **z,
-        ),
-        task(
-            "no egress",
-            "cs_firewall",
-            network=NETWORK,
-            type="egress",
-            protocol="all",
-            cidrs=["10.1.1.0/24"],
-            **gone,
-            **z,
-        ),
+        task("no firewall", "cs_firewall", **FIREWALL, **gone, **z),
+        task("no egress", "cs_firewall", **EGRESS, **gone, **z),
         task("release ip", "cs_ip_address", ip_address=PUBLIC_IP, **gone, **z),
         task("release nat ip", "cs_ip_address", ip_address=NAT_IP, **gone, **z),
         task("delete volume", "cs_volume", name="acc-data", force=True, **gone, **z),

@@ -131,6 +131,25 @@ def test_nodes_and_volumes_through_libcloud(live: LiveServer, lc_zone: dict[str,
     nodes = {n.name: n for n in d.list_nodes(location=loc)}
     assert nodes["lc-node"].id == node.id and nodes["lc-node"].extra["key_name"] == "lc-key"
     assert d.reboot_node(node)
+
+    pf_ip = d.ex_allocate_public_ip(network_id=net.id, location=loc)
+    d.ex_create_port_forwarding_rule(node, pf_ip, 22, 2222, "TCP")
+    nat_ip = d.ex_allocate_public_ip(network_id=net.id, location=loc)
+    d._sync_request(
+        "enableStaticNat", params={"ipaddressid": nat_ip.id, "virtualmachineid": node.id}
+    )
+    d.ex_create_ip_forwarding_rule(node, nat_ip, "TCP", 80, 81)
+    seen = {n.id: n for n in d.list_nodes(location=loc)}[node.id]
+    (pf,) = seen.extra["port_forwarding_rules"]
+    assert (pf.address.address, pf.public_port, pf.private_port) == (pf_ip.address, "2222", "22")
+    (fwd,) = seen.extra["ip_forwarding_rules"]
+    assert (fwd.address.address, fwd.start_port, fwd.end_port) == (nat_ip.address, "80", "81")
+    assert set(seen.public_ips) == {pf_ip.address, nat_ip.address}
+    d.ex_delete_port_forwarding_rule(seen, pf)
+    d.ex_delete_ip_forwarding_rule(seen, fwd)
+    d._async_request("disableStaticNat", params={"ipaddressid": nat_ip.id})
+    assert d.ex_release_public_ip(pf_ip) and d.ex_release_public_ip(nat_ip)
+    assert d.ex_get_node(node.id).extra["port_forwarding_rules"] == []
     assert d.ex_get_node(node.id).state == NodeState.RUNNING
 
     vol = d.create_volume(size=5, name="lc-vol", location=loc)

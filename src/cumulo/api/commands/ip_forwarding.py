@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from cumulo.api import network_jobs
 from cumulo.api.arguments import Args
 from cumulo.api.commands.network_rules import (
     LIST_OWNER,
@@ -17,6 +16,7 @@ from cumulo.api.commands.network_rules import (
     _list,
     _new_rule,
     _rule,
+    applied_rule,
     usable_ip,
 )
 from cumulo.api.context import Call
@@ -25,7 +25,6 @@ from cumulo.api.params import BOOLEAN, INTEGER, LIST, STRING, UUID, Param
 from cumulo.api.results import Enqueue, ListResult, ObjectResult
 from cumulo.api.roles import ALL_ROLES
 from cumulo.api.views.network_rule import ip_forwarding_view
-from cumulo.db.models.network_rule import NetworkRule
 from cumulo.db.models.vm import VMInstance
 from cumulo.errors import InvalidParameter, NetworkRuleConflict
 from cumulo.jobs.context import JobRun
@@ -99,10 +98,7 @@ def create_ip_forwarding_rule(call: Call, args: Args) -> Enqueue:
 
 @create_ip_forwarding_rule.execute
 def _created(job: JobRun, p: dict[str, Any]) -> ObjectResult:
-    network_jobs.apply_rules(job, p["network_id"])
-    return ObjectResult(
-        job.transaction(lambda s: ip_forwarding_view(s, must_get(s, NetworkRule, p["id"])))
-    )
+    return applied_rule(job, p, ip_forwarding_view)
 
 
 @command(

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from cumulo.api import network_jobs
 from cumulo.api.arguments import Args
-from cumulo.api.commands.network_rules import LIST_OWNER, usable_ip
+from cumulo.api.commands.network_rules import LIST_OWNER, applied_rule, usable_ip
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
 from cumulo.api.paging import fetch_page
@@ -111,10 +111,7 @@ def create_load_balancer_rule(call: Call, args: Args) -> Enqueue:
 
 @create_load_balancer_rule.execute
 def _create_lb(job: JobRun, p: dict[str, Any]) -> ObjectResult:
-    network_jobs.apply_rules(job, p["network_id"])
-    return ObjectResult(
-        job.transaction(lambda s: load_balancer_view(s, must_get(s, NetworkRule, p["id"])))
-    )
+    return applied_rule(job, p, load_balancer_view)
 
 
 @command(

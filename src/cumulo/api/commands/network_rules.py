@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from cumulo.api import network_jobs
 from cumulo.api.arguments import Args
@@ -79,6 +81,14 @@ def _new_rule(owner: PublicIp | Network, network: Network, **values: Any) -> Net
     )
 
 
+def applied_rule(
+    job: JobRun, p: dict[str, Any], view: Callable[[Session, NetworkRule], dict[str, Any]]
+) -> ObjectResult:
+    """Push the network's rule set to its router, then answer the rule as it now stands."""
+    network_jobs.apply_rules(job, p["network_id"])
+    return ObjectResult(job.transaction(lambda s: view(s, must_get(s, NetworkRule, p["id"]))))
+
+
 @command(
     "createFirewallRule",
     params=[
@@ -119,10 +129,7 @@ def create_firewall_rule(call: Call, args: Args) -> Enqueue:
 
 @create_firewall_rule.execute
 def _create_firewall_rule(job: JobRun, p: dict[str, Any]) -> ObjectResult:
-    network_jobs.apply_rules(job, p["network_id"])
-    return ObjectResult(
-        job.transaction(lambda s: firewall_view(s, must_get(s, NetworkRule, p["id"])))
-    )
+    return applied_rule(job, p, firewall_view)
 
 
 @command(
@@ -185,10 +192,7 @@ def create_egress_firewall_rule(call: Call, args: Args) -> Enqueue:
 
 @create_egress_firewall_rule.execute
 def _create_egress(job: JobRun, p: dict[str, Any]) -> ObjectResult:
-    network_jobs.apply_rules(job, p["network_id"])
-    return ObjectResult(
-        job.transaction(lambda s: firewall_view(s, must_get(s, NetworkRule, p["id"])))
-    )
+    return applied_rule(job, p, firewall_view)
 
 
 def _rule(
@@ -395,10 +399,7 @@ def create_port_forwarding_rule(call: Call, args: Args) -> Enqueue:
 
 @create_port_forwarding_rule.execute
 def _create_pf(job: JobRun, p: dict[str, Any]) -> ObjectResult:
-    network_jobs.apply_rules(job, p["network_id"])
-    return ObjectResult(
-        job.transaction(lambda s: port_forwarding_view(s, must_get(s, NetworkRule, p["id"])))
-    )
+    return applied_rule(job, p, port_forwarding_view)
 
 
 @command(
