@@ -168,6 +168,45 @@ def test_vm_must_be_on_the_rule_network(cloud: Cloud) -> None:
     assert api.call("listPortForwardingRules") == {}
 
 
+def test_ip_forwarding_rules_on_a_static_nat_address(cloud: Cloud) -> None:
+    api = cloud.admin
+    _zone, net, ip = _setup(cloud)
+    vm = guest_vm(cloud, net["id"], "db")
+    with pytest.raises(ApiError) as err:  # no static NAT on the address yet
+        api.call("createIpForwardingRule", ipaddressid=ip["id"], protocol="tcp", startport=5432)
+    assert err.value.status == 431 and "enableStaticNat" in err.value.body["errortext"]
+    nat = api.run("associateIpAddress", networkid=net["id"])["ipaddress"]
+    api.call("enableStaticNat", ipaddressid=nat["id"], virtualmachineid=vm["id"])
+    rule = api.run(
+        "createIpForwardingRule",
+        ipaddressid=nat["id"],
+        protocol="tcp",
+        startport=5432,
+        endport=5433,
+        openfirewall=True,
+    )["ipforwardingrule"]
+    assert (rule["startport"], rule["endport"], rule["virtualmachineid"]) == (
+        "5432",
+        "5433",
+        vm["id"],
+    )
+    on_router = {r["purpose"]: r for r in router_rules(api, net["id"]) if "id" in r}
+    assert on_router["StaticNat"]["ports"] == [5432, 5433]
+    assert on_router["StaticNat"]["vmip"] == vm["ip"] and "Firewall" in on_router
+    with pytest.raises(ApiError) as err:
+        api.call("createIpForwardingRule", ipaddressid=nat["id"], protocol="tcp", startport=5433)
+    assert err.value.status == 537
+    listed = api.call("listIpForwardingRules", virtualmachineid=vm["id"])["ipforwardingrule"]
+    assert [r["id"] for r in listed] == [rule["id"]]
+    assert api.call("listIpForwardingRules", ipaddressid=ip["id"]) == {}
+    api.run("deleteIpForwardingRule", id=rule["id"])
+    assert api.call("listIpForwardingRules") == {}
+    api.run("createIpForwardingRule", ipaddressid=nat["id"], protocol="udp", startport=53)
+    api.run("disableStaticNat", ipaddressid=nat["id"])  # takes its forwarding rules along
+    assert api.call("listIpForwardingRules", virtualmachineid=vm["id"]) == {}
+    assert not [r for r in router_rules(api, net["id"]) if r["purpose"] == "StaticNat"]
+
+
 def test_load_balancer_rules_and_members(cloud: Cloud) -> None:
     api = cloud.admin
     _zone, net, ip = _setup(cloud)
@@ -182,8 +221,17 @@ def test_load_balancer_rules_and_members(cloud: Cloud) -> None:
     )["loadbalancer"]
     assert (lb["algorithm"], lb["publicport"], lb["privateport"]) == ("roundrobin", "80", "8080")
     api.run("assignToLoadBalancerRule", id=lb["id"], virtualmachineids=f"{web1['id']},{web2['id']}")
-    members = api.call("listLoadBalancerRuleInstances", id=lb["id"])["lbrulevmidip"]
-    assert {m["loadbalancerruleinstance"]["name"] for m in members} == {"web1", "web2"}
+    members = api.call("listLoadBalancerRuleInstances", id=lb["id"], lbvmips=True)
+    assert {m["loadbalancerruleinstance"]["name"] for m in members["lbrulevmidip"]} == {
+        "web1",
+        "web2",
+    }
+    assert sorted(ip for m in members["lbrulevmidip"] for ip in m["lbvmipaddresses"]) == sorted(
+        [web1["ip"], web2["ip"]]
+    )
+    # Without lbvmips the members are plain VM responses (what Ansible's module reads).
+    plain = api.call("listLoadBalancerRuleInstances", id=lb["id"])["loadbalancerruleinstance"]
+    assert {(vm["name"], vm["state"]) for vm in plain} == {("web1", "Running"), ("web2", "Running")}
     (on_router,) = [r for r in router_rules(api, net["id"]) if r["purpose"] == "LoadBalancing"]
     assert on_router["members"] == sorted([web1["ip"], web2["ip"]])
     with pytest.raises(ApiError) as err:  # port 80 is taken on this IP
@@ -199,6 +247,8 @@ def test_load_balancer_rules_and_members(cloud: Cloud) -> None:
     api.run("removeFromLoadBalancerRule", id=lb["id"], virtualmachineids=web1["id"])
     (on_router,) = [r for r in router_rules(api, net["id"]) if r["purpose"] == "LoadBalancing"]
     assert on_router["members"] == [web2["ip"]]
+    eligible = api.call("listLoadBalancerRuleInstances", id=lb["id"], applied=False)
+    assert [vm["name"] for vm in eligible["loadbalancerruleinstance"]] == ["web1"]
     upd = api.run("updateLoadBalancerRule", id=lb["id"], algorithm="leastconn")["loadbalancer"]
     assert upd["algorithm"] == "leastconn"
     assert api.call("listLoadBalancerRules", virtualmachineid=web2["id"])["count"] == 1

@@ -26,8 +26,19 @@ def test_associate_list_and_disassociate(cloud: Cloud) -> None:
     with pytest.raises(ApiError) as err:  # the range has an address in use
         api.call("deleteVlanIpRange", id=nz.public_range["id"])
     assert err.value.status == 536
+    api.run(
+        "createTags",
+        resourceids=ip["id"],
+        resourcetype="PublicIpAddress",
+        **{"tags[0].key": "role", "tags[0].value": "web"},
+    )
+    tagged = api.call("listPublicIpAddresses", **{"tags[0].key": "role", "tags[0].value": "web"})
+    assert [(i["id"], i["tags"][0]["value"]) for i in tagged["publicipaddress"]] == [
+        (ip["id"], "web")
+    ]
     api.run("disassociateIpAddress", id=ip["id"])
     assert api.call("listPublicIpAddresses", allocatedonly=True) == {}
+    assert api.call("listTags", resourcetype="PublicIpAddress") == {}  # released with the IP
     with pytest.raises(ApiError) as err:
         api.run("disassociateIpAddress", id=ip["id"])
     assert err.value.status == 431

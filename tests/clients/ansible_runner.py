@@ -75,3 +75,18 @@ def _var(name: str) -> str:
 def _dump(tasks: list[dict[str, Any]]) -> str:
     pairs = ", ".join(f"'{t['name']}': {t['register']}" for t in tasks)
     return "{" + pairs + "}"
+
+
+def run_twice(live: LiveServer, tmp: Path, tasks: list[dict[str, Any]]) -> dict[str, Any]:
+    """Run a play, then again: the second run must change nothing and warn about nothing.
+
+    That is how operators use these modules; a module that keeps "changing"
+    something reads a field the server does not send as it expects.
+    """
+    first = run_tasks(live, tmp, tasks)
+    again = run_tasks(live, tmp, tasks)
+    changed = {name: r.get("diff") for name, r in again.items() if r.get("changed")}
+    warned = {name: r["warnings"] for name, r in again.items() if r.get("warnings")}
+    assert not changed, f"second run changed: {changed}"
+    assert not warned, f"second run warned: {warned}"
+    return first

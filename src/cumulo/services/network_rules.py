@@ -250,7 +250,7 @@ def rule_set(session: Session, network_id: int) -> list[dict[str, object]]:
             "ports": [rule.start_port, rule.end_port],
             "cidrs": rule.cidr_list.split(","),
         }
-        if rule.purpose == "PortForwarding":
+        if rule.purpose in ("PortForwarding", "StaticNat"):
             item.update(
                 vmip=rule.vm_ip, privateports=[rule.private_start_port, rule.private_end_port]
             )

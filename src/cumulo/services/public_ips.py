@@ -21,7 +21,7 @@ from cumulo.db.models.public_ip import PublicIp
 from cumulo.db.models.vlan import Vlan
 from cumulo.db.models.zone import Zone
 from cumulo.errors import InsufficientCapacity, InvalidParameter, ResourceUnavailable
-from cumulo.services import events, limits
+from cumulo.services import events, limits, tags
 from cumulo.services.configuration import ConfigStore
 from cumulo.services.limits import ResourceType
 from cumulo.services.resource_owner import Owner
@@ -191,6 +191,7 @@ def release(session: Session, caller: Caller, ip: PublicIp) -> None:
     ip.mark_removed()
     ip.state = "Releasing"
     ip.network_id = None
+    tags.drop_all(session, "PublicIpAddress", ip.id)
     limits.release(session, ip.account_id, ResourceType.PUBLIC_IP)
     events.record(
         session,

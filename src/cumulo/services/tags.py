@@ -257,6 +257,15 @@ def remove(
     return removed
 
 
+def drop_all(session: Session, resource_type: str, resource_id: int) -> None:
+    """The resource is gone for good: its tags go with it (CloudStack removes them too)."""
+    session.execute(
+        delete(ResourceTag).where(
+            ResourceTag.resource_type == resource_type, ResourceTag.resource_id == resource_id
+        )
+    )
+
+
 def tag_filter(
     resource_type: str, id_col: SQLColumnExpression[int], raw_tags: dict[int, dict[str, str]] | None
 ) -> ColumnElement[bool] | None:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from cumulo.api import network_jobs
 from cumulo.api.arguments import Args
-from cumulo.api.commands.network_rules import LIST_FILTERS, usable_ip
+from cumulo.api.commands.network_rules import LIST_FILTERS, applied_rule, usable_ip
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
 from cumulo.api.paging import fetch_page
@@ -17,10 +17,12 @@ from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
 from cumulo.api.roles import ALL_ROLES
 from cumulo.api.scope import list_scope
 from cumulo.api.views.network_rule import load_balancer_view
+from cumulo.api.views.vm import vm_items
 from cumulo.db.models.network import Network
 from cumulo.db.models.network_rule import LbVmMap, NetworkRule
+from cumulo.db.models.nic import Nic
 from cumulo.db.models.public_ip import PublicIp
-from cumulo.db.models.vm import VMInstance
+from cumulo.db.models.vm import VMInstance, VmType
 from cumulo.errors import InvalidParameter
 from cumulo.jobs.context import JobRun
 from cumulo.services import network_rules as rules
@@ -109,10 +111,7 @@ def create_load_balancer_rule(call: Call, args: Args) -> Enqueue:
 
 @create_load_balancer_rule.execute
 def _create_lb(job: JobRun, p: dict[str, Any]) -> ObjectResult:
-    network_jobs.apply_rules(job, p["network_id"])
-    return ObjectResult(
-        job.transaction(lambda s: load_balancer_view(s, must_get(s, NetworkRule, p["id"])))
-    )
+    return applied_rule(job, p, load_balancer_view)
 
 
 @command(
@@ -321,14 +320,18 @@ def list_load_balancer_rules(call: Call, args: Args) -> ListResult:
 def list_load_balancer_rule_instances(call: Call, args: Args) -> ListResult:
     """List all virtual machine instances that are assigned to a load balancer rule."""
     rule = _lb(call, args.id)
+    if args.applied is False:
+        return _eligible_vms(call, args, rule)
     stmt = (
         select(LbVmMap, VMInstance)
         .join(VMInstance, VMInstance.id == LbVmMap.vm_id)
         .where(LbVmMap.rule_id == rule.id, LbVmMap.state != "Revoke")
     )
-    if args.applied is False:
-        stmt = stmt.where(LbVmMap.id.is_(None))
     rows, count = fetch_page(call.db, stmt.order_by(LbVmMap.id), call, args)
+    if not args.lbvmips:
+        # Without lbvmips CloudStack answers plain VM responses under this name.
+        vms = vm_items(call.db, [vm for _member, vm in rows], call.caller)
+        return ListResult(vms, count, object_name="loadbalancerruleinstance")
     items = [
         {
             "loadbalancerruleinstance": {
@@ -342,3 +345,22 @@ def list_load_balancer_rule_instances(call: Call, args: Args) -> ListResult:
         for member, vm in rows
     ]
     return ListResult(items, count)
+
+
+def _eligible_vms(call: Call, args: Args, rule: NetworkRule) -> ListResult:
+    """applied=false: the rule owner's VMs in the rule's network that are not on it yet."""
+    members = select(LbVmMap.vm_id).where(LbVmMap.rule_id == rule.id, LbVmMap.state != "Revoke")
+    in_network = select(Nic.instance_id).where(
+        Nic.network_id == rule.network_id, Nic.removed.is_(None)
+    )
+    stmt = select(VMInstance).where(
+        VMInstance.id.in_(in_network),
+        VMInstance.id.not_in(members),
+        VMInstance.vm_type == VmType.USER,
+        VMInstance.account_id == rule.account_id,
+        VMInstance.state.in_(("Running", "Stopped", "Starting", "Stopping")),
+        VMInstance.removed.is_(None),
+    )
+    rows, count = fetch_page(call.db, stmt.order_by(VMInstance.id), call, args)
+    vms = vm_items(call.db, [vm for (vm,) in rows], call.caller)
+    return ListResult(vms, count, object_name="loadbalancerruleinstance")

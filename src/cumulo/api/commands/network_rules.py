@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from cumulo.api import network_jobs
 from cumulo.api.arguments import Args
@@ -76,6 +78,14 @@ def _new_rule(owner: PublicIp | Network, network: Network, **values: Any) -> Net
     )
 
 
+def applied_rule(
+    job: JobRun, p: dict[str, Any], view: Callable[[Session, NetworkRule], dict[str, Any]]
+) -> ObjectResult:
+    """Push the network's rule set to its router, then answer the rule as it now stands."""
+    network_jobs.apply_rules(job, p["network_id"])
+    return ObjectResult(job.transaction(lambda s: view(s, must_get(s, NetworkRule, p["id"]))))
+
+
 @command(
     "createFirewallRule",
     params=[
@@ -116,10 +126,7 @@ def create_firewall_rule(call: Call, args: Args) -> Enqueue:
 
 @create_firewall_rule.execute
 def _create_firewall_rule(job: JobRun, p: dict[str, Any]) -> ObjectResult:
-    network_jobs.apply_rules(job, p["network_id"])
-    return ObjectResult(
-        job.transaction(lambda s: firewall_view(s, must_get(s, NetworkRule, p["id"])))
-    )
+    return applied_rule(job, p, firewall_view)
 
 
 @command(
@@ -182,10 +189,7 @@ def create_egress_firewall_rule(call: Call, args: Args) -> Enqueue:
 
 @create_egress_firewall_rule.execute
 def _create_egress(job: JobRun, p: dict[str, Any]) -> ObjectResult:
-    network_jobs.apply_rules(job, p["network_id"])
-    return ObjectResult(
-        job.transaction(lambda s: firewall_view(s, must_get(s, NetworkRule, p["id"])))
-    )
+    return applied_rule(job, p, firewall_view)
 
 
 def _rule(
@@ -252,7 +256,9 @@ def _list(call: Call, args: Args, purpose: str, egress: bool | None):  # type: i
         stmt = stmt.where(NetworkRule.ip_id == args.ipaddressid.id)
     if args.get("networkid") is not None:
         stmt = stmt.where(NetworkRule.network_id == args.networkid.id)
-    if args.tags:
+    if args.get("virtualmachineid") is not None:
+        stmt = stmt.where(NetworkRule.vm_id == args.virtualmachineid.id)
+    if args.get("tags"):
         stmt = stmt.where(NetworkRule.id.is_(None))  # rules carry no tags yet
     rows, count = fetch_page(call.db, stmt.order_by(NetworkRule.id), call, args)
     return [r for (r,) in rows], count
@@ -390,10 +396,7 @@ def create_port_forwarding_rule(call: Call, args: Args) -> Enqueue:
 
 @create_port_forwarding_rule.execute
 def _create_pf(job: JobRun, p: dict[str, Any]) -> ObjectResult:
-    network_jobs.apply_rules(job, p["network_id"])
-    return ObjectResult(
-        job.transaction(lambda s: port_forwarding_view(s, must_get(s, NetworkRule, p["id"])))
-    )
+    return applied_rule(job, p, port_forwarding_view)
 
 
 @command(
@@ -504,6 +507,9 @@ def disable_static_nat(call: Call, args: Args) -> Enqueue:
     if not ip.is_static_nat:
         raise InvalidParameter(f"IP address {ip.address} does not have static NAT enabled")
     ip.is_static_nat, ip.static_nat_vm_id = False, None
+    # The IP forwarding rules of the address forwarded to that VM: they go with it.
+    for forwarded in rules.rules_on_ip(call.db, ip.id, ("StaticNat",)):
+        rules.revoke(call.db, call.caller, forwarded, "NET.RULEDELETE")
     rules.touch_ip(call.db, ip)
     return Enqueue({"network_id": network.id}, instance_uuid=ip.uuid)
 

@@ -24,10 +24,12 @@ from cumulo.db.models.vlan import Vlan
 from cumulo.db.models.zone import Zone
 from cumulo.errors import InvalidParameter
 from cumulo.jobs.context import JobRun
-from cumulo.services import guest_networks, network_rules, public_ips
+from cumulo.services import guest_networks, network_rules, public_ips, tags
 from cumulo.services.infra_common import live, must_get
 from cumulo.services.network_access import check_network, check_owned, network_owner
 from cumulo.services.resource_owner import resolve_owner
+
+tags.register("PublicIpAddress", "PublicIp")
 
 
 @command(
@@ -231,8 +233,9 @@ def _ip_filters(stmt, args: Args):  # type: ignore[no-untyped-def]
         stmt = stmt.where(PublicIp.vlan_id.in_(select(Vlan.id).where(Vlan.vlan_type == kind)))
     if args.keyword:
         stmt = stmt.where(PublicIp.address.contains(args.keyword, autoescape=True))
-    if args.tags:
-        stmt = stmt.where(PublicIp.id.is_(None))  # public IPs carry no tags yet
+    tag_clause = tags.tag_filter("PublicIpAddress", PublicIp.id, args.tags)
+    if tag_clause is not None:
+        stmt = stmt.where(tag_clause)
     return stmt
 
 

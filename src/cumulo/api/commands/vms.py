@@ -380,7 +380,10 @@ def destroy_vm(call: Call, args: Args) -> Enqueue:
     vm = owned_vm(call, args.id)
     if args.expunge:
         _may_expunge(call)
-    if vm.state not in ("Running", "Stopped", "Error"):
+    # As CloudStack, expunge=true also finishes a VM that is already Destroyed
+    # (Ansible's cs_instance state=expunged does exactly that).
+    allowed = ("Running", "Stopped", "Error", *(("Destroyed",) if args.expunge else ()))
+    if vm.state not in allowed:
         raise InvalidParameter(f"VM {vm.name} is {vm.state} and cannot be destroyed now")
     return Enqueue({"vm_id": vm.id, "expunge": bool(args.expunge)}, instance_uuid=vm.uuid)
 

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cumulo.api.views.batch import by_id
+from cumulo.api.views.tag import tags_field
 from cumulo.db.models.account import Account
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.network import Network
 from cumulo.db.models.network_offering import NetworkOffering
+from cumulo.db.models.nic import Nic
 from cumulo.db.models.physical_network import PhysicalNetwork
 from cumulo.db.models.public_ip import PublicIp
 from cumulo.db.models.vlan import Vlan
+from cumulo.db.models.vm import VMInstance
 from cumulo.db.models.zone import Zone
-from cumulo.services import network_offerings
+from cumulo.services import network_offerings, tags
 from cumulo.services.network_services import service_view
 
 
@@ -163,6 +167,26 @@ def _offering_fields(offering: NetworkOffering | None) -> dict[str, Any]:
     }
 
 
+def _static_nat_vm(session: Session, ip: PublicIp) -> dict[str, Any]:
+    """The VM a static NAT address forwards to (Libcloud maps addresses to nodes by it)."""
+    vm = session.get(VMInstance, ip.static_nat_vm_id) if ip.static_nat_vm_id else None
+    if vm is None or not ip.is_static_nat:
+        return {}
+    nic = session.execute(
+        select(Nic.ip4_address).where(
+            Nic.instance_id == vm.id, Nic.network_id == ip.network_id, Nic.removed.is_(None)
+        )
+    ).scalar()
+    fields = {
+        "virtualmachineid": vm.uuid,
+        "virtualmachinename": vm.name,
+        "virtualmachinedisplayname": vm.display_name or vm.name,
+        "virtualmachinetype": vm.vm_type,
+        "vmipaddress": nic,
+    }
+    return {k: v for k, v in fields.items() if v is not None}
+
+
 def public_ip_view(session: Session, ip: PublicIp) -> dict[str, Any]:
     zone = session.get(Zone, ip.zone_id)
     vlan = session.get(Vlan, ip.vlan_id)
@@ -171,6 +195,7 @@ def public_ip_view(session: Session, ip: PublicIp) -> dict[str, Any]:
     return {
         "id": ip.uuid,
         "ipaddress": ip.address,
+        **_static_nat_vm(session, ip),
         "allocated": ip.allocated,
         "zoneid": zone.uuid if zone else None,
         "zonename": zone.name if zone else None,
@@ -189,5 +214,5 @@ def public_ip_view(session: Session, ip: PublicIp) -> dict[str, Any]:
         "fordisplay": True,
         "isportable": False,
         "hasannotations": False,
-        "tags": [],
+        "tags": tags_field(session, tags.tags_of(session, "PublicIpAddress", [ip.id])[ip.id]),
     }

@@ -67,6 +67,28 @@ def port_forwarding_view(session: Session, r: NetworkRule) -> dict[str, Any]:
     }
 
 
+_IP_FORWARDING_FIELDS = (
+    "id",
+    "protocol",
+    "ipaddressid",
+    "ipaddress",
+    "cidrlist",
+    "state",
+    "virtualmachineid",
+    "virtualmachinename",
+    "virtualmachinedisplayname",
+)
+
+
+def ip_forwarding_view(session: Session, r: NetworkRule) -> dict[str, Any]:
+    """IpForwardingRuleResponse: the ports a static NAT address forwards."""
+    pf = port_forwarding_view(session, r)
+    keep = _IP_FORWARDING_FIELDS
+    view = {k: pf[k] for k in keep if pf.get(k) is not None}
+    view.update(startport=_port(r.start_port), endport=_port(r.end_port))
+    return view
+
+
 def load_balancer_view(session: Session, r: NetworkRule) -> dict[str, Any]:
     ip = session.get(PublicIp, r.ip_id) if r.ip_id else None
     network = session.get(Network, r.network_id)

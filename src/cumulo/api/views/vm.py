@@ -142,6 +142,8 @@ class VmDecorator:
             "group": group.name if group else None,
             "groupid": group.uuid if group else None,
             "keypairs": vm.ssh_keypair_names,
+            # The pre-4.17 name, still what Ansible's cs_instance compares with ssh_key.
+            "keypair": vm.ssh_keypair_names,
             "isdynamicallyscalable": False,
             "userdata": None,
         }

@@ -80,6 +80,7 @@ def volume_items(session: Session, vols: list[Volume], caller: Caller) -> list[d
             "size": v.size,
             "created": v.created,
             "deviceid": v.device_id,
+            "attached": v.attached,
             "provisioningtype": v.provisioning_type,
             "zoneid": zone.uuid if zone else None,
             "zonename": zone.name if zone else None,

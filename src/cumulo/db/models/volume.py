@@ -32,6 +32,8 @@ class Volume(Entity, RemovableMixin):
     last_pool_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     instance_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     device_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # When the volume was attached to instance_id (VolumeResponse.attached).
+    attached: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     disk_offering_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     template_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     path: Mapped[str | None] = mapped_column(String(1024), nullable=True)

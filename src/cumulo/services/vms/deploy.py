@@ -17,6 +17,7 @@ from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
+from cumulo.db.base import utcnow
 from cumulo.db.models.account import AccountType
 from cumulo.db.models.affinity_group import AffinityGroup
 from cumulo.db.models.disk_offering import DiskOffering
@@ -298,6 +299,7 @@ def _volumes(
                 zone_id=vm.zone_id,
                 instance_id=vm.id,
                 device_id=device,
+                attached=utcnow(),
                 disk_offering_id=offering_id,
                 template_id=req.template.id if kind == "ROOT" else None,
                 format=req.template.format,

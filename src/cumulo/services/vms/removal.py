@@ -41,7 +41,7 @@ def destroy(session: Session, caller: Caller, vm_id: int) -> None:
             vol.state = volume_states.DESTROY
             vol.destroyed_at = utcnow()
         else:
-            vol.instance_id, vol.device_id = None, None
+            vol.instance_id, vol.device_id, vol.attached = None, None, None
     vm_event(session, caller, vm, "VM.DESTROY", "Destroyed VM")
 
 

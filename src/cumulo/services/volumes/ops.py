@@ -134,6 +134,7 @@ def begin_attach(
         uploads.to_primary(session, config, vol)
     states.STATE.apply(session, vol, "attach")
     vol.instance_id, vol.device_id = vm.id, device_id
+    vol.attached = utcnow()
     if vol.pool_id is not None or root_pool is None:
         return None  # already created, or created with the VM's other disks on start
     if not capacity.reserve_pool(session, config, root_pool, vol.size):
@@ -168,7 +169,7 @@ def attach_failed(session: Session, vol_id: int) -> None:
     if vol.pool_id is not None and vol.path is None:
         capacity.release_pool(session, vol.pool_id, vol.size)
         vol.pool_id = None
-    vol.instance_id, vol.device_id = None, None
+    vol.instance_id, vol.device_id, vol.attached = None, None, None
     if not uploads.attach_failed(session, vol):
         vol.state = states.ALLOCATED if vol.path is None else states.READY
 
@@ -182,7 +183,7 @@ def detach(session: Session, caller: Caller, vol: Volume) -> None:
     vm = session.get(VMInstance, vol.instance_id)
     if vm is not None and vm.state not in ("Running", "Stopped", "Destroyed"):
         raise InvalidParameter(f"VM {vm.name} is {vm.state}; detach needs Running or Stopped")
-    vol.instance_id, vol.device_id = None, None
+    vol.instance_id, vol.device_id, vol.attached = None, None, None
     vol.version += 1
     record(session, caller, vol, "VOLUME.DETACH", "Detached volume")
 

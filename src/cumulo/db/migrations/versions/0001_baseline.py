@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 07:55:46.383091
+Create Date: 2026-11-22 08:05:49.229236
 """
 
 from collections.abc import Sequence
@@ -887,6 +887,7 @@ def upgrade() -> None:
     sa.Column('last_pool_id', sa.BigInteger(), nullable=True),
     sa.Column('instance_id', sa.BigInteger(), nullable=True),
     sa.Column('device_id', sa.Integer(), nullable=True),
+    sa.Column('attached', cumulo.db.base.UTCDateTime(), nullable=True),
     sa.Column('disk_offering_id', sa.BigInteger(), nullable=True),
     sa.Column('template_id', sa.BigInteger(), nullable=True),
     sa.Column('path', sa.String(length=1024), nullable=True),
