@@ -41,51 +41,17 @@ def _vlan_tag(uri: str | None) -> str | None:
 def network_view(session: Session, n: Network) -> dict[str, Any]:
     # One network (create/update answers, job results): identity-map lookups, no
     # flush of the caller's pending rows; pages go through network_items.
-    zone = session.get(Zone, n.zone_id)
     offering = session.get(NetworkOffering, n.network_offering_id)
-    pnet = session.get(PhysicalNetwork, n.physical_network_id) if n.physical_network_id else None
     services = network_offerings.services_of(session, offering) if offering else None
-    return {
-        "id": n.uuid,
-        "name": n.name,
-        "displaytext": n.display_text,
-        "broadcastdomaintype": n.broadcast_domain_type,
-        "traffictype": n.traffic_type,
-        "gateway": n.gateway,
-        "netmask": n.netmask,
-        "cidr": n.cidr,
-        "zoneid": zone.uuid if zone else None,
-        "zonename": zone.name if zone else None,
-        "networkofferingid": offering.uuid if offering else None,
-        "networkofferingname": offering.name if offering else None,
-        "networkofferingdisplaytext": offering.display_text if offering else None,
-        "networkofferingconservemode": offering.conserve_mode if offering else None,
-        "networkofferingavailability": offering.availability if offering else None,
-        "issystem": n.is_system,
-        "state": n.state,
-        "related": n.uuid,
-        "broadcasturi": n.broadcast_uri,
-        "dns1": n.dns1,
-        "dns2": n.dns2,
-        "type": n.guest_type,
-        "vlan": _vlan_tag(n.broadcast_uri),
-        "acltype": n.acl_type,
-        **owner_fields(session, n.account_id, n.domain_id),
-        "service": service_view(services.providers, services.capabilities) if services else [],
-        "networkdomain": n.network_domain,
-        "physicalnetworkid": pnet.uuid if pnet else None,
-        "restartrequired": n.restart_required,
-        "specifyipranges": n.specify_ip_ranges,
-        "canusefordeploy": n.removed is None and n.state != "Destroy",
-        "ispersistent": offering.is_persistent if offering else False,
-        "isdefault": False,
-        "tags": [],
-        "displaynetwork": True,
-        "egressdefaultpolicy": offering.egress_default_policy if offering else False,
-        "redundantrouter": False,
-        "created": n.created,
-        "hasannotations": False,
-    }
+    return _network_fields(
+        n,
+        zone=session.get(Zone, n.zone_id),
+        offering=offering,
+        pnet=session.get(PhysicalNetwork, n.physical_network_id) if n.physical_network_id else None,
+        account=session.get(Account, n.account_id),
+        domain=session.get(Domain, n.domain_id),
+        service=service_view(services.providers, services.capabilities) if services else [],
+    )
 
 
 def network_items(session: Session, nets: list[Network]) -> list[dict[str, Any]]:
@@ -105,52 +71,69 @@ def network_items(session: Session, nets: list[Network]) -> list[dict[str, Any]]
         for oid, off in offerings.items()
         for found in [network_offerings.services_of(session, off)]
     }
-    out = []
-    for n in nets:
-        zone, pnet = zones.get(n.zone_id), pnets.get(n.physical_network_id or 0)
-        offering = offerings.get(n.network_offering_id)
-        account, domain = accounts.get(n.account_id), domains.get(n.domain_id)
-        out.append(
-            {
-                "id": n.uuid,
-                "name": n.name,
-                "displaytext": n.display_text,
-                "broadcastdomaintype": n.broadcast_domain_type,
-                "traffictype": n.traffic_type,
-                "gateway": n.gateway,
-                "netmask": n.netmask,
-                "cidr": n.cidr,
-                "zoneid": zone.uuid if zone else None,
-                "zonename": zone.name if zone else None,
-                **_offering_fields(offering),
-                "issystem": n.is_system,
-                "state": n.state,
-                "related": n.uuid,
-                "broadcasturi": n.broadcast_uri,
-                "dns1": n.dns1,
-                "dns2": n.dns2,
-                "type": n.guest_type,
-                "vlan": _vlan_tag(n.broadcast_uri),
-                "acltype": n.acl_type,
-                "account": account.name if account else None,
-                "domainid": domain.uuid if domain else None,
-                "domain": domain.name if domain else None,
-                "domainpath": domain.path if domain else None,
-                "service": services.get(n.network_offering_id, []),
-                "networkdomain": n.network_domain,
-                "physicalnetworkid": pnet.uuid if pnet else None,
-                "restartrequired": n.restart_required,
-                "specifyipranges": n.specify_ip_ranges,
-                "canusefordeploy": n.removed is None and n.state != "Destroy",
-                "isdefault": False,
-                "tags": [],
-                "displaynetwork": True,
-                "redundantrouter": False,
-                "created": n.created,
-                "hasannotations": False,
-            }
+    return [
+        _network_fields(
+            n,
+            zone=zones.get(n.zone_id),
+            offering=offerings.get(n.network_offering_id),
+            pnet=pnets.get(n.physical_network_id or 0),
+            account=accounts.get(n.account_id),
+            domain=domains.get(n.domain_id),
+            service=services.get(n.network_offering_id, []),
         )
-    return out
+        for n in nets
+    ]
+
+
+def _network_fields(
+    n: Network,
+    *,
+    zone: Any,
+    offering: NetworkOffering | None,
+    pnet: Any,
+    account: Any,
+    domain: Any,
+    service: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """One NetworkResponse from the related rows (entities or named-column rows)."""
+    return {
+        "id": n.uuid,
+        "name": n.name,
+        "displaytext": n.display_text,
+        "broadcastdomaintype": n.broadcast_domain_type,
+        "traffictype": n.traffic_type,
+        "gateway": n.gateway,
+        "netmask": n.netmask,
+        "cidr": n.cidr,
+        "zoneid": zone.uuid if zone else None,
+        "zonename": zone.name if zone else None,
+        **_offering_fields(offering),
+        "issystem": n.is_system,
+        "state": n.state,
+        "related": n.uuid,
+        "broadcasturi": n.broadcast_uri,
+        "dns1": n.dns1,
+        "dns2": n.dns2,
+        "type": n.guest_type,
+        "vlan": _vlan_tag(n.broadcast_uri),
+        "acltype": n.acl_type,
+        "account": account.name if account else None,
+        "domainid": domain.uuid if domain else None,
+        "domain": domain.name if domain else None,
+        "domainpath": domain.path if domain else None,
+        "service": service,
+        "networkdomain": n.network_domain,
+        "physicalnetworkid": pnet.uuid if pnet else None,
+        "restartrequired": n.restart_required,
+        "specifyipranges": n.specify_ip_ranges,
+        "canusefordeploy": n.removed is None and n.state != "Destroy",
+        "isdefault": False,
+        "tags": [],
+        "displaynetwork": True,
+        "redundantrouter": False,
+        "created": n.created,
+        "hasannotations": False,
+    }
 
 
 def _offering_fields(offering: NetworkOffering | None) -> dict[str, Any]:
