@@ -233,118 +233,14 @@ def test_master_lb_dies_under_load(lab: LabConfig) -> None:
     )
 
 
-# -- kill -9 a node in the middle of 100 concurrent deployments ----------------
-
-STORM = 100
-ZONE_CFG = Path(__file__).resolve().parent.parent / "examples" / "zones" / "basic-simulator.cfg"
-
-
-def _storm_zone(cfg: LabConfig, tmp: Path) -> str:
-    """The basic simulator zone with three hosts big enough for every VM, via the VIP."""
-    zone_cfg = json.loads(ZONE_CFG.read_text())
-    cluster = zone_cfg["zones"][0]["pods"][0]["clusters"][0]
-    big = "cpucore=32&cpuspeed=4000&memory=34359738368"
-    cluster["hosts"] = [
-        {"username": "root", "password": "password", "url": f"http://sim/c0/h{i}/{big}"}
-        for i in range(3)
-    ]
-    path = tmp / "storm-zone.cfg"
-    path.write_text(json.dumps(zone_cfg))
-    creds = json.loads((cfg.state_dir / "admin.json").read_text())
-    url = f"http://{cfg.web_vip}:8080/client/api"
-    auth = ["--apikey", creds["apikey"], "--secretkey", creds["secretkey"]]
-    cli = [str(Path(sys.executable).parent / "cumulo"), "zone", "deploy", str(path), "--url", url]
-    res = subprocess.run(
-        ["ip", "netns", "exec", cfg.ns("client"), *cli, *auth],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert res.returncode == 0, res.stdout + res.stderr
-    return str(zone_cfg["zones"][0]["name"])
-
-
-def _sources(cfg: LabConfig, n: int) -> list[str]:
-    """Extra client addresses: HAProxy balances by source, so each lands on some node."""
-    extra = [cfg.web_addr(51 + i) for i in range(n - 1)]
-    for addr in extra:
-        subprocess.run(
-            ["ip", "-n", cfg.ns("client"), "addr", "replace", f"{addr}/24", "dev", "eth0"],
-            check=True,
-        )
-    return [cfg.web_addr(50), *extra]
-
-
-def _deploy_owners(cfg: LabConfig) -> tuple[dict[str, int], int]:
-    """Running deploy jobs per node name, and how many deploy jobs have ended."""
-    found = storm_checks.rows(
-        cfg,
-        "db2",
-        "SELECT COALESCE(m.name, '-'), j.status, COUNT(*) FROM async_job j LEFT JOIN "
-        "management_server m ON m.msid=j.owner_msid WHERE j.command='deployVirtualMachine' "
-        "GROUP BY m.name, j.status",
-    )
-    running = {name: int(n) for name, status, n in found if status == "0" and name != "-"}
-    ended = sum(int(n) for _name, status, n in found if status != "0")
-    return running, ended
-
-
-def _until(cond: Callable[[], bool], timeout: float, since: float | None = None) -> float | None:
-    """Seconds from ``since`` (default: now) until ``cond`` held; None if it never did."""
-    t0 = time.time()
-    while time.time() - t0 < timeout:
-        if cond():
-            return round(time.time() - (since or t0), 2)
-        time.sleep(0.2)
-    return None
-
-
-def _in_client(cfg: LabConfig, *python_args: str) -> list[str]:
-    return ["ip", "netns", "exec", cfg.ns("client"), sys.executable, *python_args]
-
-
-def _stored_counts(cfg: LabConfig) -> dict[str, int]:
-    found = storm_checks.rows(
-        cfg,
-        "db2",
-        "SELECT c.resource_type, c.count FROM resource_count c JOIN account a ON "
-        "c.owner_type='account' AND c.owner_id=a.id WHERE a.name='admin' AND a.removed IS NULL",
-    )
-    # Primary/secondary storage (10, 11) are kept in bytes, shown in GiB.
-    return {t: int(n) // 1024**3 if t in ("10", "11") else int(n) for t, n in found}
-
-
-def _recounted(cfg: LabConfig) -> dict[str, int]:
-    """updateResourceCount through the VIP: what the counts should be."""
-    res = subprocess.run(
-        [*_in_client(cfg, "-c", _RECOUNT), str(cfg.state_dir)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return {str(k): int(v) for k, v in json.loads(res.stdout).items()}
-
-
-_RECOUNT = """
-import json, sys
-from pathlib import Path
-from cumulo.lab.probe import call
-from cumulo.lab.topology import LabConfig
-cfg = LabConfig.load(Path(sys.argv[1]))
-creds = json.loads((cfg.state_dir / "admin.json").read_text())
-url = f"http://{cfg.web_vip}:8080"
-dom = call(url, creds, "listDomains", 30, name="ROOT")["listdomainsresponse"]["domain"][0]
-body = call(url, creds, "updateResourceCount", 30, domainid=dom["id"], account="admin")
-items = body["updateresourcecountresponse"]["resourcecount"]
-print(json.dumps({i["resourcetype"]: i["resourcecount"] for i in items}))
-"""
-
-
 # -- no false fencing under load -------------------------------------------------
 
 PRESSURE_S = 20
 HOG = "import time\nend = time.time() + {s}\nwhile time.time() < end:\n    pass\n"
+
+
+def _in_client(cfg: LabConfig, *python_args: str) -> list[str]:
+    return ["ip", "netns", "exec", cfg.ns("client"), sys.executable, *python_args]
 
 
 def _heartbeat_ages(cfg: LabConfig) -> dict[str, tuple[str, float]]:
