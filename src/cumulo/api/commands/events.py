@@ -9,6 +9,7 @@ from sqlalchemy import Select, or_, select
 from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import command
+from cumulo.api.owner_params import LIST_OWNER
 from cumulo.api.paging import fetch_page
 from cumulo.api.params import BOOLEAN, DATE, INTEGER, LIST, STRING, UUID, Param
 from cumulo.api.results import ListResult, SuccessResult
@@ -100,22 +101,12 @@ def _filters(args: Args, stmt: Select[Any]) -> Select[Any]:
 @command(
     "listEvents",
     params=[
-        Param(
-            "account",
-            STRING,
-            description="list resources by account. Must be used with the domainId parameter.",
-        ),
+        *LIST_OWNER,
         Param(
             "archived",
             BOOLEAN,
             description="true to list archived events otherwise false",
             since="4.19.0",
-        ),
-        Param(
-            "domainid",
-            UUID,
-            entity="Domain",
-            description="list only resources belonging to the domain specified",
         ),
         Param("duration", INTEGER, description="the duration of the event"),
         Param(
@@ -126,26 +117,7 @@ def _filters(args: Args, stmt: Select[Any]) -> Select[Any]:
         ),
         Param("entrytime", INTEGER, description="the time the event was entered"),
         Param("id", UUID, entity="Event", description="the ID of the event"),
-        Param(
-            "isrecursive",
-            BOOLEAN,
-            description="defaults to false, but if true, lists all "
-            "resources from the parent specified by the domainId till leaves.",
-        ),
         Param("level", STRING, description="the event level (INFO, WARN, ERROR)"),
-        Param(
-            "listall",
-            BOOLEAN,
-            description="If set to false, list only resources belonging "
-            "to the command's caller; if set to true - list resources that the caller is "
-            "authorized to see. Default value is false",
-        ),
-        Param(
-            "projectid",
-            UUID,
-            entity="Project",
-            description="list objects by project; if projectid=-1 lists All VMs",
-        ),
         Param(
             "resourceid",
             STRING,

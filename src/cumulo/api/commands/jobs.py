@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import command
+from cumulo.api.owner_params import list_owner
 from cumulo.api.paging import fetch_page
 from cumulo.api.params import Param, ParamType
 from cumulo.api.results import InlineResult, ListResult
@@ -97,35 +98,12 @@ def query_async_job_result(call: Call, args: Args) -> InlineResult:
     "listAsyncJobs",
     roles=ALL_ROLES,
     params=[
+        *list_owner(project=False),
         Param(
             "startdate",
             ParamType.DATE,
             description="The start date of the async job "
             "(use format \"yyyy-MM-dd'T'HH:mm:ss'+'SSSS\")",
-        ),
-        Param(
-            "account",
-            ParamType.STRING,
-            description="list resources by account. Must be used with the domainId parameter.",
-        ),
-        Param(
-            "domainid",
-            ParamType.UUID,
-            entity="Domain",
-            description="list only resources belonging to the domain specified",
-        ),
-        Param(
-            "isrecursive",
-            ParamType.BOOLEAN,
-            description="defaults to false, but if true, "
-            "lists all resources from the "
-            "parent specified by the domainId "
-            "till leaves.",
-        ),
-        Param(
-            "listall",
-            ParamType.BOOLEAN,
-            description="If set to false, list only resources belonging to the command's caller",
         ),
         Param(
             "managementserverid",

@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
+from cumulo.api.owner_params import LIST_OWNER
 from cumulo.api.paging import fetch_page
-from cumulo.api.params import BOOLEAN, LIST, MAP, STRING, UUID, Param
+from cumulo.api.params import LIST, MAP, STRING, Param
 from cumulo.api.results import Enqueue, ListResult, SuccessResult
 from cumulo.api.roles import ALL_ROLES
 from cumulo.api.scope import list_scope
@@ -110,31 +111,7 @@ def _delete_tags(job: JobRun, payload: dict) -> SuccessResult:  # type: ignore[t
         Param("key", STRING, description="list by key"),
         Param("value", STRING, description="list by value"),
         Param("customer", STRING, description="list by customer name"),
-        Param(
-            "account",
-            STRING,
-            description="list resources by account. Must be used with the domainId parameter.",
-        ),
-        Param(
-            "domainid",
-            UUID,
-            entity="Domain",
-            description="list only resources belonging to the domain specified",
-        ),
-        Param(
-            "isrecursive",
-            BOOLEAN,
-            description="defaults to false, but if true, lists all "
-            "resources from the parent specified by the domainId till leaves.",
-        ),
-        Param(
-            "listall",
-            BOOLEAN,
-            description="If set to false, list only resources belonging to "
-            "the command's caller; if set to true - list resources that the caller is "
-            "authorized to see. Default value is false",
-        ),
-        Param("projectid", UUID, entity="Project", description="list objects by project"),
+        *LIST_OWNER,
     ],
     roles=ALL_ROLES,
     is_list=True,
