@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session
 from cumulo.api.context import Caller
 from cumulo.db.models.disk_offering import DiskOffering
 from cumulo.errors import InvalidParameter, ResourceInUse
-from cumulo.services import events, offering_scope
+from cumulo.services import offering_edits, offering_scope
 from cumulo.services.disk_rules import apply_disk, normalise_tags
-from cumulo.services.service_offerings import offering_state
 
 KIND = "disk"
 GIB = 1024**3
@@ -76,18 +75,8 @@ def create(session: Session, caller: Caller, values: dict[str, Any]) -> DiskOffe
         details=json.dumps(details) if details else None,
     )
     apply_disk(offering, values, tags_param="tags")
-    session.add(offering)
-    session.flush()
-    offering_scope.set_domains(session, KIND, offering.id, domains)
-    offering_scope.set_zones(session, KIND, offering.id, zones)
-    events.record(
-        session,
-        caller,
-        "DISK.OFFERING.CREATE",
-        f"Successfully created disk offering {name}",
-        resource_type="DiskOffering",
-        resource_uuid=offering.uuid,
-    )
+    offering_edits.store(session, KIND, offering, domains, zones)
+    _record(session, caller, offering, "CREATE", "created")
     return offering
 
 
@@ -95,36 +84,20 @@ def update(
     session: Session, caller: Caller, offering: DiskOffering, values: dict[str, Any]
 ) -> DiskOffering:
     live(offering)
-    if values.get("name") is not None:
-        if not values["name"].strip():
-            raise InvalidParameter("Disk offering name must not be empty")
-        offering.name = values["name"].strip()
-    if values.get("displaytext") is not None:
-        offering.display_text = values["displaytext"]
-    if values.get("sortkey") is not None:
-        offering.sort_key = values["sortkey"]
-    if values.get("state") is not None:
-        offering.state = offering_state(values["state"])
+    offering_edits.update_basics(offering, values, "Disk offering")
     if values.get("displayoffering") is not None:
         offering.display_offering = values["displayoffering"]
     if values.get("tags") is not None:
         offering.storage_tags = normalise_tags(values["tags"])
     _update_disk(offering, values)
-    if values.get("domainid") is not None:
-        domains = offering_scope.resolve_domains(session, values["domainid"])
-        offering_scope.set_domains(session, KIND, offering.id, domains)
-    if values.get("zoneid") is not None:
-        zones = offering_scope.resolve_zones(session, values["zoneid"])
-        offering_scope.set_zones(session, KIND, offering.id, zones)
-    events.record(
-        session,
-        caller,
-        "DISK.OFFERING.EDIT",
-        f"Successfully updated disk offering {offering.name}",
-        resource_type="DiskOffering",
-        resource_uuid=offering.uuid,
-    )
+    offering_edits.update_scope(session, KIND, offering, values, system=False)
+    _record(session, caller, offering, "EDIT", "updated")
     return offering
+
+
+def _record(session: Session, caller: Caller, offering: DiskOffering, what: str, done: str) -> None:
+    event = f"DISK.OFFERING.{what}"
+    offering_edits.record(session, caller, offering, event, f"{done} disk offering", "DiskOffering")
 
 
 def _update_disk(offering: DiskOffering, values: dict[str, Any]) -> None:
@@ -150,14 +123,7 @@ def delete(session: Session, caller: Caller, offering: DiskOffering) -> None:
     check_not_in_use(session, offering)
     offering.mark_removed()
     offering.state = "Inactive"
-    events.record(
-        session,
-        caller,
-        "DISK.OFFERING.DELETE",
-        f"Successfully deleted disk offering {offering.name}",
-        resource_type="DiskOffering",
-        resource_uuid=offering.uuid,
-    )
+    _record(session, caller, offering, "DELETE", "deleted")
 
 
 @register_usage_check

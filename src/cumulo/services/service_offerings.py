@@ -12,7 +12,7 @@ from cumulo.api.context import Caller
 from cumulo.db.models.disk_offering import DiskOffering
 from cumulo.db.models.service_offering import ServiceOffering
 from cumulo.errors import InvalidParameter, ResourceInUse
-from cumulo.services import events, offering_scope
+from cumulo.services import offering_edits, offering_scope
 from cumulo.services.disk_rules import apply_disk, normalise_tags
 
 KIND = "service"
@@ -165,8 +165,7 @@ def create(session: Session, caller: Caller, values: dict[str, Any]) -> ServiceO
         raise InvalidParameter(f"Disk offering {disk.uuid} is not active")
     domains = offering_scope.resolve_domains(session, values.get("domainid"))
     zones = offering_scope.resolve_zones(session, values.get("zoneid"))
-    if is_system and domains:
-        raise InvalidParameter("System offerings cannot be restricted to domains")
+    offering_edits.refuse_system_domains(is_system, domains)
     details = _details(values, compute)
     offering = ServiceOffering(
         name=name,
@@ -192,18 +191,8 @@ def create(session: Session, caller: Caller, values: dict[str, Any]) -> ServiceO
         **compute,
     )
     apply_disk(offering, values, tags_param="tags")
-    session.add(offering)
-    session.flush()
-    offering_scope.set_domains(session, KIND, offering.id, domains)
-    offering_scope.set_zones(session, KIND, offering.id, zones)
-    events.record(
-        session,
-        caller,
-        "SERVICE.OFFERING.CREATE",
-        f"Successfully created service offering {name}",
-        resource_type="ServiceOffering",
-        resource_uuid=offering.uuid,
-    )
+    offering_edits.store(session, KIND, offering, domains, zones)
+    _record(session, caller, offering, "CREATE", "created")
     return offering
 
 
@@ -211,46 +200,24 @@ def update(
     session: Session, caller: Caller, offering: ServiceOffering, values: dict[str, Any]
 ) -> ServiceOffering:
     live(offering)
-    if values.get("name") is not None:
-        if not values["name"].strip():
-            raise InvalidParameter("Service offering name must not be empty")
-        offering.name = values["name"].strip()
-    if values.get("displaytext") is not None:
-        offering.display_text = values["displaytext"]
-    if values.get("sortkey") is not None:
-        offering.sort_key = values["sortkey"]
-    if values.get("state") is not None:
-        offering.state = offering_state(values["state"])
+    offering_edits.update_basics(offering, values, "Service offering")
     if values.get("hosttags") is not None:
         offering.host_tags = normalise_tags(values["hosttags"])
     if values.get("storagetags") is not None:
         offering.storage_tags = normalise_tags(values["storagetags"])
     if values.get("purgeresources") is not None:
         offering.purge_resources = values["purgeresources"]
-    if values.get("domainid") is not None:
-        domains = offering_scope.resolve_domains(session, values["domainid"])
-        if offering.is_system and domains:
-            raise InvalidParameter("System offerings cannot be restricted to domains")
-        offering_scope.set_domains(session, KIND, offering.id, domains)
-    if values.get("zoneid") is not None:
-        zones = offering_scope.resolve_zones(session, values["zoneid"])
-        offering_scope.set_zones(session, KIND, offering.id, zones)
-    events.record(
-        session,
-        caller,
-        "SERVICE.OFFERING.EDIT",
-        f"Successfully updated service offering {offering.name}",
-        resource_type="ServiceOffering",
-        resource_uuid=offering.uuid,
-    )
+    offering_edits.update_scope(session, KIND, offering, values, system=offering.is_system)
+    _record(session, caller, offering, "EDIT", "updated")
     return offering
 
 
-def offering_state(value: str) -> str:
-    for state in ("Active", "Inactive"):
-        if value.strip().lower() == state.lower():
-            return state
-    raise InvalidParameter(f"Invalid state {value!r}; use Active or Inactive")
+def _record(
+    session: Session, caller: Caller, offering: ServiceOffering, what: str, done: str
+) -> None:
+    event = f"SERVICE.OFFERING.{what}"
+    text = f"{done} service offering"
+    offering_edits.record(session, caller, offering, event, text, "ServiceOffering")
 
 
 def live(offering: ServiceOffering) -> None:
@@ -267,11 +234,4 @@ def delete(session: Session, caller: Caller, offering: ServiceOffering) -> None:
     check_not_in_use(session, offering)
     offering.mark_removed()
     offering.state = "Inactive"
-    events.record(
-        session,
-        caller,
-        "SERVICE.OFFERING.DELETE",
-        f"Successfully deleted service offering {offering.name}",
-        resource_type="ServiceOffering",
-        resource_uuid=offering.uuid,
-    )
+    _record(session, caller, offering, "DELETE", "deleted")

@@ -10,6 +10,7 @@ from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import command
 from cumulo.api.offering_params import DISK_PARAMS, RATE_PARAMS_DECL
+from cumulo.api.owner_params import LIST_OWNER
 from cumulo.api.paging import fetch_page
 from cumulo.api.params import BOOLEAN, INTEGER, LIST, LONG, MAP, STRING, UUID, Param
 from cumulo.api.results import ListResult, ObjectResult, SuccessResult
@@ -18,7 +19,7 @@ from cumulo.api.views.offering import disk_offering_view
 from cumulo.db.models.disk_offering import DiskOffering
 from cumulo.errors import PermissionDenied
 from cumulo.services import disk_offerings, offering_scope
-from cumulo.services.service_offerings import offering_state
+from cumulo.services.offering_edits import offering_state
 
 
 @command(
@@ -171,31 +172,7 @@ def delete_disk_offering(call: Call, args: Args) -> SuccessResult:
     params=[
         Param("id", UUID, entity="DiskOffering", description="ID of the disk offering"),
         Param("name", STRING, description="name of the disk offering"),
-        Param(
-            "domainid",
-            UUID,
-            entity="Domain",
-            description="the ID of the domain of the disk offering.",
-        ),
-        Param(
-            "isrecursive",
-            BOOLEAN,
-            description="defaults to false, but if true, lists all "
-            "resources from the parent specified by the domainId till leaves.",
-        ),
-        Param(
-            "listall",
-            BOOLEAN,
-            description="If set to false, list only resources belonging "
-            "to the command's caller; if set to true - list resources that the caller is "
-            "authorized to see. Default value is false",
-        ),
-        Param(
-            "account",
-            STRING,
-            description="list resources by account. Must be used with the domainId parameter.",
-        ),
-        Param("projectid", UUID, entity="Project", description="list objects by project"),
+        *LIST_OWNER,
         Param(
             "zoneid", UUID, since="4.13", description="id of zone disk offering is associated with"
         ),

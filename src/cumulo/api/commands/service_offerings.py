@@ -8,6 +8,7 @@ from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import command
 from cumulo.api.offering_params import DISK_PARAMS, RATE_PARAMS_DECL
+from cumulo.api.owner_params import LIST_OWNER
 from cumulo.api.paging import fetch_page
 from cumulo.api.params import BOOLEAN, INTEGER, LIST, LONG, MAP, STRING, UUID, Param
 from cumulo.api.results import ListResult, ObjectResult, SuccessResult
@@ -15,7 +16,7 @@ from cumulo.api.roles import ADMIN_ONLY, ALL_ROLES
 from cumulo.api.views.offering import service_offering_view
 from cumulo.db.models.service_offering import ServiceOffering
 from cumulo.errors import InvalidParameter, PermissionDenied
-from cumulo.services import offering_scope, service_offerings
+from cumulo.services import offering_edits, offering_scope, service_offerings
 
 _CREATE_PARAMS = [
     Param("name", STRING, required=True, description="the name of the service offering"),
@@ -276,31 +277,7 @@ def delete_service_offering(call: Call, args: Args) -> SuccessResult:
     params=[
         Param("id", UUID, entity="ServiceOffering", description="ID of the service offering"),
         Param("name", STRING, description="name of the service offering"),
-        Param(
-            "domainid",
-            UUID,
-            entity="Domain",
-            description="the ID of the domain associated with the service offering",
-        ),
-        Param(
-            "isrecursive",
-            BOOLEAN,
-            description="defaults to false, but if true, lists all "
-            "resources from the parent specified by the domainId till leaves.",
-        ),
-        Param(
-            "listall",
-            BOOLEAN,
-            description="If set to false, list only resources belonging "
-            "to the command's caller; if set to true - list resources that the caller is "
-            "authorized to see. Default value is false",
-        ),
-        Param(
-            "account",
-            STRING,
-            description="list resources by account. Must be used with the domainId parameter.",
-        ),
-        Param("projectid", UUID, entity="Project", description="list objects by project"),
+        *LIST_OWNER,
         Param("issystem", BOOLEAN, description="is this a system vm offering"),
         Param(
             "systemvmtype",
@@ -414,7 +391,7 @@ def _filtered(call: Call, args: Args):  # type: ignore[no-untyped-def]
         stmt = stmt.where(offering_scope.in_zone(zone.id, "service", Off.id))
     state = (args.state or "Active").lower()
     if state != "all":
-        stmt = stmt.where(Off.state == service_offerings.offering_state(state))
+        stmt = stmt.where(Off.state == offering_edits.offering_state(state))
     if args.storagetype is not None:
         stmt = stmt.where(Off.storage_type == args.storagetype.lower())
     if args.encryptroot is not None:
