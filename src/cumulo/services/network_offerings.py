@@ -6,14 +6,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete as sql_delete
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
 from cumulo.db.models.network_offering import NetworkOffering, NetworkOfferingService
 from cumulo.errors import InvalidParameter, ResourceInUse
-from cumulo.services import events, network_services, offering_scope
+from cumulo.services import events, network_services, offering_edits, offering_scope
 from cumulo.services.disk_rules import normalise_tags
 from cumulo.services.network_services import ServiceSet, canonical
 
@@ -33,28 +31,11 @@ def register_usage_check(check: UsageCheck) -> UsageCheck:
 
 
 def services_of(session: Session, offering: NetworkOffering) -> ServiceSet:
-    rows = session.execute(
-        select(NetworkOfferingService.service, NetworkOfferingService.provider)
-        .where(NetworkOfferingService.offering_id == offering.id)
-        .order_by(NetworkOfferingService.id)
-    )
-    result = ServiceSet(capabilities=json.loads(offering.capabilities or "{}"))
-    for service, provider in rows:
-        result.providers.setdefault(service, [])
-        if provider:
-            result.providers[service].append(provider)
-    return result
+    return offering_edits.services_of(session, NetworkOfferingService, offering)
 
 
 def store_services(session: Session, offering_id: int, services: ServiceSet) -> None:
-    session.execute(
-        sql_delete(NetworkOfferingService).where(NetworkOfferingService.offering_id == offering_id)
-    )
-    for service in services.names():
-        for provider in services.providers[service] or [""]:
-            session.add(
-                NetworkOfferingService(offering_id=offering_id, service=service, provider=provider)
-            )
+    offering_edits.store_services(session, NetworkOfferingService, offering_id, services)
 
 
 def _check_combination(guest: str, services: ServiceSet, values: dict[str, Any]) -> None:
@@ -101,19 +82,9 @@ def create(session: Session, caller: Caller, values: dict[str, Any]) -> NetworkO
     domains = offering_scope.resolve_domains(session, values.get("domainid"))
     zones = offering_scope.resolve_zones(session, values.get("zoneid"))
     offering = _new_row(name, guest, values, services)
-    session.add(offering)
-    session.flush()
+    offering_edits.store(session, KIND, offering, domains, zones)
     store_services(session, offering.id, services)
-    offering_scope.set_domains(session, KIND, offering.id, domains)
-    offering_scope.set_zones(session, KIND, offering.id, zones)
-    events.record(
-        session,
-        caller,
-        "NETWORK.OFFERING.CREATE",
-        f"Successfully created network offering {name}",
-        resource_type="NetworkOffering",
-        resource_uuid=offering.uuid,
-    )
+    _record(session, caller, offering, "CREATE", "created")
     return offering
 
 
@@ -154,16 +125,7 @@ def update(
     live(offering)
     if offering.system_only:
         raise InvalidParameter(f"Cannot update system network offering {offering.name}")
-    if values.get("name") is not None:
-        if not values["name"].strip():
-            raise InvalidParameter("Network offering name must not be empty")
-        offering.name = values["name"].strip()
-    if values.get("displaytext") is not None:
-        offering.display_text = values["displaytext"]
-    if values.get("sortkey") is not None:
-        offering.sort_key = values["sortkey"]
-    if values.get("state") is not None:
-        offering.state = canonical(values["state"], STATES, "state")
+    offering_edits.update_basics(offering, values, "Network offering", _state)
     if values.get("availability") is not None:
         availability = canonical(values["availability"], AVAILABILITIES, "availability")
         _check_combination(
@@ -178,21 +140,21 @@ def update(
         offering.keep_alive_enabled = values["keepaliveenabled"]
     if values.get("maxconnections") is not None:
         offering.max_connections = values["maxconnections"]
-    if values.get("domainid") is not None:
-        domains = offering_scope.resolve_domains(session, values["domainid"])
-        offering_scope.set_domains(session, KIND, offering.id, domains)
-    if values.get("zoneid") is not None:
-        zones = offering_scope.resolve_zones(session, values["zoneid"])
-        offering_scope.set_zones(session, KIND, offering.id, zones)
-    events.record(
-        session,
-        caller,
-        "NETWORK.OFFERING.EDIT",
-        f"Successfully updated network offering {offering.name}",
-        resource_type="NetworkOffering",
-        resource_uuid=offering.uuid,
-    )
+    offering_edits.update_scope(session, KIND, offering, values, system=False)
+    _record(session, caller, offering, "EDIT", "updated")
     return offering
+
+
+def _state(value: str) -> str:
+    return canonical(value, STATES, "state")
+
+
+def _record(
+    session: Session, caller: Caller, offering: NetworkOffering, what: str, done: str
+) -> None:
+    event = f"NETWORK.OFFERING.{what}"
+    text = f"{done} network offering"
+    offering_edits.record(session, caller, offering, event, text, "NetworkOffering")
 
 
 def live(offering: NetworkOffering) -> None:

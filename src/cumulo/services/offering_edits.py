@@ -1,20 +1,26 @@
-"""What creating and editing a disk or service offering have in common.
+"""What creating and editing an offering (disk, service, network, VPC) have in common.
 
-Both kinds carry the same editable basics (name, display text, sort key,
+Every kind carries the same editable basics (name, display text, sort key,
 state), the same domain and zone restrictions, and the same event pattern;
-only their own fields differ, so those stay in their modules.
+only their own fields differ, so those stay in their modules. Network and VPC
+offerings also list their services with providers, in a table of their own.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from typing import Any, Protocol
 
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
 from cumulo.db.models.domain import Domain
 from cumulo.errors import InvalidParameter
 from cumulo.services import events, offering_scope
+from cumulo.services.network_services import ServiceSet
 
 
 class Offering(Protocol):
@@ -33,8 +39,17 @@ def offering_state(value: str) -> str:
     raise InvalidParameter(f"Invalid state {value!r}; use Active or Inactive")
 
 
-def update_basics(offering: Offering, values: dict[str, Any], label: str) -> None:
-    """``label`` names the kind in messages ("Disk offering", "Service offering")."""
+def update_basics(
+    offering: Offering,
+    values: dict[str, Any],
+    label: str,
+    state: Callable[[str], str] = offering_state,
+) -> None:
+    """``label`` names the kind in messages ("Disk offering"); ``state`` checks a new state.
+
+    Disk and service offerings are Active/Inactive, network and VPC offerings
+    Enabled/Disabled.
+    """
     if values.get("name") is not None:
         if not values["name"].strip():
             raise InvalidParameter(f"{label} name must not be empty")
@@ -44,7 +59,7 @@ def update_basics(offering: Offering, values: dict[str, Any], label: str) -> Non
     if values.get("sortkey") is not None:
         offering.sort_key = values["sortkey"]
     if values.get("state") is not None:
-        offering.state = offering_state(values["state"])
+        offering.state = state(values["state"])
 
 
 def update_scope(
@@ -91,3 +106,26 @@ def record(
         resource_type=resource,
         resource_uuid=offering.uuid,
     )
+
+
+def services_of(session: Session, model: Any, offering: Any) -> ServiceSet:
+    """The services of a network or VPC offering; ``model`` is its service table."""
+    rows = session.execute(
+        select(model.service, model.provider)
+        .where(model.offering_id == offering.id)
+        .order_by(model.id)
+    )
+    result = ServiceSet(capabilities=json.loads(offering.capabilities or "{}"))
+    for service, provider in rows:
+        result.providers.setdefault(service, [])
+        if provider:
+            result.providers[service].append(provider)
+    return result
+
+
+def store_services(session: Session, model: Any, offering_id: int, services: ServiceSet) -> None:
+    """Replace an offering's (service, provider) rows; a service without provider has ''."""
+    session.execute(sql_delete(model).where(model.offering_id == offering_id))
+    for service in services.names():
+        for provider in services.providers[service] or [""]:
+            session.add(model(offering_id=offering_id, service=service, provider=provider))

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from sqlalchemy import delete as sql_delete
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
 from cumulo.db.models.vpc_offering import VpcOffering, VpcOfferingService
 from cumulo.errors import InvalidParameter
-from cumulo.services import events, network_services, offering_scope
+from cumulo.services import events, network_services, offering_edits, offering_scope
 from cumulo.services.network_services import ServiceSet, canonical
 
 KIND = "vpc"
@@ -33,28 +30,11 @@ REQUIRED = ("SourceNat", "Gateway")
 
 
 def services_of(session: Session, offering: VpcOffering) -> ServiceSet:
-    rows = session.execute(
-        select(VpcOfferingService.service, VpcOfferingService.provider)
-        .where(VpcOfferingService.offering_id == offering.id)
-        .order_by(VpcOfferingService.id)
-    )
-    result = ServiceSet(capabilities=json.loads(offering.capabilities or "{}"))
-    for service, provider in rows:
-        result.providers.setdefault(service, [])
-        if provider:
-            result.providers[service].append(provider)
-    return result
+    return offering_edits.services_of(session, VpcOfferingService, offering)
 
 
 def store_services(session: Session, offering_id: int, services: ServiceSet) -> None:
-    session.execute(
-        sql_delete(VpcOfferingService).where(VpcOfferingService.offering_id == offering_id)
-    )
-    for service in services.names():
-        for provider in services.providers[service] or [""]:
-            session.add(
-                VpcOfferingService(offering_id=offering_id, service=service, provider=provider)
-            )
+    offering_edits.store_services(session, VpcOfferingService, offering_id, services)
 
 
 def create(session: Session, caller: Caller, values: dict[str, Any]) -> VpcOffering:
@@ -88,11 +68,8 @@ def create(session: Session, caller: Caller, values: dict[str, Any]) -> VpcOffer
         service_offering_id=network_services.router_offering_id(values.get("serviceofferingid")),
         capabilities=network_services.dump_capabilities(services),
     )
-    session.add(offering)
-    session.flush()
+    offering_edits.store(session, KIND, offering, domains, zones)
     store_services(session, offering.id, services)
-    offering_scope.set_domains(session, KIND, offering.id, domains)
-    offering_scope.set_zones(session, KIND, offering.id, zones)
     events.record(
         session,
         caller,
@@ -108,24 +85,8 @@ def update(
     session: Session, caller: Caller, offering: VpcOffering, values: dict[str, Any]
 ) -> VpcOffering:
     live(offering)
-    if values.get("name") is not None:
-        if not values["name"].strip():
-            raise InvalidParameter("VPC offering name must not be empty")
-        offering.name = values["name"].strip()
-    if values.get("displaytext") is not None:
-        offering.display_text = values["displaytext"]
-    if values.get("sortkey") is not None:
-        offering.sort_key = values["sortkey"]
-    if values.get("state") is not None:
-        offering.state = canonical(values["state"], ("Enabled", "Disabled"), "state")
-    if values.get("domainid") is not None:
-        offering_scope.set_domains(
-            session, KIND, offering.id, offering_scope.resolve_domains(session, values["domainid"])
-        )
-    if values.get("zoneid") is not None:
-        offering_scope.set_zones(
-            session, KIND, offering.id, offering_scope.resolve_zones(session, values["zoneid"])
-        )
+    offering_edits.update_basics(offering, values, "VPC offering", _state)
+    offering_edits.update_scope(session, KIND, offering, values, system=False)
     events.record(
         session,
         caller,
@@ -135,6 +96,10 @@ def update(
         resource_uuid=offering.uuid,
     )
     return offering
+
+
+def _state(value: str) -> str:
+    return canonical(value, ("Enabled", "Disabled"), "state")
 
 
 def live(offering: VpcOffering) -> None:
