@@ -6,11 +6,12 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from cumulo.api.archive_params import selection_params
 from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
 from cumulo.api.paging import fetch_page
-from cumulo.api.params import DATE, LIST, SHORT, STRING, UUID, Param
+from cumulo.api.params import SHORT, STRING, UUID, Param
 from cumulo.api.results import Enqueue, ListResult, SuccessResult
 from cumulo.api.roles import ADMIN_ONLY
 from cumulo.api.views.alert import alert_view
@@ -60,28 +61,7 @@ def list_alerts(call: Call, args: Args) -> ListResult:
 
 
 def _selection_params(verb: str) -> list[Param]:
-    return [
-        Param(
-            "ids",
-            LIST,
-            collection=UUID,
-            entity="Alert",
-            description=f"the IDs of the alerts to {verb}",
-        ),
-        Param("type", STRING, description=f"{verb} by alert type"),
-        Param(
-            "startdate",
-            DATE,
-            description=f"start date range to {verb} alerts (including) this date "
-            '(use format "yyyy-MM-dd" or the new format "yyyy-MM-ddThh:mm:ss")',
-        ),
-        Param(
-            "enddate",
-            DATE,
-            description=f"end date range to {verb} alerts (including) this date "
-            '(use format "yyyy-MM-dd" or the new format "yyyy-MM-ddThh:mm:ss")',
-        ),
-    ]
+    return selection_params("Alert", "alerts", verb)
 
 
 def _selection(args: Args) -> tuple[Any, int | None, Any, Any]:

@@ -6,12 +6,13 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select
 
+from cumulo.api.archive_params import selection_params
 from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import command
 from cumulo.api.owner_params import LIST_OWNER
 from cumulo.api.paging import fetch_page
-from cumulo.api.params import BOOLEAN, DATE, INTEGER, LIST, STRING, UUID, Param
+from cumulo.api.params import BOOLEAN, DATE, INTEGER, STRING, UUID, Param
 from cumulo.api.results import ListResult, SuccessResult
 from cumulo.api.roles import ALL_ROLES
 from cumulo.api.scope import list_scope
@@ -177,28 +178,7 @@ def list_event_types(call: Call, args: Args) -> ListResult:
 
 
 def _selection_params(verb: str) -> list[Param]:
-    return [
-        Param(
-            "ids",
-            LIST,
-            collection=UUID,
-            entity="Event",
-            description=f"the IDs of the events to {verb}",
-        ),
-        Param("type", STRING, description=f"{verb} by event type"),
-        Param(
-            "startdate",
-            DATE,
-            description=f"start date range to {verb} events (including) "
-            'this date (use format "yyyy-MM-dd" or the new format "yyyy-MM-ddThh:mm:ss")',
-        ),
-        Param(
-            "enddate",
-            DATE,
-            description=f"end date range to {verb} events (including) this "
-            'date (use format "yyyy-MM-dd" or the new format "yyyy-MM-ddThh:mm:ss")',
-        ),
-    ]
+    return selection_params("Event", "events", verb)
 
 
 @command(
