@@ -596,6 +596,26 @@ def _all() -> list[Setting]:
             group="Storage",
             subgroup="VM Snapshot",
         ),
+        Setting(
+            "project.invite.required",
+            "false",
+            "If invitation confirmation is required when add account to project. "
+            "Default value is false",
+            type="Boolean",
+            category="Project Defaults",
+            group="Access",
+            subgroup="Project",
+        ),
+        Setting(
+            "project.invite.timeout",
+            "86400",
+            "Invitation expiration time (in seconds). Default is 1 day - 86400 seconds",
+            type="Long",
+            bounds=(1, 2**63 - 1),
+            category="Project Defaults",
+            group="Access",
+            subgroup="Project",
+        ),
     ]
 
 

@@ -1,0 +1,255 @@
+"""Project membership commands: accounts and (4.15+) single users join and leave.
+
+With ``project.invite.required`` the add commands invite instead of adding;
+the invitee joins by accepting (``project_invitations.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from cumulo.api.arguments import Args
+from cumulo.api.context import Call
+from cumulo.api.declaration import Command, Kind, command
+from cumulo.api.paging import fetch_page
+from cumulo.api.params import STRING, UUID, Param
+from cumulo.api.results import Enqueue, ListResult, SuccessResult
+from cumulo.api.roles import ALL_ROLES
+from cumulo.api.scope import find_account
+from cumulo.api.views.project import project_account_view
+from cumulo.db.models.account import Account, User
+from cumulo.db.models.domain import Domain
+from cumulo.db.models.project import Project, ProjectMember
+from cumulo.errors import InvalidParameter
+from cumulo.jobs.context import JobRun
+from cumulo.services import project_invitations, project_users, projects
+
+MEMBER_FIELDS: dict[str, Any] = dict(
+    kind=Kind.ASYNC, roles=ALL_ROLES, instance_type="Project", response_class="SuccessResponse"
+)
+PROJECT_ROLE = Param("projectroleid", UUID, description="ID of the project role")
+ROLE_TYPE = Param("roletype", STRING, description="Project role type: Admin or Regular")
+
+
+def _refuse_email(call: Call, email: str | None) -> None:
+    if email and project_invitations.required(call.runtime.config):
+        raise InvalidParameter(
+            "Invitations by email are not supported here yet (no mail would be sent); "
+            "leave out email to invite the account or user itself"
+        )
+
+
+def _join(call: Call, project: Project, role: str | None, **who: Any) -> Enqueue:
+    """Add ``account`` (or ``user``) now, or invite it when invitations are required."""
+    invite = project_invitations.required(call.runtime.config)
+    user: User | None = who.get("user")
+    account: Account | None = who.get("account")
+    _refuse_email(call, who.get("email"))
+    if user is not None:
+        account = project_users.check_addable(call.db, project, user)
+    elif account is not None:
+        projects.check_joinable(project, account)
+        if projects.member_role(call.db, account.id, project) is not None:
+            raise InvalidParameter(f"Account {account.name} is already a member of the project")
+    assert account is not None
+    payload = {
+        "project_id": project.id,
+        "account_id": account.id,
+        "user_id": user.id if user else None,
+        "role": projects.check_role(role),
+        "invite": invite,
+    }
+    return Enqueue(payload, instance_uuid=project.uuid)
+
+
+def _run_join(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
+    def work(session: Session) -> None:
+        project = session.get(Project, payload["project_id"])
+        account = session.get(Account, payload["account_id"])
+        user = session.get(User, payload["user_id"]) if payload["user_id"] else None
+        assert project is not None and account is not None
+        role = payload["role"]
+        if payload["invite"]:
+            project_invitations.invite(
+                session, job.runtime.config, job.caller, project, role, account=account, user=user
+            )
+        elif user is not None:
+            project_users.add_user(session, job.caller, project, user, role)
+        else:
+            projects.add_member(session, job.caller, project, account, role)
+
+    job.transaction(work)
+    return SuccessResult()
+
+
+@command(
+    "addAccountToProject",
+    params=[
+        Param("projectid", UUID, required=True, entity="Project", description="ID of the project"),
+        Param("account", STRING, description="Name of the account to be added to the project"),
+        Param("email", STRING, description="Email address to send the invitation to"),
+        ROLE_TYPE,
+    ],
+    since="3.0.0",
+    **MEMBER_FIELDS,
+)
+def add_account_to_project(call: Call, args: Args) -> Enqueue:
+    """Adds account to a project"""
+    project: Project = args.projectid
+    projects.check_manage(call.db, call.caller, project)
+    if not args.account:
+        _refuse_email(call, args.email)
+        raise InvalidParameter("Give the account to add to the project")
+    account = find_account(call.db, args.account, project.domain_id)
+    return _join(call, project, args.roletype, account=account, email=args.email)
+
+
+add_account_to_project.execute(_run_join)
+
+
+@command(
+    "addUserToProject",
+    params=[
+        Param("projectid", UUID, required=True, entity="Project", description="ID of the project"),
+        Param("username", STRING, required=True, description="Name of the user to be added"),
+        Param("email", STRING, description="Email ID of user to whom invite is sent"),
+        ROLE_TYPE,
+    ],
+    since="4.14",
+    **MEMBER_FIELDS,
+)
+def add_user_to_project(call: Call, args: Args) -> Enqueue:
+    """Adds user to a project"""
+    project: Project = args.projectid
+    projects.check_manage(call.db, call.caller, project)
+    user = project_users.find_user(call.db, project, args.username)
+    return _join(call, project, args.roletype, user=user, email=args.email)
+
+
+add_user_to_project.execute(_run_join)
+
+
+def _not_supported(*commands: Command) -> None:
+    for cmd in commands:
+        cmd.not_supported(PROJECT_ROLE)
+
+
+@command(
+    "deleteAccountFromProject",
+    params=[
+        Param("projectid", UUID, required=True, entity="Project", description="ID of the project"),
+        Param("account", STRING, required=True, description="Name of the account to remove"),
+    ],
+    since="3.0.0",
+    **MEMBER_FIELDS,
+)
+def delete_account_from_project(call: Call, args: Args) -> Enqueue:
+    """Deletes account from the project"""
+    project: Project = args.projectid
+    projects.check_manage(call.db, call.caller, project)
+    account = find_account(call.db, args.account, project.domain_id)
+    if projects.member_role(call.db, account.id, project) is None:
+        raise InvalidParameter(f"Account {account.name} is not a member of the project")
+    return Enqueue({"project_id": project.id, "account_id": account.id}, instance_uuid=project.uuid)
+
+
+@delete_account_from_project.execute
+def _delete_account(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
+    def work(session: Session) -> None:
+        project = session.get(Project, payload["project_id"])
+        account = session.get(Account, payload["account_id"])
+        assert project is not None and account is not None
+        projects.remove_member(session, job.caller, project, account)
+
+    job.transaction(work)
+    return SuccessResult()
+
+
+@command(
+    "deleteUserFromProject",
+    params=[
+        Param("projectid", UUID, required=True, entity="Project", description="ID of the project"),
+        Param("userid", UUID, required=True, entity="User", description="ID of the user"),
+    ],
+    since="4.15.0",
+    **MEMBER_FIELDS,
+)
+def delete_user_from_project(call: Call, args: Args) -> Enqueue:
+    """Deletes user from the project"""
+    project: Project = args.projectid
+    user: User = args.userid
+    project_users.check_removable(call.db, call.caller, project, user)
+    return Enqueue({"project_id": project.id, "user_id": user.id}, instance_uuid=project.uuid)
+
+
+@delete_user_from_project.execute
+def _delete_user(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
+    def work(session: Session) -> None:
+        project = session.get(Project, payload["project_id"])
+        user = session.get(User, payload["user_id"])
+        assert project is not None and user is not None
+        project_users.remove_user(session, job.caller, project, user)
+
+    job.transaction(work)
+    return SuccessResult()
+
+
+@command(
+    "listProjectAccounts",
+    params=[
+        Param("projectid", UUID, required=True, entity="Project", description="ID of the project"),
+        Param("account", STRING, description="List accounts of the project by account name"),
+        Param("role", STRING, description="List accounts by role: Admin or Regular"),
+        Param("userid", UUID, entity="User", description="List the project membership of a user"),
+    ],
+    roles=ALL_ROLES,
+    is_list=True,
+    object_name="projectaccount",
+    # CloudStack's annotation names ProjectResponse (listApis shows it); the items
+    # are ProjectAccountResponse.
+    response_class="ProjectResponse",
+    since="3.0.0",
+)
+def list_project_accounts(call: Call, args: Args) -> ListResult:
+    """Lists project's accounts"""
+    project = args.projectid
+    if not isinstance(project, Project):
+        raise InvalidParameter("projectid must name one project, not -1")
+    projects.check_read(call.db, call.caller, project)
+    stmt = (
+        select(ProjectMember, Account, Domain, User)
+        .join(Account, Account.id == ProjectMember.account_id)
+        .join(Domain, Domain.id == Account.domain_id)
+        .outerjoin(User, User.id == ProjectMember.user_id)
+        .where(ProjectMember.project_id == project.id, Account.removed.is_(None))
+    )
+    if args.account:
+        stmt = stmt.where(Account.name == args.account)
+    if args.role:
+        stmt = stmt.where(ProjectMember.role == args.role.capitalize())
+    if args.userid is not None:
+        # The user's own membership and that of its account.
+        stmt = stmt.where(
+            or_(
+                ProjectMember.user_id == args.userid.id,
+                and_(
+                    ProjectMember.user_id.is_(None),
+                    ProjectMember.account_id == args.userid.account_id,
+                ),
+            )
+        )
+    if args.keyword:
+        stmt = stmt.where(
+            or_(
+                Account.name.contains(args.keyword, autoescape=True),
+                User.username.contains(args.keyword, autoescape=True),
+            )
+        )
+    rows, count = fetch_page(call.db, stmt.order_by(ProjectMember.id), call, args)
+    return ListResult([project_account_view(project, m, a, d, u) for m, a, d, u in rows], count)
+
+
+_not_supported(add_account_to_project, add_user_to_project, list_project_accounts)
