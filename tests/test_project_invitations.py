@@ -45,11 +45,11 @@ def test_users_join_and_leave_projects_on_their_own(cloud: Cloud) -> None:
     pid = create_project(lead, "ul-proj")["id"]
     lead.run("addUserToProject", projectid=pid, username="ul-team-2")
     assert _members(lead, pid) == {("ul-lead", None, "Admin"), ("ul-team", "ul-team-2", "Regular")}
-    row = [
+    (row,) = [
         m
         for m in lead.call("listProjectAccounts", projectid=pid)["projectaccount"]
         if m.get("username")
-    ][0]
+    ]
     assert row["userid"] == second_user["id"] and row["accountid"] == team["id"]
     # Only that user is a member, not the other user of its account.
     assert [p["id"] for p in second.call("listProjects")["project"]] == [pid]

@@ -99,6 +99,20 @@ def _admins(session: Session, project: Project) -> int:
     ).scalar_one()
 
 
+def solely_administered(session: Session, user: User) -> list[str]:
+    """Names of live projects whose only admin is this user's own membership."""
+    rows = session.execute(
+        select(Project)
+        .join(ProjectMember, ProjectMember.project_id == Project.id)
+        .where(
+            ProjectMember.user_id == user.id,
+            ProjectMember.role == projects.ADMIN,
+            Project.removed.is_(None),
+        )
+    ).scalars()
+    return [p.name for p in rows if _admins(session, p) <= 1]
+
+
 def forget_user(session: Session, user: User) -> None:
     """The user goes (deleted or moved to another account): its own memberships go too."""
     session.query(ProjectMember).filter(ProjectMember.user_id == user.id).delete()
