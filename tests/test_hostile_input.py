@@ -408,7 +408,9 @@ def _check_reply(command: Command, params: dict[str, str], resp: httpx.Response)
         ((wrapper, inner),) = body.items()
     assert isinstance(inner, dict), f"{where}: {inner!r}"
     assert not _is_server_bug(resp.status_code, inner), f"{where}: {inner!r}"
-    assert resp.status_code != 401, f"{where}: the fuzzer's own signature was refused"
+    # login answers bad credentials or domain ids with 401 itself, as CloudStack does.
+    if not command.authenticator:
+        assert resp.status_code != 401, f"{where}: the fuzzer's own signature was refused"
     if resp.status_code != 200:
         assert wrapper in (command.wrapper, "errorresponse"), f"{where}: wrapper {wrapper}"
         assert inner.get("errorcode") == resp.status_code, f"{where}: {inner!r}"
@@ -464,6 +466,7 @@ def test_hostile_parameters_are_rejected_cleanly(fuzz_cloud: tuple[Cloud, Seed],
     )
     def check(params: dict[str, str], as_user: bool, get: bool, xml: bool) -> None:
         client = _client(cloud, seed.user_id if as_user else 2)
+        get = get and not command.authenticator  # GET login is a plain-text 405 (test_wire)
         _wait_for_jobs(cloud)
         before = _snapshot(cloud)
         resp = _send(client, command, params, get, xml)
