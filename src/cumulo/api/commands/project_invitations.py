@@ -27,7 +27,7 @@ from cumulo.services import ownership, project_invitations, projects, users
 from cumulo.services.project_invitations import EXPIRED, PENDING, STATES
 
 Inv = ProjectInvitation
-PROJECT_PARAM = dict(entity="Project", own_project_check=True)
+PROJECT_PARAM: dict[str, Any] = dict(entity="Project", own_project_check=True)
 
 
 def _addressed_to(caller: Caller) -> Any:
@@ -160,7 +160,8 @@ def list_project_invitations(call: Call, args: Args) -> ListResult:
     if args.keyword:
         stmt = stmt.where(Project.name.contains(args.keyword, autoescape=True))
     rows, count = fetch_page(call.db, stmt.order_by(Inv.id), call, args)
-    return ListResult([invitation_view(*row, timeout) for row in rows], count)
+    views = [invitation_view(i, p, d, a, u, timeout) for i, p, d, a, u in rows]
+    return ListResult(views, count)
 
 
 def _invitee(call: Call, args: Args, project: Project) -> tuple[Account, User | None]:
@@ -175,8 +176,7 @@ def _invitee(call: Call, args: Args, project: Project) -> tuple[Account, User | 
             ownership.check_manage(call.db, caller, account)
             return account, None
     account = call.db.get(Account, caller.account_id)  # type: ignore[assignment]
-    user = call.db.get(User, caller.user_id)
-    return account, user
+    return account, call.db.get(User, caller.user_id)
 
 
 @command(

@@ -6,14 +6,15 @@ the invitee joins by accepting (``project_invitations.py``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from cumulo.api.arguments import Args
-from cumulo.api.context import Call
-from cumulo.api.declaration import Command, Kind, command
+from cumulo.api.context import Call, Caller
+from cumulo.api.declaration import Command, Executor, Kind, command
 from cumulo.api.paging import fetch_page
 from cumulo.api.params import STRING, UUID, Param
 from cumulo.api.results import Enqueue, ListResult, SuccessResult
@@ -30,6 +31,8 @@ from cumulo.services import project_invitations, project_users, projects
 MEMBER_FIELDS: dict[str, Any] = dict(
     kind=Kind.ASYNC, roles=ALL_ROLES, instance_type="Project", response_class="SuccessResponse"
 )
+# projects.remove_member / project_users.remove_user
+Remove = Callable[[Session, Caller, Project, Any], None]
 PROJECT_ROLE = Param("projectroleid", UUID, description="ID of the project role")
 ROLE_TYPE = Param("roletype", STRING, description="Project role type: Admin or Regular")
 
@@ -156,16 +159,23 @@ def delete_account_from_project(call: Call, args: Args) -> Enqueue:
     return Enqueue({"project_id": project.id, "account_id": account.id}, instance_uuid=project.uuid)
 
 
-@delete_account_from_project.execute
-def _delete_account(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
-    def work(session: Session) -> None:
-        project = session.get(Project, payload["project_id"])
-        account = session.get(Account, payload["account_id"])
-        assert project is not None and account is not None
-        projects.remove_member(session, job.caller, project, account)
+def _removal(model: type[Account] | type[User], key: str, remove: Remove) -> Executor:
+    """The job body of a delete*FromProject: ``remove`` the member named in the payload."""
 
-    job.transaction(work)
-    return SuccessResult()
+    def run(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
+        def work(session: Session) -> None:
+            project = session.get(Project, payload["project_id"])
+            member = session.get(model, payload[key])
+            assert project is not None and member is not None
+            remove(session, job.caller, project, member)
+
+        job.transaction(work)
+        return SuccessResult()
+
+    return run
+
+
+delete_account_from_project.execute(_removal(Account, "account_id", projects.remove_member))
 
 
 @command(
@@ -185,16 +195,7 @@ def delete_user_from_project(call: Call, args: Args) -> Enqueue:
     return Enqueue({"project_id": project.id, "user_id": user.id}, instance_uuid=project.uuid)
 
 
-@delete_user_from_project.execute
-def _delete_user(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
-    def work(session: Session) -> None:
-        project = session.get(Project, payload["project_id"])
-        user = session.get(User, payload["user_id"])
-        assert project is not None and user is not None
-        project_users.remove_user(session, job.caller, project, user)
-
-    job.transaction(work)
-    return SuccessResult()
+delete_user_from_project.execute(_removal(User, "user_id", project_users.remove_user))
 
 
 @command(
