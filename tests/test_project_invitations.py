@@ -73,6 +73,15 @@ def test_users_join_and_leave_projects_on_their_own(cloud: Cloud) -> None:
     assert _members(first, pid) == {("ul-lead", None, "Admin"), ("ul-team", "ul-team", "Admin")}
     types = set(event_types(cloud))
     assert {"PROJECT.USER.ADD", "PROJECT.USER.REMOVE"} <= types
+    # A user who is a project's last admin neither goes nor moves; another user does,
+    # and its membership with it.
+    lead.run("updateProject", id=pid, account="ul-lead", roletype="Regular")
+    assert error_of(cloud.admin.call, "deleteUser", id=first_id) == 431
+    api_move = {"id": first_id, "account": "ul-lead"}
+    assert error_of(cloud.admin.call, "moveUser", **api_move) == 431
+    first.run("addUserToProject", projectid=pid, username="ul-team-2")
+    cloud.admin.call("deleteUser", id=second_user["id"])
+    assert ("ul-team", "ul-team-2", "Regular") not in _members(first, pid)
 
 
 def test_invitations_when_required(cloud: Cloud) -> None:

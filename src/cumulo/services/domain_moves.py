@@ -128,12 +128,6 @@ def move_user(session: Session, caller: Caller, user: User, target: Account) -> 
         raise InvalidParameter(f"User {user.username} is a default user and cannot be moved")
     if target.id == old.id:
         return  # already there: nothing to do, as CloudStack
-    sole = project_users.solely_administered(session, user)
-    if sole:
-        raise InvalidParameter(
-            f"User {user.username} is the only admin of project(s) {', '.join(sole)}; make "
-            "another member admin first"
-        )
     project_users.forget_user(session, user)
     user.account_id = target.id
     session.flush()

@@ -114,5 +114,12 @@ def solely_administered(session: Session, user: User) -> list[str]:
 
 
 def forget_user(session: Session, user: User) -> None:
-    """The user goes (deleted or moved to another account): its own memberships go too."""
+    """The user goes (deleted or moved to another account): its own memberships go too,
+    unless one of them is the last admin of a project (431, nothing changed)."""
+    sole = solely_administered(session, user)
+    if sole:
+        raise InvalidParameter(
+            f"User {user.username} is the only admin of project(s) {', '.join(sole)}; make "
+            "another member admin first"
+        )
     session.query(ProjectMember).filter(ProjectMember.user_id == user.id).delete()
