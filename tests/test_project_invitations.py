@@ -80,8 +80,17 @@ def test_users_join_and_leave_projects_on_their_own(cloud: Cloud) -> None:
     api_move = {"id": first_id, "account": "ul-lead"}
     assert error_of(cloud.admin.call, "moveUser", **api_move) == 431
     first.run("addUserToProject", projectid=pid, username="ul-team-2")
+    # updateProject userid= changes a user's own role; Admin swaps ownership by default.
+    first.run("updateProject", id=pid, userid=second_user["id"], roletype="Admin")
+    assert _members(second, pid) == {
+        ("ul-lead", None, "Regular"),
+        ("ul-team", "ul-team", "Regular"),
+        ("ul-team", "ul-team-2", "Admin"),
+    }
+    assert error_of(cloud.admin.call, "deleteUser", id=second_user["id"]) == 431
+    second.run("updateProject", id=pid, userid=first_id, roletype="Admin", swapowner=False)
     cloud.admin.call("deleteUser", id=second_user["id"])
-    assert ("ul-team", "ul-team-2", "Regular") not in _members(first, pid)
+    assert _members(first, pid) == {("ul-lead", None, "Regular"), ("ul-team", "ul-team", "Admin")}
 
 
 def test_invitations_when_required(cloud: Cloud) -> None:

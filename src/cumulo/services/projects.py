@@ -175,32 +175,37 @@ def set_role(
     role: str,
     *,
     swap: bool = True,
+    user_id: int | None = None,
 ) -> None:
     """updateProject's account/userid + roletype + swapowner.
 
     Admin with swap (the default) hands ownership over; Admin without swap adds
-    an admin; Regular demotes, but never the project's last admin.
+    an admin; Regular demotes, but never the project's last admin. ``user_id``
+    names a user's own membership (addUserToProject) instead of the account's.
     """
     row = session.execute(
         select(ProjectMember).where(
             ProjectMember.project_id == project.id,
             ProjectMember.account_id == member.id,
-            ProjectMember.user_id.is_(None),
+            ProjectMember.user_slot == (user_id or 0),
         )
     ).scalar_one()
     before = owner_of(session, project)
-    if role == ADMIN and swap:
+    if role == ADMIN and swap and user_id is None:
         _set_owner(session, config, project, member)
         return
+    others = select(ProjectMember).where(
+        ProjectMember.project_id == project.id,
+        ProjectMember.role == ADMIN,
+        ProjectMember.id != row.id,
+    )
     if role == ADMIN:
+        if swap:  # a user takes over: the other admins become Regular
+            for other in session.execute(others).scalars():
+                other.role = REGULAR
         row.role = ADMIN
     else:
-        admins = session.execute(
-            select(ProjectMember.account_id).where(
-                ProjectMember.project_id == project.id, ProjectMember.role == ADMIN
-            )
-        ).scalars()
-        if row.role == ADMIN and set(admins) == {member.id}:
+        if row.role == ADMIN and session.execute(others).first() is None:
             raise InvalidParameter(f"{member.name} is the last admin of project {project.name}")
         row.role = REGULAR
     session.flush()

@@ -22,7 +22,7 @@ from cumulo.db.models.domain import Domain
 from cumulo.db.models.project import Project, ProjectMember
 from cumulo.errors import InvalidParameter, PermissionDenied
 from cumulo.jobs.context import JobRun
-from cumulo.services import ownership, projects
+from cumulo.services import ownership, project_users, projects
 
 PROJECT_FIELDS: dict[str, Any] = dict(
     object_name="project", response_class="ProjectResponse", since="3.0.0", instance_type="Project"
@@ -103,15 +103,21 @@ def update_project(call: Call, args: Args) -> Enqueue:
     """Updates a project"""
     project: Project = args.id
     projects.check_manage(call.db, call.caller, project)
-    member_id = None
+    member_id = user_id = None
     if args.userid is not None:
         member_id = args.userid.account_id
+        if project_users.user_row(call.db, project, args.userid) is not None:
+            user_id = args.userid.id  # the user's own membership, not its account's
     elif args.account:
         member_id = find_account(call.db, args.account, project.domain_id).id
     role = (args.roletype or projects.ADMIN).capitalize()
     if role not in (projects.ADMIN, projects.REGULAR):
         raise InvalidParameter(f"roletype must be Admin or Regular, not {args.roletype}")
-    if member_id is not None and projects.member_role(call.db, member_id, project) is None:
+    if (
+        member_id is not None
+        and user_id is None
+        and projects.member_role(call.db, member_id, project) is None
+    ):
         # As CloudStack: ownership moves only inside the project.
         raise InvalidParameter(
             "The account doesn't belong to the project; add it with addAccountToProject "
@@ -125,6 +131,7 @@ def update_project(call: Call, args: Args) -> Enqueue:
             "name": args.name,
             "displaytext": args.displaytext,
             "member_id": member_id,
+            "user_id": user_id,
             "role": role,
             "swap": args.swapowner is not False,
         },
@@ -155,6 +162,7 @@ def _update_project(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
                 member,
                 payload.get("role", projects.ADMIN),
                 swap=payload.get("swap", True),
+                user_id=payload.get("user_id"),
             )
 
     return _project_job(job, payload, change)
