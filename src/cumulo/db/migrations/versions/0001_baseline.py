@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 09:34:19.604701
+Create Date: 2026-11-22 10:12:54.050879
 """
 
 from collections.abc import Sequence
@@ -1209,7 +1209,7 @@ def upgrade() -> None:
     sa.Column('token_hash', sa.String(length=64), nullable=True),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
-    sa.Column('pending_key', sa.String(length=80), nullable=True),
+    sa.Column('pending_key', sa.String(length=320), nullable=True),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('uuid', sa.String(length=40), nullable=False),
     sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
