@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -12,6 +13,7 @@ from cumulo.services import project_invitations
 from tests.identity import account_client, act_as, error_of, event_types
 from tests.support.client import ApiClient
 from tests.support.cloud import Cloud
+from tests.support.smtp_sink import smtp_sink
 from tests.test_projects import create_project
 
 
@@ -189,3 +191,41 @@ def test_invitations_expire(cloud: Cloud) -> None:
     finally:
         _set(cloud, "project.invite.required", "false")
         _set(cloud, "project.invite.timeout", "86400")
+
+
+def test_email_invitations_carry_a_token(cloud: Cloud) -> None:
+    _a, lead = account_client(cloud, "em-lead")
+    _g, guest = account_client(cloud, "em-guest")
+    pid = create_project(lead, "em-proj")["id"]
+    _set(cloud, "project.invite.required", "true")
+    try:
+        # No relay configured: say what to set, invite nobody.
+        assert error_of(lead.call, "addAccountToProject", projectid=pid, email="g@x.org") == 431
+        with smtp_sink() as sink:
+            _set(cloud, "project.smtp.host", sink.host)
+            _set(cloud, "project.smtp.port", str(sink.port))
+            _set(cloud, "project.email.sender", "cloud@example.org")
+            bad = error_of(lead.call, "addAccountToProject", projectid=pid, email="not-mail")
+            assert bad == 431
+            lead.run("addAccountToProject", projectid=pid, email="guest@example.org")
+            (mail,) = sink.messages
+        assert mail["To"] == "guest@example.org" and mail["From"] == "cloud@example.org"
+        text = mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
+        token = re.search(r"token=([A-Za-z0-9_-]+)", text).group(1)  # type: ignore[union-attr]
+        (inv,) = lead.call("listProjectInvitations", projectid=pid)["projectinvitation"]
+        assert (inv["email"], inv["state"]) == ("guest@example.org", "Pending")
+        assert guest.call("listProjectInvitations") == {}  # addressed to a mailbox, not an account
+        wrong = error_of(guest.call, "updateProjectInvitation", projectid=pid, token=token + "x")
+        assert wrong == 431
+        guest.run("updateProjectInvitation", projectid=pid, token=token)
+        assert ("em-guest", None, "Regular") in _members(lead, pid)
+        # A relay that is gone: 534, and no invitation is left without its mail.
+        lead.run("deleteAccountFromProject", projectid=pid, account="em-guest")
+        failed = lead.call("addAccountToProject", projectid=pid, email="other@example.org")
+        job = lead.wait_job(failed["jobid"])
+        assert (job["jobstatus"], job["jobresultcode"]) == (2, 534), job
+        assert "project.smtp.host" in job["jobresult"]["errortext"]
+        assert lead.call("listProjectInvitations", projectid=pid, state="Pending") == {}
+    finally:
+        _set(cloud, "project.invite.required", "false")
+        _set(cloud, "project.smtp.host", "")

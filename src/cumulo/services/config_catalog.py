@@ -616,6 +616,34 @@ def _all() -> list[Setting]:
             group="Access",
             subgroup="Project",
         ),
+        Setting(
+            "project.email.sender",
+            "",
+            "Sender of project invitation email (will be in the From header of the email)",
+            type="String",
+            category="Project Defaults",
+            group="Access",
+            subgroup="Project",
+        ),
+        Setting(
+            "project.smtp.host",
+            "",
+            "SMTP hostname used for sending out email project invitations",
+            type="String",
+            category="Project Defaults",
+            group="Access",
+            subgroup="Project",
+        ),
+        Setting(
+            "project.smtp.port",
+            "465",
+            "Port the SMTP server is listening on (465: SMTP over TLS)",
+            type="Integer",
+            bounds=(1, 65535),
+            category="Project Defaults",
+            group="Access",
+            subgroup="Project",
+        ),
     ]
 
 

@@ -55,6 +55,21 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def check_email(email: str) -> str:
+    address = email.strip()
+    local, _, domain = address.partition("@")
+    if not local or "." not in domain or len(address) > 255 or any(c.isspace() for c in address):
+        raise InvalidParameter(f"{email!r} is not an email address; give one like name@example.org")
+    return address
+
+
+def withdraw(session: Session, project: Project, email: str) -> None:
+    """The mail of a new email invitation could not be sent: the invitation goes."""
+    session.query(ProjectInvitation).filter(
+        ProjectInvitation.pending_key == _key(project, None, None, email)
+    ).delete()
+
+
 def _key(project: Project, account: Account | None, user: User | None, email: str | None) -> str:
     if email is not None:
         return f"{project.id}:@{email.lower()}"
@@ -92,12 +107,13 @@ def invite(
 ) -> tuple[ProjectInvitation, str | None]:
     """The pending invitation for the invitee (a new one unless one is pending) and, for a
     new email invitation, the token to mail."""
-    if account is not None:
-        _check_not_member(session, project, account, user)
-    elif email is None or not email.strip() or "@" not in email:
-        raise InvalidParameter("Give the account (or username) to invite, or a valid email")
-    else:
+    if email is not None:  # whoever presents the mailed token joins
+        email, account, user = check_email(email), None, None
         projects.check_open(project)
+    elif account is not None:
+        _check_not_member(session, project, account, user)
+    else:
+        raise InvalidParameter("Give the account (or username) to invite, or an email address")
     key = _key(project, account, user, email)
     timeout = timeout_seconds(config)
     existing = _pending(session, key)
@@ -106,7 +122,7 @@ def invite(
     if existing is not None:
         _finish(existing, EXPIRED)
         session.flush()
-    token = secrets.token_urlsafe(24) if email is not None and account is None else None
+    token = secrets.token_urlsafe(24) if email is not None else None
     inv = ProjectInvitation(
         project_id=project.id,
         domain_id=project.domain_id,

@@ -24,9 +24,9 @@ from cumulo.api.views.project import project_account_view
 from cumulo.db.models.account import Account, User
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.project import Project, ProjectMember
-from cumulo.errors import InvalidParameter
+from cumulo.errors import InvalidParameter, ResourceUnavailable
 from cumulo.jobs.context import JobRun
-from cumulo.services import project_invitations, project_users, projects
+from cumulo.services import project_invitations, project_mail, project_users, projects
 
 MEMBER_FIELDS: dict[str, Any] = dict(
     kind=Kind.ASYNC, roles=ALL_ROLES, instance_type="Project", response_class="SuccessResponse"
@@ -37,20 +37,22 @@ PROJECT_ROLE = Param("projectroleid", UUID, description="ID of the project role"
 ROLE_TYPE = Param("roletype", STRING, description="Project role type: Admin or Regular")
 
 
-def _refuse_email(call: Call, email: str | None) -> None:
-    if email and project_invitations.required(call.runtime.config):
-        raise InvalidParameter(
-            "Invitations by email are not supported here yet (no mail would be sent); "
-            "leave out email to invite the account or user itself"
-        )
+def _by_email(call: Call, project: Project, role: str | None, email: str) -> Enqueue:
+    """With invitations required, ``email`` gets a token invitation by mail."""
+    project_invitations.check_email(email)
+    projects.check_open(project)
+    project_mail.check_configured(call.runtime.config)
+    payload = {"project_id": project.id, "email": email, "role": projects.check_role(role)}
+    return Enqueue(payload, instance_uuid=project.uuid)
 
 
 def _join(call: Call, project: Project, role: str | None, **who: Any) -> Enqueue:
     """Add ``account`` (or ``user``) now, or invite it when invitations are required."""
     invite = project_invitations.required(call.runtime.config)
+    if invite and who.get("email"):
+        return _by_email(call, project, role, who["email"])
     user: User | None = who.get("user")
     account: Account | None = who.get("account")
-    _refuse_email(call, who.get("email"))
     if user is not None:
         account = project_users.check_addable(call.db, project, user)
     elif account is not None:
@@ -68,7 +70,39 @@ def _join(call: Call, project: Project, role: str | None, **who: Any) -> Enqueue
     return Enqueue(payload, instance_uuid=project.uuid)
 
 
+def _mail_invitation(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
+    """Create the token invitation, then mail the token; no mail, no invitation."""
+    config, email = job.runtime.config, payload["email"]
+
+    def create(session: Session) -> tuple[str, str | None]:
+        project = session.get(Project, payload["project_id"])
+        assert project is not None
+        _inv, token = project_invitations.invite(
+            session, config, job.caller, project, payload["role"], email=email
+        )
+        return project.name, token
+
+    name, token = job.transaction(create)
+    if token is None:
+        return SuccessResult()  # a pending invitation was mailed before
+    try:
+        project_mail.send_invitation(config, email, name, token)
+    except ResourceUnavailable:
+
+        def withdraw(session: Session) -> None:
+            project = session.get(Project, payload["project_id"])
+            assert project is not None
+            project_invitations.withdraw(session, project, email)
+
+        job.transaction(withdraw)
+        raise
+    return SuccessResult()
+
+
 def _run_join(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
+    if payload.get("email"):
+        return _mail_invitation(job, payload)
+
     def work(session: Session) -> None:
         project = session.get(Project, payload["project_id"])
         account = session.get(Account, payload["account_id"])
@@ -103,9 +137,12 @@ def add_account_to_project(call: Call, args: Args) -> Enqueue:
     """Adds account to a project"""
     project: Project = args.projectid
     projects.check_manage(call.db, call.caller, project)
+    if args.email and project_invitations.required(call.runtime.config):
+        return _by_email(call, project, args.roletype, args.email)
     if not args.account:
-        _refuse_email(call, args.email)
-        raise InvalidParameter("Give the account to add to the project")
+        raise InvalidParameter(
+            "Give the account to add to the project (or, with invitations, an email)"
+        )
     account = find_account(call.db, args.account, project.domain_id)
     return _join(call, project, args.roletype, account=account, email=args.email)
 
