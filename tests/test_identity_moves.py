@@ -35,6 +35,12 @@ def test_move_user_to_another_account_of_the_domain(cloud: Cloud) -> None:
     _o, owner = account_client(cloud, "mv-owner", domainid=dom["id"])
     pid = create_project(owner, "mv-proj")["id"]
     owner.run("addUserToProject", projectid=pid, username="mv-walker")
+    # ... and so does a pending invitation (it names the account the user leaves).
+    api.call("updateConfiguration", name="project.invite.required", value="true")
+    pid2 = create_project(owner, "mv-proj2")["id"]
+    owner.run("addUserToProject", projectid=pid2, username="mv-walker")
+    api.call("updateConfiguration", name="project.invite.required", value="false")
+    assert walker.call("listProjectInvitations")["count"] == 1
     assert walker.call("listAccounts")["account"][0]["name"] == "mv-src"
     api.call("moveUser", id=user["id"], account="mv-dst")
     moved = api.call("listUsers", id=user["id"])["user"][0]
@@ -42,6 +48,7 @@ def test_move_user_to_another_account_of_the_domain(cloud: Cloud) -> None:
     # The same keys now act as the new account.
     assert walker.call("listAccounts")["account"][0]["name"] == "mv-dst"
     assert walker.call("listProjects") == {}
+    assert owner.call("listProjectInvitations", projectid=pid2) == {}
     assert "USER.MOVE" in event_types(cloud)
     # Back by id; moving to where it is changes nothing.
     api.call("moveUser", id=user["id"], accountid=src["id"])

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
 from cumulo.db.models.account import Account, User
-from cumulo.db.models.project import Project, ProjectMember
+from cumulo.db.models.project import Project, ProjectInvitation, ProjectMember
 from cumulo.errors import InvalidParameter
 from cumulo.services import projects
 
@@ -114,8 +114,8 @@ def solely_administered(session: Session, user: User) -> list[str]:
 
 
 def forget_user(session: Session, user: User) -> None:
-    """The user goes (deleted or moved to another account): its own memberships go too,
-    unless one of them is the last admin of a project (431, nothing changed)."""
+    """The user goes (deleted or moved to another account): its own memberships and
+    pending invitations go too, unless it is a project's last admin (431, nothing changed)."""
     sole = solely_administered(session, user)
     if sole:
         raise InvalidParameter(
@@ -123,3 +123,7 @@ def forget_user(session: Session, user: User) -> None:
             "another member admin first"
         )
     session.query(ProjectMember).filter(ProjectMember.user_id == user.id).delete()
+    # Pending invitations name the account it leaves.
+    session.query(ProjectInvitation).filter(
+        ProjectInvitation.user_id == user.id, ProjectInvitation.state == "Pending"
+    ).delete()
