@@ -117,6 +117,10 @@ def bobs(cloud: Cloud) -> tuple[ApiClient, ApiClient, dict[str, str]]:
     job = bob.call("listAsyncJobs")["asyncjobs"][0]
     # Alice's own project: the probes put bob's users into it.
     project = alice.run("createProject", name="xb-alices", displaytext="a")["project"]
+    # ... where bob's user has an invitation: answering it for bob is a real probe.
+    api.call("updateConfiguration", name="project.invite.required", value="true")
+    alice.run("addUserToProject", projectid=project["id"], username="xb-bob")
+    api.call("updateConfiguration", name="project.invite.required", value="false")
     resources = {
         "VMInstance": vm["id"],
         "Nic": vm["nic"][0]["id"],

@@ -104,3 +104,12 @@ def test_the_spec_is_not_shipped_in_the_package() -> None:
 
     package = Path(cumulo.__file__).parent
     assert not list(package.rglob("cloudstack-api-spec*")), "the 1.6 MB spec must not ship"
+
+
+def test_login_and_logout_count_as_implemented_and_are_declared_once() -> None:
+    code, out = _run("--missing", "auth")
+    assert code == 0, out
+    assert "login" not in out.split() and "logout" not in out.split()
+    declared = [c.name for c in load_commands().values()]
+    assert declared.count("login") == 1 and declared.count("logout") == 1
+    assert all(c.authenticator == (c.name in ("login", "logout")) for c in load_commands().values())

@@ -31,7 +31,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
@@ -408,7 +408,9 @@ def _check_reply(command: Command, params: dict[str, str], resp: httpx.Response)
         ((wrapper, inner),) = body.items()
     assert isinstance(inner, dict), f"{where}: {inner!r}"
     assert not _is_server_bug(resp.status_code, inner), f"{where}: {inner!r}"
-    assert resp.status_code != 401, f"{where}: the fuzzer's own signature was refused"
+    # login answers bad credentials or domain ids with 401 itself, as CloudStack does.
+    if not command.authenticator:
+        assert resp.status_code != 401, f"{where}: the fuzzer's own signature was refused"
     if resp.status_code != 200:
         assert wrapper in (command.wrapper, "errorresponse"), f"{where}: wrapper {wrapper}"
         assert inner.get("errorcode") == resp.status_code, f"{where}: {inner!r}"
@@ -446,6 +448,9 @@ def test_hostile_parameters_are_rejected_cleanly(fuzz_cloud: tuple[Cloud, Seed],
     cloud, seed = fuzz_cloud
     command = load_commands()[name]
     uuids = _known_uuids(cloud, seed)
+    usernames = cloud.rt.db.run(
+        lambda s: {n.lower() for (n,) in s.execute(select(User.username))}, write=False
+    )
     if not _started:
         _started.append(time.monotonic())
     late = time.monotonic() - _started[0] > TIME_BUDGET
@@ -463,7 +468,11 @@ def test_hostile_parameters_are_rejected_cleanly(fuzz_cloud: tuple[Cloud, Seed],
         xml=st.sampled_from([False, False, True]),
     )
     def check(params: dict[str, str], as_user: bool, get: bool, xml: bool) -> None:
+        # Failed logins of a real user are counted and finally disable it (by design):
+        # the fuzzer's own users must stay usable, so login tries only other names.
+        assume(not command.authenticator or params.get("username", "").lower() not in usernames)
         client = _client(cloud, seed.user_id if as_user else 2)
+        get = get and not command.authenticator  # GET login is a plain-text 405 (test_wire)
         _wait_for_jobs(cloud)
         before = _snapshot(cloud)
         resp = _send(client, command, params, get, xml)

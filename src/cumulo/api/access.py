@@ -83,4 +83,6 @@ def check_project(session: Session, caller: Caller, args: Args) -> None:
 
     project = args.get("projectid")
     if isinstance(project, Project):
+        if args.command.params_by_key["projectid"].own_project_check:
+            return
         projects.check_read(session, caller, project)

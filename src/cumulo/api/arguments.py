@@ -37,6 +37,10 @@ class Args:
             raise AttributeError(f"{self._command.name} declares no parameter {key!r}")
         return self._values.get(key)
 
+    @property
+    def command(self) -> Command:
+        return self._command
+
     def get(self, key: str, default: Any = None) -> Any:
         value = self._values.get(key, _ABSENT)
         return default if value is _ABSENT or value is None else value

@@ -73,6 +73,10 @@ class Command:
     # fails with 530.
     resumable: bool = False
     compensator: Compensator | None = None
+    # CloudStack's APIAuthenticator commands (login, logout): the HTTP layer
+    # answers them before any authentication and never dispatches them; the
+    # declaration is what listApis, the conformance test and coverage read.
+    authenticator: bool = False
     params_by_key: dict[str, Param] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -123,6 +127,7 @@ def command(
     post_only: bool = False,
     read_only: bool | None = None,
     resumable: bool = False,
+    authenticator: bool = False,
 ) -> Callable[[Handler], Command]:
     """Declare an API command; the decorated function is its (synchronous) handler.
 
@@ -155,6 +160,7 @@ def command(
             post_only=post_only,
             read_only=bool(READ_ONLY_NAME.match(name)) if read_only is None else read_only,
             resumable=resumable,
+            authenticator=authenticator,
         )
         key = name.lower()
         if key in REGISTRY:

@@ -53,6 +53,10 @@ class Param:
     all_marker: bool = False
     # Values accepted, compared case-insensitively (strings only).
     choices: tuple[str, ...] = field(default=())
+    # projectid only: the handler decides who may name the project (an invitee
+    # answers an invitation to a project it is not a member of yet), so the
+    # generic member check (api.access.check_project) is skipped.
+    own_project_check: bool = False
 
     @property
     def key(self) -> str:

@@ -67,14 +67,15 @@ class ApiHandler:
         low = lowered(req.params)
         json = low.get("response", "").lower() == "json"
         name = low.get("command", "")
-        if name.lower() == "login":
-            return login_cmds.login(self.rt, req.method, low, json=json, secure=req.secure)
-        if name.lower() == "logout":
+        declared = lookup(name) if name else None
+        if declared is not None and declared.authenticator:  # login or logout
+            if declared.name == "login":
+                return login_cmds.login(self.rt, req.method, low, json=json, secure=req.secure)
             return login_cmds.logout(self.rt, req.cookies, json=json)
         request_id = f"{random.getrandbits(48):012x}"  # for logs only; uuid4 reads urandom
         wrapper = "errorresponse"
         try:
-            command = lookup(name) if name else None
+            command = declared
             if command is not None:
                 wrapper = command.wrapper
             caller = session_caller(self.rt, req.cookies, low)

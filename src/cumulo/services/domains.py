@@ -10,7 +10,7 @@ from cumulo.db.base import PATH_LENGTH
 from cumulo.db.models.account import Account
 from cumulo.db.models.domain import Domain
 from cumulo.errors import InvalidParameter, PermissionDenied, ResourceInUse
-from cumulo.services import events
+from cumulo.services import domain_paths, events
 
 NAME_FORBIDDEN = "/"
 
@@ -110,14 +110,11 @@ def rename(
             raise InvalidParameter(f"Domain with name {name} already exists under the parent")
         old_path = domain.path
         new_path = old_path[: -len(domain.name) - 1] + name + "/"
-        # Rewrite the stored path of the whole subtree (and of owned rows, via services
-        # that denormalise it) so prefix matching keeps working.
-        subtree = session.execute(
-            select(Domain).where(Domain.path.startswith(old_path, autoescape=True))
-        ).scalars()
-        for sub in subtree:
-            sub.path = _check_path(new_path + sub.path[len(old_path) :])
+        # The subtree's paths and the copies owned rows keep, so prefix matching holds.
+        domain_paths.check_fits(session, old_path, new_path)
         domain.name = name
+        session.flush()
+        domain_paths.rewrite(session, old_path, new_path)
     if network_domain is not None:
         domain.network_domain = network_domain or None
     events.record(

@@ -338,6 +338,41 @@ def release(session: Session, account_id: int, resource_type: int, amount: int =
         )
 
 
+def move_domain_usage(
+    session: Session,
+    config: ConfigStore,
+    usage: dict[int, int],
+    leaving: list[Domain],
+    joining: list[Domain],
+) -> None:
+    """A subtree using ``usage`` moves (moveDomain): add it to the domains it joins,
+    within their limits (532 otherwise), and take it off the domains it leaves."""
+    for domain in joining:
+        caps = domain_limits(session, config, domain)
+        for rtype, amount in usage.items():
+            k = kind(rtype)
+            cap = _in_count_units(k, caps[rtype])
+            if amount > 0 and not _bump(session, DOMAIN, domain.id, rtype, amount, cap):
+                raise _exceeded(k, f"domain {domain.name}", caps[rtype], session, DOMAIN, domain.id)
+    for domain in leaving:
+        for rtype, amount in usage.items():
+            if amount > 0:
+                session.execute(
+                    update(ResourceCount)
+                    .where(
+                        ResourceCount.owner_type == DOMAIN,
+                        ResourceCount.owner_id == domain.id,
+                        ResourceCount.resource_type == rtype,
+                    )
+                    .values(
+                        count=case(
+                            (ResourceCount.count >= amount, ResourceCount.count - amount), else_=0
+                        )
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+
+
 def forget_account(session: Session, account: Account) -> None:
     """On account removal: take its usage off its domains and drop its rows."""
     for rtype, used in counts(session, ACCOUNT, account.id).items():

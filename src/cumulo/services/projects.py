@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
@@ -25,11 +27,35 @@ def live(project: Project) -> Project:
 
 
 def member_role(session: Session, account_id: int, project: Project) -> str | None:
+    """The role of the account's own membership (not of its users')."""
     return session.execute(
         select(ProjectMember.role).where(
-            ProjectMember.project_id == project.id, ProjectMember.account_id == account_id
+            ProjectMember.project_id == project.id,
+            ProjectMember.account_id == account_id,
+            ProjectMember.user_id.is_(None),
         )
     ).scalar()
+
+
+def caller_role(session: Session, caller: Caller, project: Project) -> str | None:
+    """The caller's role in the project: its user's membership, else its account's."""
+    rows = session.execute(
+        select(ProjectMember.user_id, ProjectMember.role).where(
+            ProjectMember.project_id == project.id,
+            ProjectMember.account_id == caller.account_id,
+            or_(ProjectMember.user_id.is_(None), ProjectMember.user_id == caller.user_id),
+        )
+    ).all()
+    by_user = {user_id: role for user_id, role in rows}
+    return by_user.get(caller.user_id, by_user.get(None))
+
+
+def memberships_of(caller: Caller) -> Any:
+    """Ids of the projects the caller belongs to (by account or as a user), as a subquery."""
+    return select(ProjectMember.project_id).where(
+        ProjectMember.account_id == caller.account_id,
+        or_(ProjectMember.user_id.is_(None), ProjectMember.user_id == caller.user_id),
+    )
 
 
 def _domain(session: Session, project: Project) -> Domain:
@@ -46,7 +72,7 @@ def check_read(session: Session, caller: Caller, project: Project) -> None:
     live(project)
     if _is_domain_admin_over(caller, _domain(session, project)):
         return
-    if member_role(session, caller.account_id, project) is None:
+    if caller_role(session, caller, project) is None:
         raise PermissionDenied(f"Account {caller.account_name} is not a member of the project")
 
 
@@ -54,7 +80,7 @@ def check_manage(session: Session, caller: Caller, project: Project) -> None:
     live(project)
     if _is_domain_admin_over(caller, _domain(session, project)):
         return
-    if member_role(session, caller.account_id, project) != ADMIN:
+    if caller_role(session, caller, project) != ADMIN:
         raise PermissionDenied(
             f"Account {caller.account_name} is not an admin of project {project.name}"
         )
@@ -108,7 +134,7 @@ def create(
     session.flush()
     session.add(ProjectMember(project_id=project.id, account_id=owner.id, role=ADMIN))
     session.flush()
-    _event(session, caller, "PROJECT.CREATE", f"Project {name} created", project, domain)
+    event(session, caller, "PROJECT.CREATE", f"Project {name} created", project, domain)
     return project
 
 
@@ -137,7 +163,7 @@ def update(
     if display_text is not None:
         project.display_text = display_text
     session.flush()
-    _event(session, caller, "PROJECT.UPDATE", f"Project {project.name} updated", project)
+    event(session, caller, "PROJECT.UPDATE", f"Project {project.name} updated", project)
     return project
 
 
@@ -149,30 +175,37 @@ def set_role(
     role: str,
     *,
     swap: bool = True,
+    user_id: int | None = None,
 ) -> None:
     """updateProject's account/userid + roletype + swapowner.
 
     Admin with swap (the default) hands ownership over; Admin without swap adds
-    an admin; Regular demotes, but never the project's last admin.
+    an admin; Regular demotes, but never the project's last admin. ``user_id``
+    names a user's own membership (addUserToProject) instead of the account's.
     """
     row = session.execute(
         select(ProjectMember).where(
-            ProjectMember.project_id == project.id, ProjectMember.account_id == member.id
+            ProjectMember.project_id == project.id,
+            ProjectMember.account_id == member.id,
+            ProjectMember.user_slot == (user_id or 0),
         )
     ).scalar_one()
     before = owner_of(session, project)
-    if role == ADMIN and swap:
+    if role == ADMIN and swap and user_id is None:
         _set_owner(session, config, project, member)
         return
+    others = select(ProjectMember).where(
+        ProjectMember.project_id == project.id,
+        ProjectMember.role == ADMIN,
+        ProjectMember.id != row.id,
+    )
     if role == ADMIN:
+        if swap:  # a user takes over: the other admins become Regular
+            for other in session.execute(others).scalars():
+                other.role = REGULAR
         row.role = ADMIN
     else:
-        admins = session.execute(
-            select(ProjectMember.account_id).where(
-                ProjectMember.project_id == project.id, ProjectMember.role == ADMIN
-            )
-        ).scalars()
-        if row.role == ADMIN and set(admins) == {member.id}:
+        if row.role == ADMIN and session.execute(others).first() is None:
             raise InvalidParameter(f"{member.name} is the last admin of project {project.name}")
         row.role = REGULAR
     session.flush()
@@ -201,7 +234,9 @@ def _set_owner(session: Session, config: ConfigStore, project: Project, new_owne
             member.role = REGULAR
     row = session.execute(
         select(ProjectMember).where(
-            ProjectMember.project_id == project.id, ProjectMember.account_id == new_owner.id
+            ProjectMember.project_id == project.id,
+            ProjectMember.account_id == new_owner.id,
+            ProjectMember.user_id.is_(None),
         )
     ).scalar()
     if row is None:
@@ -217,7 +252,7 @@ def set_state(session: Session, caller: Caller, project: Project, state: str) ->
     project.state = state
     session.flush()
     kind = "ACTIVATE" if state == "Active" else "SUSPEND"
-    _event(session, caller, f"PROJECT.{kind}", f"Project {project.name} {state}", project)
+    event(session, caller, f"PROJECT.{kind}", f"Project {project.name} {state}", project)
     return project
 
 
@@ -235,7 +270,7 @@ def delete(session: Session, caller: Caller, project: Project, cleanup: bool) ->
                 f"Project {project.name} still has resources; delete them or pass cleanup=true"
             )
     accounts.remove(session, caller, project_account)  # retires the project too
-    _event(session, caller, "PROJECT.DELETE", f"Project {project.name} deleted", project)
+    event(session, caller, "PROJECT.DELETE", f"Project {project.name} deleted", project)
 
 
 def retire(session: Session, project_account: Account) -> None:
@@ -253,18 +288,49 @@ def retire(session: Session, project_account: Account) -> None:
     project.state = "Disabled"
 
 
-def add_member(session: Session, caller: Caller, project: Project, account: Account) -> None:
-    check_manage(session, caller, project)
+def check_open(project: Project) -> None:
+    """Members join live, active projects only."""
+    live(project)
+    if project.state != "Active":
+        raise InvalidParameter(
+            f"Project {project.name} is {project.state}; activate it before adding members"
+        )
+
+
+def check_joinable(project: Project, account: Account) -> None:
+    """Whether the account may become a member (its own or through one of its users)."""
+    check_open(project)
     ownership.live(account)
     if account.type == AccountType.PROJECT:
         raise InvalidParameter("A project account cannot join a project")
     if account.domain_id != project.domain_id:
         raise InvalidParameter("Only accounts of the project's domain can join it")
+
+
+def check_role(role: str | None) -> str:
+    """roletype as given (Admin or Regular, any case); Regular when absent."""
+    if role is None or not role.strip():
+        return REGULAR
+    for known in (ADMIN, REGULAR):
+        if role.strip().lower() == known.lower():
+            return known
+    raise InvalidParameter(f"roletype must be Admin or Regular, not {role}")
+
+
+def add_member(
+    session: Session, caller: Caller, project: Project, account: Account, role: str = REGULAR
+) -> None:
+    """Add the account itself (so every one of its users) with ``role``.
+
+    Who may add is checked by the caller of this function: the command checks
+    ``check_manage``; an accepted invitation is its own permission.
+    """
+    check_joinable(project, account)
     if member_role(session, account.id, project) is not None:
         raise InvalidParameter(f"Account {account.name} is already a member of the project")
-    session.add(ProjectMember(project_id=project.id, account_id=account.id, role=REGULAR))
+    session.add(ProjectMember(project_id=project.id, account_id=account.id, role=role))
     session.flush()
-    _event(session, caller, "PROJECT.ACCOUNT.ADD", f"Account {account.name} added", project)
+    event(session, caller, "PROJECT.ACCOUNT.ADD", f"Account {account.name} added", project)
 
 
 def remove_member(session: Session, caller: Caller, project: Project, account: Account) -> None:
@@ -282,9 +348,11 @@ def remove_member(session: Session, caller: Caller, project: Project, account: A
             "Cannot remove the project's only admin; make another account owner first"
         )
     session.query(ProjectMember).filter(
-        ProjectMember.project_id == project.id, ProjectMember.account_id == account.id
+        ProjectMember.project_id == project.id,
+        ProjectMember.account_id == account.id,
+        ProjectMember.user_id.is_(None),
     ).delete()
-    _event(session, caller, "PROJECT.ACCOUNT.REMOVE", f"Account {account.name} removed", project)
+    event(session, caller, "PROJECT.ACCOUNT.REMOVE", f"Account {account.name} removed", project)
 
 
 def solely_managed(session: Session, account: Account) -> list[str]:
@@ -324,13 +392,11 @@ def visible_project_account_ids(session: Session, caller: Caller, listall: bool)
                 Domain.path.startswith(caller.domain_path, autoescape=True)
             )
     else:
-        stmt = stmt.join(ProjectMember, ProjectMember.project_id == Project.id).where(
-            ProjectMember.account_id == caller.account_id
-        )
+        stmt = stmt.where(Project.id.in_(memberships_of(caller)))
     return [r for (r,) in session.execute(stmt)]
 
 
-def _event(
+def event(
     session: Session,
     caller: Caller,
     kind: str,
@@ -339,7 +405,7 @@ def _event(
     domain: Domain | None = None,
 ) -> None:
     domain = domain or _domain(session, project)
-    event = events.record(
+    recorded = events.record(
         session,
         caller,
         kind,
@@ -350,4 +416,4 @@ def _event(
         domain_id=domain.id,
         domain_path=domain.path,
     )
-    event.project_id = project.id
+    recorded.project_id = project.id

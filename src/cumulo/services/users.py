@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from cumulo.api.context import Caller
 from cumulo.db.models.account import Account, User
 from cumulo.errors import InvalidParameter, PermissionDenied
-from cumulo.services import events, ownership
+from cumulo.services import events, ownership, project_users
 from cumulo.services.passwords import hash_password, verify_password
 from cumulo.services.secrets import SecretBox
 
@@ -188,6 +188,7 @@ def set_state(session: Session, caller: Caller, user: User, state: str) -> User:
 def remove(session: Session, caller: Caller, user: User) -> None:
     account = check_manage(session, caller, user)
     check_changeable_by_other(caller, user)
+    project_users.forget_user(session, user)
     user.mark_removed()
     user.api_key = None
     user.secret_key = None

@@ -87,7 +87,7 @@ def list_capabilities(call: Call, args: Args) -> ObjectResult:
             "dynamicrolesenabled": True,
             "userpublictemplateenabled": True,
             "supportELB": "false",
-            "projectinviterequired": False,
+            "projectinviterequired": cfg.get_bool("project.invite.required"),
             "allowusercreateprojects": cfg.get_bool("allow.user.create.projects"),
             "customdiskofferingminsize": 1,
             "customdiskofferingmaxsize": 1024,

@@ -20,7 +20,7 @@ from cumulo.api.views.domain import DOMAIN_VIEW_COLUMNS, domain_fields, domain_v
 from cumulo.api.views.resource_limit import limit_fields
 from cumulo.db.models.domain import Domain
 from cumulo.jobs.context import JobRun
-from cumulo.services import domains, limits
+from cumulo.services import domain_moves, domains, limits
 
 # Page rows as plain Core columns: list pages build no ORM entities. The
 # parent's uuid and name are scalar subqueries rather than a join, so the page
@@ -280,3 +280,21 @@ def list_domain_children(call: Call, args: Args) -> ListResult:
         stmt = stmt.where(_D.c.name.contains(args.keyword, autoescape=True))
     rows, count = fetch_page(call.db, stmt.order_by(_D.c.path, _D.c.id), call, args)
     return ListResult(WireList(fields for _i, fields in _row_views(rows)), count)
+
+
+@command(
+    "moveDomain",
+    params=[
+        Param("domainid", UUID, required=True, entity="Domain", description="Domain to move"),
+        Param("parentdomainid", UUID, required=True, entity="Domain", description="Its new parent"),
+    ],
+    object_name="domain",
+    response_class="DomainResponse",
+    since="4.19.0.0",
+)
+def move_domain(call: Call, args: Args) -> ObjectResult:
+    """Moves a domain and its children to a new parent domain."""
+    moved = domain_moves.move_domain(
+        call.db, call.runtime.config, call.caller, args.domainid, args.parentdomainid
+    )
+    return _view(call, moved)

@@ -16,13 +16,13 @@ from cumulo.api.params import BOOLEAN, LIST, MAP, STRING, UUID, Param
 from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
 from cumulo.api.roles import ALL_ROLES
 from cumulo.api.scope import check_domain_access, find_account
-from cumulo.api.views.project import project_account_view, project_view
+from cumulo.api.views.project import project_view
 from cumulo.db.models.account import Account
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.project import Project, ProjectMember
 from cumulo.errors import InvalidParameter, PermissionDenied
 from cumulo.jobs.context import JobRun
-from cumulo.services import ownership, projects
+from cumulo.services import ownership, project_users, projects
 
 PROJECT_FIELDS: dict[str, Any] = dict(
     object_name="project", response_class="ProjectResponse", since="3.0.0", instance_type="Project"
@@ -103,15 +103,21 @@ def update_project(call: Call, args: Args) -> Enqueue:
     """Updates a project"""
     project: Project = args.id
     projects.check_manage(call.db, call.caller, project)
-    member_id = None
+    member_id = user_id = None
     if args.userid is not None:
         member_id = args.userid.account_id
+        if project_users.user_row(call.db, project, args.userid) is not None:
+            user_id = args.userid.id  # the user's own membership, not its account's
     elif args.account:
         member_id = find_account(call.db, args.account, project.domain_id).id
     role = (args.roletype or projects.ADMIN).capitalize()
     if role not in (projects.ADMIN, projects.REGULAR):
         raise InvalidParameter(f"roletype must be Admin or Regular, not {args.roletype}")
-    if member_id is not None and projects.member_role(call.db, member_id, project) is None:
+    if (
+        member_id is not None
+        and user_id is None
+        and projects.member_role(call.db, member_id, project) is None
+    ):
         # As CloudStack: ownership moves only inside the project.
         raise InvalidParameter(
             "The account doesn't belong to the project; add it with addAccountToProject "
@@ -125,6 +131,7 @@ def update_project(call: Call, args: Args) -> Enqueue:
             "name": args.name,
             "displaytext": args.displaytext,
             "member_id": member_id,
+            "user_id": user_id,
             "role": role,
             "swap": args.swapowner is not False,
         },
@@ -155,6 +162,7 @@ def _update_project(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
                 member,
                 payload.get("role", projects.ADMIN),
                 swap=payload.get("swap", True),
+                user_id=payload.get("user_id"),
             )
 
     return _project_job(job, payload, change)
@@ -267,7 +275,7 @@ def list_projects(call: Call, args: Args) -> ListResult:
     else:
         if args.account and args.account != caller.account_name:
             raise PermissionDenied("You may only list the projects of your own account")
-        stmt = stmt.where(Project.id.in_(_member_of(caller.account_id)))
+        stmt = stmt.where(Project.id.in_(projects.memberships_of(caller)))
     for column, value in ((Project.name, args.name), (Project.display_text, args.displaytext)):
         if value is not None:
             stmt = stmt.where(column == value)
@@ -281,116 +289,3 @@ def list_projects(call: Call, args: Args) -> ListResult:
 
 def _member_of(account_id: int) -> Any:
     return select(ProjectMember.project_id).where(ProjectMember.account_id == account_id)
-
-
-@command(
-    "addAccountToProject",
-    params=[
-        Param("projectid", UUID, required=True, entity="Project", description="ID of the project"),
-        Param("account", STRING, description="Name of the account to be added to the project"),
-        Param("email", STRING, description="Email address to send the invitation to"),
-        Param("projectroleid", UUID, description="ID of the project role"),
-        Param("roletype", STRING, description="Project role type: Admin or Regular"),
-    ],
-    kind=Kind.ASYNC,
-    roles=ALL_ROLES,
-    instance_type="Project",
-    response_class="SuccessResponse",
-    since="3.0.0",
-)
-def add_account_to_project(call: Call, args: Args) -> Enqueue:
-    """Adds account to a project"""
-    project: Project = args.projectid
-    projects.check_manage(call.db, call.caller, project)
-    if not args.account:
-        raise InvalidParameter("Give the account to add (invitations by email are not enabled)")
-    account = find_account(call.db, args.account, project.domain_id)
-    return Enqueue({"project_id": project.id, "account_id": account.id}, instance_uuid=project.uuid)
-
-
-@add_account_to_project.execute
-def _add_account(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
-    def work(session: Session) -> None:
-        project = session.get(Project, payload["project_id"])
-        account = session.get(Account, payload["account_id"])
-        assert project is not None and account is not None
-        if projects.member_role(session, account.id, project) is None:
-            projects.add_member(session, job.caller, project, account)
-
-    job.transaction(work)
-    return SuccessResult()
-
-
-@command(
-    "deleteAccountFromProject",
-    params=[
-        Param("projectid", UUID, required=True, entity="Project", description="ID of the project"),
-        Param("account", STRING, required=True, description="Name of the account to remove"),
-    ],
-    kind=Kind.ASYNC,
-    roles=ALL_ROLES,
-    instance_type="Project",
-    response_class="SuccessResponse",
-    since="3.0.0",
-)
-def delete_account_from_project(call: Call, args: Args) -> Enqueue:
-    """Deletes account from the project"""
-    project: Project = args.projectid
-    projects.check_manage(call.db, call.caller, project)
-    account = find_account(call.db, args.account, project.domain_id)
-    if projects.member_role(call.db, account.id, project) is None:
-        raise InvalidParameter(f"Account {account.name} is not a member of the project")
-    return Enqueue({"project_id": project.id, "account_id": account.id}, instance_uuid=project.uuid)
-
-
-@delete_account_from_project.execute
-def _delete_account(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
-    def work(session: Session) -> None:
-        project = session.get(Project, payload["project_id"])
-        account = session.get(Account, payload["account_id"])
-        assert project is not None and account is not None
-        projects.remove_member(session, job.caller, project, account)
-
-    job.transaction(work)
-    return SuccessResult()
-
-
-@command(
-    "listProjectAccounts",
-    params=[
-        Param("projectid", UUID, required=True, entity="Project", description="ID of the project"),
-        Param("account", STRING, description="List accounts of the project by account name"),
-        Param("role", STRING, description="List accounts by role: Admin or Regular"),
-        Param("userid", UUID, entity="User", description="List the project membership of a user"),
-        Param("projectroleid", UUID, description="List accounts by project role"),
-    ],
-    roles=ALL_ROLES,
-    is_list=True,
-    object_name="projectaccount",
-    # CloudStack's annotation names ProjectResponse (listApis shows it); the items
-    # are ProjectAccountResponse.
-    response_class="ProjectResponse",
-    since="3.0.0",
-)
-def list_project_accounts(call: Call, args: Args) -> ListResult:
-    """Lists project's accounts"""
-    project = args.projectid
-    if not isinstance(project, Project):
-        raise InvalidParameter("projectid must name one project, not -1")
-    projects.check_read(call.db, call.caller, project)
-    stmt = (
-        select(ProjectMember, Account, Domain)
-        .join(Account, Account.id == ProjectMember.account_id)
-        .join(Domain, Domain.id == Account.domain_id)
-        .where(ProjectMember.project_id == project.id, Account.removed.is_(None))
-    )
-    if args.account:
-        stmt = stmt.where(Account.name == args.account)
-    if args.role:
-        stmt = stmt.where(ProjectMember.role == args.role.capitalize())
-    if args.userid is not None:
-        stmt = stmt.where(Account.id == args.userid.account_id)
-    if args.keyword:
-        stmt = stmt.where(Account.name.contains(args.keyword, autoescape=True))
-    rows, count = fetch_page(call.db, stmt.order_by(ProjectMember.id), call, args)
-    return ListResult([project_account_view(project, m, a, d) for m, a, d in rows], count)

@@ -21,7 +21,7 @@ from cumulo.db.models.domain import Domain
 from cumulo.db.models.role import Role
 from cumulo.errors import InvalidParameter, PermissionDenied
 from cumulo.jobs.context import JobRun
-from cumulo.services import ownership, users
+from cumulo.services import domain_moves, ownership, users
 
 USER_FIELDS: dict[str, Any] = dict(object_name="user", response_class="UserResponse")
 
@@ -271,3 +271,23 @@ def _filters(stmt: Any, caller: Caller, args: Args) -> Any:
             | User.email.contains(kw, autoescape=True)
         )
     return stmt
+
+
+@command(
+    "moveUser",
+    params=[
+        Param("id", UUID, required=True, entity="User", description="ID of the user to move"),
+        Param("account", STRING, description="Name of the account (in the user's domain)"),
+        Param("accountid", UUID, entity="Account", description="ID of the account"),
+    ],
+    response_class="SuccessResponse",
+    since="4.11",
+)
+def move_user(call: Call, args: Args) -> SuccessResult:
+    """Moves a user to another account in the same domain."""
+    user: User = args.id
+    if user.removed is not None:
+        raise InvalidParameter(f"User {user.uuid} has been removed")
+    target = domain_moves.new_account_for(call.db, user, args.account, args.accountid)
+    domain_moves.move_user(call.db, call.caller, user, target)
+    return SuccessResult()

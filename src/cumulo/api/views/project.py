@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from cumulo.api.views.domain import pretty_path
 from cumulo.api.views.resource_limit import limit_fields
-from cumulo.db.models.account import Account
+from cumulo.db.models.account import Account, User
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.project import Project, ProjectMember
 from cumulo.services import limits, projects
@@ -45,14 +45,21 @@ def project_view(session: Session, config: ConfigStore, project: Project) -> dic
 
 
 def project_account_view(
-    project: Project, member: ProjectMember, account: Account, domain: Domain
+    project: Project,
+    member: ProjectMember,
+    account: Account,
+    domain: Domain,
+    user: User | None = None,
 ) -> dict[str, Any]:
+    """One membership: an account's, or (``user``) a single user's of that account."""
     return {
         "projectid": project.uuid,
         "project": project.name,
         "accountid": account.uuid,
         "account": account.name,
         "accounttype": account.type,
+        "userid": user.uuid if user else None,
+        "username": user.username if user else None,
         "role": member.role,
         "domainid": domain.uuid,
         "domain": domain.name,

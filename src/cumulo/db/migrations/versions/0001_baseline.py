@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 08:05:49.229236
+Create Date: 2026-11-22 10:12:54.050879
 """
 
 from collections.abc import Sequence
@@ -1182,19 +1182,47 @@ def upgrade() -> None:
     op.create_table('project_account',
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('user_slot', sa.BigInteger(), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('uuid', sa.String(length=40), nullable=False),
     sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_project_account_account_id_account')),
     sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_project_account_project_id_project')),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_project_account_user_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_project_account')),
-    sa.UniqueConstraint('project_id', 'account_id', name=op.f('uq_project_account_project_id_account_id')),
+    sa.UniqueConstraint('project_id', 'account_id', 'user_slot', name=op.f('uq_project_account_project_id_account_id_user_slot')),
     sa.UniqueConstraint('uuid', name=op.f('uq_project_account_uuid'))
     )
     with op.batch_alter_table('project_account', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_project_account_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_project_account_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_account_user_id'), ['user_id'], unique=False)
+
+    op.create_table('project_invitation',
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('email', sa.String(length=255), nullable=True),
+    sa.Column('token_hash', sa.String(length=64), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('pending_key', sa.String(length=320), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_project_invitation_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_project_invitation_domain_id_domain')),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_project_invitation_project_id_project')),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_project_invitation_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_invitation')),
+    sa.UniqueConstraint('pending_key', name=op.f('uq_project_invitation_pending_key')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_project_invitation_uuid'))
+    )
+    with op.batch_alter_table('project_invitation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_invitation_project_id'), ['project_id'], unique=False)
 
     op.create_table('security_group_rule',
     sa.Column('group_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -1752,7 +1780,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_security_group_rule_allowed_group_id'))
 
     op.drop_table('security_group_rule')
+    with op.batch_alter_table('project_invitation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_invitation_project_id'))
+
+    op.drop_table('project_invitation')
     with op.batch_alter_table('project_account', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_account_user_id'))
         batch_op.drop_index(batch_op.f('ix_project_account_project_id'))
         batch_op.drop_index(batch_op.f('ix_project_account_account_id'))
 
