@@ -183,9 +183,9 @@ def test_bad_requests_are_refused_before_anything_moves(cloud: Cloud) -> None:
         ),
         (
             {
-                "hostid": env.hosts[1]["id"],
+                "hostid": env.hosts[0]["id"],
                 "migrateto[0].volume": root["id"],
-                "migrateto[0].pool": env.pools[0]["id"],
+                "migrateto[0].pool": env.pools[1]["id"],
             },
             "cannot reach pool",
         ),
