@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests.support.client import ApiError
 from tests.support.cloud import Cloud
-from tests.vm_helpers import GiB, Env, build, deploy, guest_allocation
+from tests.vm_helpers import Env, GiB, build, deploy, guest_allocation
 
 MiB = 1024 * 1024
 
@@ -165,7 +165,7 @@ def test_stopped_vm_moves_only_its_volumes(cloud: Cloud) -> None:
 
 
 def test_bad_requests_are_refused_before_anything_moves(cloud: Cloud) -> None:
-    env, vm, disk = _setup(cloud)
+    env, vm, _ = _setup(cloud)
     api = cloud.admin
     other = deploy(api, env, name="other", hostid=env.hosts[0]["id"])["virtualmachine"]
     foreign = _volumes(api, other["id"])["ROOT"]
