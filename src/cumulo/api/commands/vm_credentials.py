@@ -10,6 +10,7 @@ from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
 from cumulo.api.params import Param, ParamType
 from cumulo.api.results import Enqueue, ObjectResult
+from cumulo.api.roles import ALL_ROLES
 from cumulo.errors import InvalidParameter
 from cumulo.jobs.context import JobRun
 from cumulo.services.resource_owner import resolve_owner
@@ -70,7 +71,7 @@ def _reset_ssh_key(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
 @command(
     "getVMPassword",
     params=[Param("id", U, required=True, entity="VMInstance", description="The ID of the VM")],
-    roles=VM["roles"],
+    roles=ALL_ROLES,
     object_name="password",
     response_class="GetVMPasswordResponse",
 )
