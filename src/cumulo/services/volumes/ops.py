@@ -239,8 +239,17 @@ def resize(
     record(session, caller, vol, "VOLUME.RESIZE", "Resized volume")
 
 
+def check_unprotected(vol: Volume) -> None:
+    if vol.delete_protection:
+        raise InvalidParameter(
+            f"Volume {vol.name} has delete protection enabled and cannot be deleted; "
+            "turn it off with updateVolume deleteprotection=false"
+        )
+
+
 def destroy(session: Session, caller: Caller, vol: Volume) -> None:
     check_detached(vol, "destroying it")
+    check_unprotected(vol)
     states.STATE.apply(session, vol, "destroy", destroyed_at=utcnow())
     record(session, caller, vol, "VOLUME.DESTROY", "Destroyed volume")
 
@@ -258,6 +267,7 @@ def recover(session: Session, caller: Caller, vol: Volume) -> None:
 def expunge(session: Session, caller: Caller, vol: Volume) -> dict[str, Any] | None:
     """Remove the row and give everything back; the disk to delete on its pool, if any."""
     check_detached(vol, "deleting it")
+    check_unprotected(vol)
     if vol.state == states.UPLOAD_OP:
         raise InvalidParameter("Please specify a volume that is not uploading")
     if vol.state in states.TRANSITIONAL:
