@@ -189,6 +189,10 @@ def test_bad_requests_are_refused_before_anything_moves(cloud: Cloud) -> None:
             },
             "cannot reach pool",
         ),
+        (  # no hostid: the VM stays on its host, which cannot reach the other cluster's pool
+            {"migrateto[0].volume": root["id"], "migrateto[0].pool": env.pools[1]["id"]},
+            "cannot reach pool",
+        ),
         ({"migrateto[0].volume": root["id"], "migrateto[0].pool": "nope"}, "Unable to find"),
     ]
     for params, text in cases:

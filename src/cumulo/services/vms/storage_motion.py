@@ -76,6 +76,9 @@ def validate(
             f"VM {vm.name} already runs on host {dest.name}; give another host or migrateto"
         )
     vm_snapshots.refuse_if_snapshots(session, vm.id, REFUSED)
+    # Without hostid or autoselect a Running VM stays on its host: the pools must suit it.
+    if dest is None and not autoselect and vm.state == vm_states.RUNNING and vm.host_id:
+        dest = session.get(Host, vm.host_id)
     for vol, pool in moves.items():
         if vol.instance_id != vm.id or vol.removed is not None:
             raise InvalidParameter(f"Volume {vol.uuid} is not attached to VM {vm.name}")
