@@ -10,6 +10,7 @@ PACKAGES=(
     keepalived
     iproute2
     rsync
+    openssl
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -38,6 +38,9 @@ COMMAND_DELETE_VM_SNAPSHOT = "DeleteVMSnapshotCommand"
 COMMAND_PLUG_NIC = "PlugNicCommand"
 COMMAND_UNPLUG_NIC = "UnPlugNicCommand"
 COMMAND_SECURITY_RULES = "SecurityGroupRulesCmd"
+# CloudStack sends ISO (CD-ROM) changes as AttachCommand / DettachCommand (its spelling).
+COMMAND_ATTACH_ISO = "AttachCommand"
+COMMAND_DETACH_ISO = "DettachCommand"
 
 GiB = 1024**3
 TiB = 1024**4
@@ -217,6 +220,11 @@ class HypervisorDriver(ABC):
     ) -> Answer:
         """Replace the security group rule set of one NIC (``ingress``/``egress`` lists)."""
         return Answer(False, f"{self.hypervisor} cannot program security groups")
+
+    def set_iso(self, guid: str, vm: str, iso: str | None, mock: Mock | None = None) -> Answer:
+        """Insert ISO ``iso`` (its image store path) into running VM ``vm``'s CD-ROM drive,
+        or eject it (``None``); setting what is already there succeeds."""
+        return Answer(False, f"{self.hypervisor} cannot change a running VM's CD-ROM")
 
     # -- storage ------------------------------------------------------------
     @abstractmethod

@@ -23,7 +23,7 @@ from cumulo.jobs.context import JobInterrupted, JobRun
 from cumulo.services import security_groups
 from cumulo.services.infra_common import live
 from cumulo.services.resource_owner import resolve_owner
-from cumulo.services.vms import deploy, power, removal, start
+from cumulo.services.vms import credentials, deploy, power, removal, start
 from cumulo.services.vms.common import vm_of
 
 S, U, B, L = ParamType.STRING, ParamType.UUID, ParamType.BOOLEAN, ParamType.LONG
@@ -42,6 +42,21 @@ def vm_result(session: Session, caller: Caller, vm_id: int) -> ObjectResult:
 
 def result_tx(job: JobRun, vm_id: int) -> ObjectResult:
     return job.transaction(lambda s: vm_result(s, job.caller, vm_id), idempotent=True)
+
+
+def with_password(job: JobRun, vm_id: int) -> ObjectResult:
+    """The VM, plus its new password when its template is password-enabled (CloudStack
+    returns it once, in the response of the command that set it)."""
+    view = result_tx(job, vm_id)
+
+    def password(s: Session) -> str | None:
+        vm = vm_of(s, vm_id)
+        if vm.password is None or not credentials.password_enabled(s, vm):
+            return None
+        return job.runtime.secrets.open(vm.password)
+
+    secret = job.transaction(password, idempotent=True)
+    return ObjectResult({**view.fields, "password": secret}) if secret else view
 
 
 def owned_vm(call: Call, vm: VMInstance) -> VMInstance:
@@ -233,6 +248,7 @@ def deploy_vm(call: Call, args: Args) -> Enqueue:
     )
     explicit = _explicit(call, args)
     vm = deploy.create(call.db, call.runtime.config, call.caller, owner, req)
+    credentials.set_new_password(call.db, vm, call.runtime.secrets)
     startvm = args.startvm if args.startvm is not None else True
     return Enqueue({"vm_id": vm.id, "start": startvm, "explicit": explicit}, instance_uuid=vm.uuid)
 
@@ -259,7 +275,7 @@ def _deploy_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
             with contextlib.suppress(Exception):
                 job.transaction(lambda s: start.abandon_deploy(s, job.caller, vm_id))
             raise
-    return result_tx(job, vm_id)
+    return with_password(job, vm_id)
 
 
 @deploy_vm.compensate

@@ -28,7 +28,7 @@ from cumulo.services.infra_common import live
 from cumulo.services.resource_owner import resolve_owner
 from cumulo.services.vms.common import spec_from_json
 from cumulo.services.vms.start import _mock
-from cumulo.services.volumes import ops
+from cumulo.services.volumes import motion, ops
 
 S, U, B, L = ParamType.STRING, ParamType.UUID, ParamType.BOOLEAN, ParamType.LONG
 tags.register("Volume", "Volume")
@@ -405,14 +405,12 @@ def _migrate_volume(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
         return ops.begin_migrate(s, cfg, vol, pool)
 
     plan = job.transaction(begin)
-    driver = registry.driver_for(plan["hv"] or "Simulator")
-    answer = driver.create_volume(spec_from_json(plan["dst"]), plan["name"], plan["size"])
-    path = str(answer.data.get("path", "")) if answer.ok else None
+    path, details = motion.copy(plan)
     if path is not None:
-        driver.destroy_volume(spec_from_json(plan["src"]), plan["path"])
+        motion.drop(plan, "src", plan["path"])
     job.transaction(lambda s: ops.finish_migrate(s, job.caller, vol_id, plan, path))
     if path is None:
-        raise InvalidParameter(f"Unable to migrate the volume: {answer.details}")
+        raise InvalidParameter(f"Unable to migrate the volume: {details}")
     return _result(job, vol_id)
 
 

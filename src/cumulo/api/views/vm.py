@@ -51,7 +51,7 @@ class VmDecorator:
         self.templates = by_id(
             session,
             VMTemplate,
-            (v.template_id for v in vms),
+            (i for v in vms for i in (v.template_id, v.iso_id) if i is not None),
             VMTemplate.uuid,
             VMTemplate.name,
             VMTemplate.display_text,
@@ -171,6 +171,10 @@ class VmDecorator:
                     templatedisplaytext=tpl.display_text,
                     passwordenabled=tpl.password_enabled,
                 )
+        if self.wants("iso") and vm.iso_id is not None:
+            iso = self.templates.get(vm.iso_id)
+            if iso is not None:
+                out.update(isoid=iso.uuid, isoname=iso.name, isodisplaytext=iso.display_text)
         if self.wants("nics"):
             out["nic"] = [self.nic_view(n) for n in self.nics.get(vm.id, [])]
         if self.wants("secgrp"):

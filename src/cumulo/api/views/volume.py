@@ -102,7 +102,8 @@ def volume_items(session: Session, vols: list[Volume], caller: Caller) -> list[d
             "projectid": project.uuid if project else None,
             "project": project.name if project else None,
             "destroyed": v.state == "Destroy",
-            "displayvolume": True,
+            "displayvolume": v.display_volume,
+            "deleteprotection": v.delete_protection,
             "isextractable": False,
             "miniops": v.min_iops,
             "maxiops": v.max_iops,
@@ -111,6 +112,7 @@ def volume_items(session: Session, vols: list[Volume], caller: Caller) -> list[d
         }
         if caller.is_root_admin:
             item.update(
+                chaininfo=v.chain_info,
                 storage=pool.name if pool else None,
                 storageid=pool.uuid if pool else None,
                 path=v.path,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cumulo.db.base import PATH_LENGTH, Entity, RemovableMixin, UTCDateTime
@@ -47,4 +47,8 @@ class Volume(Entity, RemovableMixin):
     domain_path: Mapped[str] = mapped_column(String(PATH_LENGTH), default="/")
     project_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # updateVolume: shown to the end user; refuse destroy/delete; hypervisor chain (admin).
+    display_volume: Mapped[bool] = mapped_column(Boolean, default=True)
+    delete_protection: Mapped[bool] = mapped_column(Boolean, default=False)
+    chain_info: Mapped[str | None] = mapped_column(Text, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=0)

@@ -9,6 +9,7 @@ from typing import Any
 
 from cumulo.drivers.base import (
     COMMAND_APPLY_RULES,
+    COMMAND_ATTACH_ISO,
     COMMAND_CHECK_HEALTH,
     COMMAND_CREATE_SNAPSHOT,
     COMMAND_CREATE_VM_SNAPSHOT,
@@ -16,6 +17,7 @@ from cumulo.drivers.base import (
     COMMAND_DELETE_SNAPSHOT,
     COMMAND_DELETE_VM_SNAPSHOT,
     COMMAND_DESTROY_VOLUME,
+    COMMAND_DETACH_ISO,
     COMMAND_DOWNLOAD,
     COMMAND_HOST_STATS,
     COMMAND_MAINTAIN,
@@ -187,6 +189,7 @@ class SimulatorDriver(HypervisorDriver):
                     return Answer(False, f"not enough memory on {host.name} for {vm.name}")
                 sim = SimVm(vm.name, vm.cpus, vm.speed, vm.memory)
                 sim.nics = {n.mac: _nic_record(n) for n in vm.nics}
+                sim.iso = vm.details.get("iso")
                 host.vms[vm.name] = sim
                 return Answer(True)
 
@@ -237,6 +240,18 @@ class SimulatorDriver(HypervisorDriver):
                 return Answer(True)
 
         return self._answer(COMMAND_PLUG_NIC, mock, work)
+
+    def set_iso(self, guid: str, vm: str, iso: str | None, mock: Mock | None = None) -> Answer:
+        def work() -> Answer:
+            with self.world.lock:
+                sim = self._running(guid, vm)
+                if sim is None:
+                    return Answer(False, f"VM {vm} is not running on {guid}")
+                sim.iso = iso
+                return Answer(True)
+
+        command = COMMAND_ATTACH_ISO if iso is not None else COMMAND_DETACH_ISO
+        return self._answer(command, mock, work)
 
     def unplug_nic(self, guid: str, vm: str, mac: str, mock: Mock | None = None) -> Answer:
         def work() -> Answer:

@@ -23,6 +23,8 @@ class SimVm:
     nics: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Effective security group rules per NIC MAC: {"ingress": [...], "egress": [...]}.
     security_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The ISO in the CD-ROM drive (image store path), if any.
+    iso: str | None = None
 
 
 @dataclass
@@ -87,6 +89,7 @@ class World:
                 vm.name: {
                     "host": host.guid,
                     "power": vm.power,
+                    "iso": vm.iso,
                     "nics": {mac: dict(n) for mac, n in vm.nics.items()},
                     "security_rules": {
                         mac: {k: list(v) for k, v in r.items()}

@@ -117,6 +117,16 @@ def reserve_pool(session: Session, config: ConfigStore, pool_id: int, size: int)
     return res.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
+def reserve_pool_forced(session: Session, pool_id: int, size: int) -> None:
+    """Count a volume that is already on the pool (an admin correcting the record)."""
+    session.execute(
+        update(StoragePool)
+        .where(StoragePool.id == pool_id)
+        .values(allocated_bytes=StoragePool.allocated_bytes + size)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def release_pool(session: Session, pool_id: int, size: int) -> None:
     session.execute(
         update(StoragePool)

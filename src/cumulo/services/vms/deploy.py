@@ -188,17 +188,22 @@ def check_keypairs(session: Session, owner: Owner, names: list[str]) -> None:
             raise InvalidParameter(f"A key pair named {name} was not found for this account")
 
 
-def _root_size(req: DeployRequest) -> int:
-    if req.root_size_gib is not None:
-        if req.root_size_gib <= 0:
+def root_size(template: VMTemplate, offering_root: int | None, root_size_gib: int | None) -> int:
+    """Bytes of a new root disk: rootdisksize (not below the template), else the template's."""
+    if root_size_gib is not None:
+        if root_size_gib <= 0:
             raise InvalidParameter("rootdisksize must be a positive number of GiB")
-        if req.template.size and req.root_size_gib * GiB < req.template.size:
+        if template.size and root_size_gib * GiB < template.size:
             raise InvalidParameter(
-                f"rootdisksize {req.root_size_gib} GiB is smaller than template "
-                f"{req.template.name} ({req.template.size // GiB} GiB)"
+                f"rootdisksize {root_size_gib} GiB is smaller than template "
+                f"{template.name} ({template.size // GiB} GiB)"
             )
-        return req.root_size_gib * GiB
-    return req.template.size or req.offering.root_disk_size or 2 * GiB
+        return root_size_gib * GiB
+    return template.size or offering_root or 2 * GiB
+
+
+def _root_size(req: DeployRequest) -> int:
+    return root_size(req.template, req.offering.root_disk_size, req.root_size_gib)
 
 
 def _data_size(req: DeployRequest) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -26,9 +27,17 @@ def _bytes(vm: VMInstance) -> int:
 
 
 def reserve(
-    session: Session, config: ConfigStore, vm_id: int, dest_id: int | None
+    session: Session,
+    config: ConfigStore,
+    vm_id: int,
+    dest_id: int | None,
+    adjust: Callable[[planner.Need], planner.Need] | None = None,
 ) -> dict[str, Any] | None:
-    """Reserve the destination and mark the VM Migrating; None if no host fits."""
+    """Reserve the destination and mark the VM Migrating; None if no host fits.
+
+    ``adjust`` rewrites the planner's request, e.g. to free the VM from the
+    cluster of its current pool when its volumes move along.
+    """
     vm = vm_of(session, vm_id)
     if vm.state != vm_states.RUNNING or vm.host_id is None:
         raise InvalidParameter(f"VM {vm.name} is {vm.state}; only a Running VM can migrate")
@@ -36,6 +45,8 @@ def reserve(
         raise InvalidParameter(f"VM {vm.name} already runs on the requested host")
     explicit = {"host_id": dest_id} if dest_id is not None else {}
     need, _ = need_for(session, vm, {vm.host_id}, explicit)
+    if adjust is not None:
+        need = adjust(need)
     placement = planner.place(session, config, need, with_pool=False)
     if placement is None:
         return None
@@ -52,7 +63,7 @@ def reserve(
     }
 
 
-def _done(session: Session, caller: Caller, vm_id: int, plan: dict[str, Any]) -> None:
+def finish(session: Session, caller: Caller, vm_id: int, plan: dict[str, Any]) -> None:
     vm = vm_of(session, vm_id)
     src_id = vm.host_id
     dst = session.get(Host, plan["dst_id"])
@@ -64,7 +75,7 @@ def _done(session: Session, caller: Caller, vm_id: int, plan: dict[str, Any]) ->
     vm_event(session, caller, vm, "VM.MIGRATE", f"Migrated VM to host {dst.name}")
 
 
-def _failed(session: Session, vm_id: int, plan: dict[str, Any]) -> None:
+def abort(session: Session, vm_id: int, plan: dict[str, Any]) -> None:
     vm = vm_of(session, vm_id)
     capacity.release_host(session, plan["dst_id"], vm.cpu_number * vm.cpu_speed, _bytes(vm))
     vm_states.STATE.try_apply(session, vm, "migrate_failed")
@@ -83,9 +94,9 @@ def migrate(
         plan["src"], plan["dst"], plan["vm"], _mock(plan["mock"])
     )
     if not answer.ok:
-        tx(lambda s: _failed(s, vm_id, plan))
+        tx(lambda s: abort(s, vm_id, plan))
         raise OperationFailed(f"Unable to migrate the VM: {answer.details}")
-    tx(lambda s: _done(s, caller, vm_id, plan))
+    tx(lambda s: finish(s, caller, vm_id, plan))
 
 
 def suitable_hosts(session: Session, config: ConfigStore, vm: VMInstance) -> list[int]:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-import string
-
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -19,7 +16,7 @@ from cumulo.services.configuration import ConfigStore
 from cumulo.services.limits import ResourceType
 from cumulo.services.placement import capacity
 from cumulo.services.states import vm as vm_states
-from cumulo.services.vms import deploy
+from cumulo.services.vms import credentials, deploy
 from cumulo.services.vms.common import vm_event
 
 
@@ -119,8 +116,7 @@ def reset_password(session: Session, caller: Caller, vm: VMInstance, sealer) -> 
         )
     if vm.state not in (vm_states.STOPPED, vm_states.RUNNING):
         raise InvalidParameter(f"VM {vm.name} is {vm.state}; it must be Running or Stopped")
-    alphabet = string.ascii_letters + string.digits
-    password = "".join(secrets.choice(alphabet) for _ in range(12))
+    password = credentials.generate()
     vm.password = sealer.seal(password)
     vm_event(session, caller, vm, "VM.RESETPASSWORD", "Reset password of VM")
     return password

@@ -164,6 +164,8 @@ def reserve(
             mock = simulator_mocks.take(session, COMMAND_CREATE_VOLUME, host)
             create.append({"id": vol.id, "name": vol.name, "size": vol.size, "mock": _mj(mock)})
     session.flush()
+    from cumulo.services.vms.isos import iso_for_start  # isos uses this module's mock helpers
+
     return {
         "host_id": host.id,
         "guid": host.guid,
@@ -175,6 +177,7 @@ def reserve(
         "vm": [vm.instance_name, vm.cpu_number, vm.cpu_speed, vm.memory_mb * 1024 * 1024],
         "nics": [nic_spec_json(session, n) for n in nics_of(session, vm.id)],
         "start_mock": _mj(simulator_mocks.take(session, COMMAND_START, host)),
+        "iso": iso_for_start(session, vm),
     }
 
 
@@ -225,13 +228,20 @@ def run_on_host(plan: dict[str, Any]) -> tuple[bool, str, dict[int, str]]:
     name, cpus, speed, memory = plan["vm"]
     spec_nics = tuple(NicSpec(**n) for n in plan.get("nics", []))
     answer = driver.start_vm(
-        plan["guid"], VmSpec(name, cpus, speed, memory, nics=spec_nics), _mock(plan["start_mock"])
+        plan["guid"],
+        VmSpec(name, cpus, speed, memory, details=_boot_details(plan), nics=spec_nics),
+        _mock(plan["start_mock"]),
     )
     if not answer.ok:
         if spec is not None:
             _destroy(driver, spec, created)
         return False, answer.details or "start failed", {}
     return True, "", created
+
+
+def _boot_details(plan: dict[str, Any]) -> dict[str, str]:
+    """What the hypervisor boots the VM with besides its disks: the ISO in its CD-ROM drive."""
+    return {"iso": plan["iso"]} if plan.get("iso") else {}
 
 
 def _destroy(driver: Any, spec: Any, created: dict[int, str]) -> None:

@@ -239,8 +239,17 @@ def resize(
     record(session, caller, vol, "VOLUME.RESIZE", "Resized volume")
 
 
+def check_unprotected(vol: Volume) -> None:
+    if vol.delete_protection:
+        raise InvalidParameter(
+            f"Volume {vol.name} has delete protection enabled and cannot be deleted; "
+            "turn it off with updateVolume deleteprotection=false"
+        )
+
+
 def destroy(session: Session, caller: Caller, vol: Volume) -> None:
     check_detached(vol, "destroying it")
+    check_unprotected(vol)
     states.STATE.apply(session, vol, "destroy", destroyed_at=utcnow())
     record(session, caller, vol, "VOLUME.DESTROY", "Destroyed volume")
 
@@ -258,6 +267,7 @@ def recover(session: Session, caller: Caller, vol: Volume) -> None:
 def expunge(session: Session, caller: Caller, vol: Volume) -> dict[str, Any] | None:
     """Remove the row and give everything back; the disk to delete on its pool, if any."""
     check_detached(vol, "deleting it")
+    check_unprotected(vol)
     if vol.state == states.UPLOAD_OP:
         raise InvalidParameter("Please specify a volume that is not uploading")
     if vol.state in states.TRANSITIONAL:
@@ -276,9 +286,8 @@ def expunge(session: Session, caller: Caller, vol: Volume) -> dict[str, Any] | N
     return disk
 
 
-def begin_migrate(
-    session: Session, config: ConfigStore, vol: Volume, pool: StoragePool
-) -> dict[str, Any]:
+def check_target(vol: Volume, pool: StoragePool) -> None:
+    """The volume is on a pool and may move to ``pool`` (431 otherwise)."""
     if pool.removed is not None or pool.status != "Up":
         raise InvalidParameter(f"Storage pool {pool.name} is not Up")
     if vol.pool_id is None or not vol.path:
@@ -287,24 +296,19 @@ def begin_migrate(
         raise InvalidParameter(f"Volume {vol.name} is already on pool {pool.name}")
     if pool.zone_id != vol.zone_id:
         raise InvalidParameter(f"Pool {pool.name} is in another zone")
-    vm_snapshots.refuse_if_snapshots(
-        session,
-        vol.instance_id,
-        MIGRATE_REFUSED,
-    )
-    if vol.instance_id is not None:
-        vm = session.get(VMInstance, vol.instance_id)
-        if vm is not None and vm.state != "Stopped":
-            raise InvalidParameter(
-                f"VM {vm.name} is {vm.state}; stop it to migrate its volume (live storage "
-                "migration is not supported by this hypervisor)"
-            )
+
+
+def reserve_move(
+    session: Session, config: ConfigStore, vol: Volume, pool: StoragePool
+) -> dict[str, Any]:
+    """Reserve room on ``pool`` and mark the volume Migrating; the plan for the driver."""
     if not capacity.reserve_pool(session, config, pool.id, vol.size):
         raise InsufficientCapacity(f"Pool {pool.name} has no room for volume {vol.name}")
     src = session.get(StoragePool, vol.pool_id)
     assert src is not None
     states.STATE.apply(session, vol, "migrate")
     return {
+        "vol_id": vol.id,
         "src": pool_spec_json(src),
         "dst": pool_spec_json(pool),
         "dst_id": pool.id,
@@ -313,6 +317,21 @@ def begin_migrate(
         "size": vol.size,
         "hv": src.hypervisor or pool.hypervisor,
     }
+
+
+def begin_migrate(
+    session: Session, config: ConfigStore, vol: Volume, pool: StoragePool
+) -> dict[str, Any]:
+    check_target(vol, pool)
+    vm_snapshots.refuse_if_snapshots(session, vol.instance_id, MIGRATE_REFUSED)
+    if vol.instance_id is not None:
+        vm = session.get(VMInstance, vol.instance_id)
+        if vm is not None and vm.state != "Stopped":
+            raise InvalidParameter(
+                f"VM {vm.name} is {vm.state}; stop it to migrate its volume, or move the VM "
+                "and its volumes together with migrateVirtualMachineWithVolume"
+            )
+    return reserve_move(session, config, vol, pool)
 
 
 def finish_migrate(

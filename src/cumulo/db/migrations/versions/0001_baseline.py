@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 10:12:54.050879
+Create Date: 2026-11-22 09:49:09.655792
 """
 
 from collections.abc import Sequence
@@ -900,6 +900,9 @@ def upgrade() -> None:
     sa.Column('domain_path', sa.String(length=512), nullable=False),
     sa.Column('project_id', sa.BigInteger(), nullable=True),
     sa.Column('destroyed_at', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('display_volume', sa.Boolean(), nullable=False),
+    sa.Column('delete_protection', sa.Boolean(), nullable=False),
+    sa.Column('chain_info', sa.Text(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('uuid', sa.String(length=40), nullable=False),
