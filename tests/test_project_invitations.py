@@ -6,6 +6,7 @@ import re
 import time
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from cumulo.db.models.project import ProjectInvitation
@@ -95,6 +96,7 @@ def test_users_join_and_leave_projects_on_their_own(cloud: Cloud) -> None:
     assert _members(first, pid) == {("ul-lead", None, "Regular"), ("ul-team", "ul-team", "Admin")}
 
 
+@pytest.mark.backends("sqlite", "mariadb")  # pending_key uniqueness, timestamps
 def test_invitations_when_required(cloud: Cloud) -> None:
     _set(cloud, "project.invite.required", "true")
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
@@ -76,7 +76,7 @@ def check_removable(
             f"User {user.username} is not a member of project {project.name} "
             "(members through their account are removed with deleteAccountFromProject)"
         )
-    if row.role == projects.ADMIN and _admins(session, project) <= 1:
+    if row.role == projects.ADMIN and projects.admin_count(session, project) <= 1:
         raise InvalidParameter(
             f"User {user.username} is the only admin of project {project.name}; "
             "make another member admin first"
@@ -91,14 +91,6 @@ def remove_user(session: Session, caller: Caller, project: Project, user: User) 
     projects.event(session, caller, "PROJECT.USER.REMOVE", f"User {user.username} removed", project)
 
 
-def _admins(session: Session, project: Project) -> int:
-    return session.execute(
-        select(func.count())
-        .select_from(ProjectMember)
-        .where(ProjectMember.project_id == project.id, ProjectMember.role == projects.ADMIN)
-    ).scalar_one()
-
-
 def solely_administered(session: Session, user: User) -> list[str]:
     """Names of live projects whose only admin is this user's own membership."""
     rows = session.execute(
@@ -110,7 +102,7 @@ def solely_administered(session: Session, user: User) -> list[str]:
             Project.removed.is_(None),
         )
     ).scalars()
-    return [p.name for p in rows if _admins(session, p) <= 1]
+    return [p.name for p in rows if projects.admin_count(session, p) <= 1]
 
 
 def forget_user(session: Session, user: User) -> None:

@@ -338,12 +338,7 @@ def remove_member(session: Session, caller: Caller, project: Project, account: A
     role = member_role(session, account.id, project)
     if role is None:
         raise InvalidParameter(f"Account {account.name} is not a member of the project")
-    admins = session.execute(
-        select(func.count())
-        .select_from(ProjectMember)
-        .where(ProjectMember.project_id == project.id, ProjectMember.role == ADMIN)
-    ).scalar_one()
-    if role == ADMIN and admins <= 1:
+    if role == ADMIN and admin_count(session, project) <= 1:
         raise InvalidParameter(
             "Cannot remove the project's only admin; make another account owner first"
         )
@@ -353,6 +348,15 @@ def remove_member(session: Session, caller: Caller, project: Project, account: A
         ProjectMember.user_id.is_(None),
     ).delete()
     event(session, caller, "PROJECT.ACCOUNT.REMOVE", f"Account {account.name} removed", project)
+
+
+def admin_count(session: Session, project: Project) -> int:
+    """Admin memberships of the project (accounts' and users' own)."""
+    return session.execute(
+        select(func.count())
+        .select_from(ProjectMember)
+        .where(ProjectMember.project_id == project.id, ProjectMember.role == ADMIN)
+    ).scalar_one()
 
 
 def solely_managed(session: Session, account: Account) -> list[str]:
@@ -368,12 +372,7 @@ def solely_managed(session: Session, account: Account) -> list[str]:
     ).scalars()
     out = []
     for project in mine:
-        admins = session.execute(
-            select(func.count())
-            .select_from(ProjectMember)
-            .where(ProjectMember.project_id == project.id, ProjectMember.role == ADMIN)
-        ).scalar_one()
-        if admins == 1:
+        if admin_count(session, project) == 1:
             out.append(project.name)
     return out
 
