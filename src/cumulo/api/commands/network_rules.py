@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cumulo.api import network_jobs
@@ -361,7 +361,7 @@ def create_port_forwarding_rule(call: Call, args: Args) -> Enqueue:
         raise InvalidParameter("The public and private port ranges must be of the same size")
     vm: VMInstance = args.virtualmachineid
     check_owned(call.caller, vm.account_id, vm.domain_path, f"virtual machine {vm.uuid}")
-    nic = rules.network_vm(call.db, vm, network, args.vmguestip)
+    vm_ip = rules.target(call.db, vm, network, args.vmguestip)
     rules.touch_ip(call.db, ip)
     rules.check_conflicts(call.db, ip, "PortForwarding", public, "")
     rule = _new_rule(
@@ -375,7 +375,7 @@ def create_port_forwarding_rule(call: Call, args: Args) -> Enqueue:
         private_start_port=private.start,
         private_end_port=private.end,
         vm_id=vm.id,
-        vm_ip=nic.ip4_address,
+        vm_ip=vm_ip,
         cidr_list=rules.cidrs(args.cidrlist),
     )
     rules.add(call.db, call.caller, rule, "NET.RULEADD")
@@ -433,8 +433,8 @@ def update_port_forwarding_rule(call: Call, args: Args) -> Enqueue:
     if args.virtualmachineid is not None:
         vm: VMInstance = args.virtualmachineid
         check_owned(call.caller, vm.account_id, vm.domain_path, f"virtual machine {vm.uuid}")
-        nic = rules.network_vm(call.db, vm, network, args.vmguestip)
-        rule.vm_id, rule.vm_ip = vm.id, nic.ip4_address
+        rule.vm_id = vm.id
+        rule.vm_ip = rules.target(call.db, vm, network, args.vmguestip)
     if args.cidrlist is not None:
         rule.cidr_list = rules.cidrs(args.cidrlist)
     rule.state = "Add"
@@ -466,7 +466,7 @@ def enable_static_nat(call: Call, args: Args) -> SuccessResult:
         raise InvalidParameter(f"IP address {ip.address} is a source NAT IP; use another one")
     vm: VMInstance = args.virtualmachineid
     check_owned(call.caller, vm.account_id, vm.domain_path, f"virtual machine {vm.uuid}")
-    rules.network_vm(call.db, vm, network, args.vmguestip)
+    vm_ip = rules.target(call.db, vm, network, args.vmguestip)
     rules.touch_ip(call.db, ip)
     if ip.is_static_nat:
         raise NetworkRuleConflict(f"IP address {ip.address} already has static NAT enabled")
@@ -475,16 +475,20 @@ def enable_static_nat(call: Call, args: Args) -> SuccessResult:
             f"IP address {ip.address} has port forwarding or load balancing rules; "
             "delete them before enabling static NAT"
         )
+    # One public address per VM guest address (a secondary IP may have its own).
     other = call.db.execute(
         select(PublicIp.address).where(
             PublicIp.static_nat_vm_id == vm.id,
             PublicIp.network_id == network.id,
             PublicIp.removed.is_(None),
+            func.coalesce(PublicIp.static_nat_vm_ip, "") == vm_ip,
         )
-    ).scalar_one_or_none()
+    ).first()
     if other is not None:
-        raise NetworkRuleConflict(f"Virtual machine {vm.name} already has static NAT on {other}")
-    ip.is_static_nat, ip.static_nat_vm_id = True, vm.id
+        raise NetworkRuleConflict(
+            f"Virtual machine {vm.name} already has static NAT for {vm_ip} on {other[0]}"
+        )
+    ip.is_static_nat, ip.static_nat_vm_id, ip.static_nat_vm_ip = True, vm.id, vm_ip
     call.db.flush()
     # enableStaticNat is synchronous in the API: the router is programmed now,
     # and a refusal rolls the change back. The whole set is sent, so a retried
@@ -506,7 +510,7 @@ def disable_static_nat(call: Call, args: Args) -> Enqueue:
     ip, network = usable_ip(call, args.ipaddressid)
     if not ip.is_static_nat:
         raise InvalidParameter(f"IP address {ip.address} does not have static NAT enabled")
-    ip.is_static_nat, ip.static_nat_vm_id = False, None
+    ip.is_static_nat, ip.static_nat_vm_id, ip.static_nat_vm_ip = False, None, None
     # The IP forwarding rules of the address forwarded to that VM: they go with it.
     for forwarded in rules.rules_on_ip(call.db, ip.id, ("StaticNat",)):
         rules.revoke(call.db, call.caller, forwarded, "NET.RULEDELETE")
