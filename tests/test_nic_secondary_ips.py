@@ -114,7 +114,10 @@ def test_static_nat_and_port_forwarding_honour_vmguestip(cloud: Cloud) -> None:
 
     with pytest.raises(ApiError) as unknown:
         api.call(
-            "enableStaticNat", ipaddressid=ip["id"], virtualmachineid=vm["id"], vmguestip="10.1.1.250"
+            "enableStaticNat",
+            ipaddressid=ip["id"],
+            virtualmachineid=vm["id"],
+            vmguestip="10.1.1.250",
         )
     assert unknown.value.status == 431 and "addIpToNic" in unknown.value.body["errortext"]
     api.call("enableStaticNat", ipaddressid=ip["id"], virtualmachineid=vm["id"], vmguestip=address)

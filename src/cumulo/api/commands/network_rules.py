@@ -25,6 +25,7 @@ from cumulo.db.models.public_ip import PublicIp
 from cumulo.db.models.vm import VMInstance
 from cumulo.errors import InvalidParameter, NetworkRuleConflict
 from cumulo.jobs.context import JobRun
+from cumulo.services import custom_ids
 from cumulo.services import network_rules as rules
 from cumulo.services.infra_common import must_get
 from cumulo.services.network_access import check_network, check_owned
@@ -119,6 +120,7 @@ def create_firewall_rule(call: Call, args: Args) -> Enqueue:
         icmp_type=icmp_type,
         icmp_code=icmp_code,
         cidr_list=cidr,
+        for_display=args.fordisplay is not False,
     )
     rules.add(call.db, call.caller, rule, "FIREWALL.OPEN")
     return Enqueue({"id": rule.id, "network_id": network.id}, instance_uuid=rule.uuid)
@@ -182,6 +184,7 @@ def create_egress_firewall_rule(call: Call, args: Args) -> Enqueue:
         icmp_code=icmp_code,
         cidr_list=cidr,
         dest_cidr_list=rules.cidrs(args.destcidrlist) if args.destcidrlist else None,
+        for_display=args.fordisplay is not False,
     )
     rules.add(call.db, call.caller, rule, "FIREWALL.EGRESS.OPEN")
     return Enqueue({"id": rule.id, "network_id": network.id}, instance_uuid=rule.uuid)
@@ -241,6 +244,13 @@ delete_egress = _delete_command(
 delete_pf = _delete_command("deletePortForwardingRule", "PortForwarding", "NET.RULEDELETE", None)
 
 
+def _display_and_id(call: Call, args: Args, rule: NetworkRule) -> None:
+    """``fordisplay`` and ``customid`` of the update commands."""
+    if args.fordisplay is not None:
+        rule.for_display = args.fordisplay
+    custom_ids.apply(call.db, call.caller, rule, args.customid)
+
+
 def _list(call: Call, args: Args, purpose: str, egress: bool | None):  # type: ignore[no-untyped-def]
     scope = list_scope(call.db, call.caller, args)
     stmt = select(NetworkRule).where(
@@ -258,6 +268,8 @@ def _list(call: Call, args: Args, purpose: str, egress: bool | None):  # type: i
         stmt = stmt.where(NetworkRule.network_id == args.networkid.id)
     if args.get("virtualmachineid") is not None:
         stmt = stmt.where(NetworkRule.vm_id == args.virtualmachineid.id)
+    if args.get("fordisplay") is not None:
+        stmt = stmt.where(NetworkRule.for_display.is_(args.fordisplay))
     if args.get("tags"):
         stmt = stmt.where(NetworkRule.id.is_(None))  # rules carry no tags yet
     rows, count = fetch_page(call.db, stmt.order_by(NetworkRule.id), call, args)
@@ -377,6 +389,7 @@ def create_port_forwarding_rule(call: Call, args: Args) -> Enqueue:
         vm_id=vm.id,
         vm_ip=vm_ip,
         cidr_list=rules.cidrs(args.cidrlist),
+        for_display=args.fordisplay is not False,
     )
     rules.add(call.db, call.caller, rule, "NET.RULEADD")
     if args.openfirewall:
@@ -437,6 +450,7 @@ def update_port_forwarding_rule(call: Call, args: Args) -> Enqueue:
         rule.vm_ip = rules.target(call.db, vm, network, args.vmguestip)
     if args.cidrlist is not None:
         rule.cidr_list = rules.cidrs(args.cidrlist)
+    _display_and_id(call, args, rule)
     rule.state = "Add"
     return Enqueue({"id": rule.id, "network_id": network.id}, instance_uuid=rule.uuid)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 09:34:34.836066
+Create Date: 2026-11-22 09:39:35.522756
 """
 
 from collections.abc import Sequence
@@ -1102,6 +1102,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=255), nullable=True),
     sa.Column('description', sa.String(length=4096), nullable=True),
     sa.Column('algorithm', sa.String(length=32), nullable=True),
+    sa.Column('for_display', sa.Boolean(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
