@@ -192,6 +192,8 @@ def test_expunge_and_nic_removal_release_the_addresses(cloud: Cloud) -> None:
     api.run("destroyVirtualMachine", id=doomed["id"], expunge=True)
     keep_nic = vm["nic"][0]["id"]
     assert add_ip(api, keep_nic, ipaddress=address)["ipaddress"] == address
+    (listed,) = api.call("listVirtualMachines", id=vm["id"])["virtualmachine"]
+    assert [s["ipaddress"] for s in listed["nic"][0]["secondaryip"]] == [address]
 
     added = api.run("addNicToVirtualMachine", virtualmachineid=vm["id"], networkid=second)
     extra = next(n for n in added["virtualmachine"]["nic"] if n["networkid"] == second)
