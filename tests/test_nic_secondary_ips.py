@@ -151,6 +151,7 @@ def test_static_nat_and_port_forwarding_honour_vmguestip(cloud: Cloud) -> None:
     assert nic_of(api, vm["id"])["secondaryip"] == []
 
 
+@pytest.mark.backends("sqlite", "mariadb")
 def test_concurrent_allocations_never_share_an_address(cloud: Cloud) -> None:
     api = cloud.admin
     net, _ip = _isolated(cloud)
