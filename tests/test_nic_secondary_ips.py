@@ -66,6 +66,8 @@ def test_add_list_and_remove_secondary_ips(cloud: Cloud) -> None:
 
     assigned = api.call("listEvents", type="NIC.SECONDARY.IP.ASSIGN")["event"]
     assert len(assigned) == 2
+    types = {t["name"] for t in api.call("listEventTypes")["eventtype"]}
+    assert {"NIC.SECONDARY.IP.ASSIGN", "NIC.SECONDARY.IP.UNASSIGN"} <= types
     assert api.run("removeIpFromNic", id=first["id"])["success"] is True
     assert [s["id"] for s in nic_of(api, vm["id"])["secondaryip"]] == [chosen["id"]]
     assert api.call("listEvents", type="NIC.SECONDARY.IP.UNASSIGN")["count"] == 1
