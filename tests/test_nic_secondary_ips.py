@@ -210,3 +210,32 @@ def test_expunge_and_nic_removal_release_the_addresses(cloud: Cloud) -> None:
         "addNicToVirtualMachine", virtualmachineid=vm["id"], networkid=second, ipaddress="10.2.2.77"
     )
     assert any(n["ipaddress"] == "10.2.2.77" for n in again["virtualmachine"]["nic"])
+
+
+def test_basic_zone_secondary_ips_come_from_the_vms_pod_and_join_group_rules(
+    cloud: Cloud,
+) -> None:
+    from tests.test_basic_zone_vms import _deploy, _in, basic_zone, host_rules
+
+    api = cloud.admin
+    bz = basic_zone(cloud)
+    web = api.call("createSecurityGroup", name="web")["securitygroup"]
+    vm = _deploy(api, bz, securitygroupids=web["id"], podid=bz.pods[0]["id"])
+    peer = _deploy(api, bz, securitygroupnames="default", podid=bz.pods[1]["id"])
+    api.run(
+        "authorizeSecurityGroupIngress", securitygroupid=web["id"], protocol="tcp",
+        startport=80, endport=80, **{"usersecuritygrouplist[0].account": "admin",
+                                     "usersecuritygrouplist[0].group": "default"},
+    )  # fmt: skip
+    primary = peer["nic"][0]["ipaddress"]
+    extra = add_ip(api, peer["nic"][0]["id"])
+    assert _in(extra["ipaddress"], bz.ranges[1]) and extra["ipaddress"] != primary
+    # The rule allowing the default group now names the peer's secondary IP too.
+    assert host_rules(vm)["ingress"][0]["cidrs"] == sorted(
+        [f"{primary}/32", f"{extra['ipaddress']}/32"]
+    )
+    with pytest.raises(ApiError) as other_pod:  # an address of the other pod's range
+        api.call("addIpToNic", nicid=peer["nic"][0]["id"], ipaddress=bz.ranges[0][0])
+    assert other_pod.value.status == 431 and "another pod" in other_pod.value.body["errortext"]
+    api.run("removeIpFromNic", id=extra["id"])
+    assert host_rules(vm)["ingress"][0]["cidrs"] == [f"{primary}/32"]

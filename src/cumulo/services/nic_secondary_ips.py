@@ -37,12 +37,24 @@ def _usable_network(session: Session, nic: Nic) -> Network:
     network = must_get(session, Network, nic.network_id)
     if network.removed is not None:
         raise InvalidParameter(f"Network {network.uuid} of NIC {nic.uuid} was removed")
-    if network.guest_type == "L2" or network.cidr is None:
+    if network.guest_type == "L2" or (network.cidr is None and network.guest_type != "Shared"):
         raise InvalidParameter(
             f"Network {network.name} has no IPv4 range to take a secondary IP from; "
-            "addIpToNic works on isolated and shared networks with a CIDR"
+            "addIpToNic works on isolated and shared networks"
         )
     return network
+
+
+def _take(session: Session, vm: VMInstance, network: Network, nic: Nic, ip: str | None) -> str:
+    if network.cidr is not None:
+        return nics.take_address(session, network, nic.id, ip)
+    # A Basic zone's shared network: addresses come from the pod the VM runs in.
+    pod = vm.pod_id or nics.pinned_pod(session, vm.id)
+    if pod is None:
+        raise InvalidParameter(
+            "vm pod id is null in Basic zone; can't decide the range for ip allocation"
+        )
+    return nics.take_pod_address(session, network, nic.id, pod, ip)
 
 
 def _charge(session: Session, config: ConfigStore, nic: Nic) -> None:
@@ -73,7 +85,7 @@ def add(
         raise InvalidParameter("Only IPv4 secondary addresses are supported; give an IPv4 address")
     network = _usable_network(session, nic)
     _charge(session, config, nic)
-    address = nics.take_address(session, network, nic.id, ip)
+    address = _take(session, vm, network, nic, ip)
     secondary = NicSecondaryIp(
         nic_id=nic.id,
         vm_id=vm.id,

@@ -343,24 +343,55 @@ def assign_pod_address(
         if not _take(session, nic, vlan, ip):
             raise InvalidParameter(f"IP address {ip} is already in use on network {network.name}")
         return
+    for collisions, (vlan, candidate) in enumerate(_pod_candidates(session, network, ranges)):
+        if collisions > MAX_COLLISIONS:
+            break
+        if _take(session, nic, vlan, candidate):
+            return
+    raise _pod_full(network)
+
+
+def _pod_candidates(
+    session: Session, network: Network, ranges: list[Vlan]
+) -> Iterator[tuple[Vlan, str]]:
+    """Free addresses of the pod ranges, in order (the claim still decides)."""
     used = used_addresses(session, network.id)
-    collisions = 0
     for vlan in ranges:
         start, end = vlan.start_ip, vlan.end_ip or vlan.start_ip
         assert start is not None and end is not None
         for value in range(int(ipaddress.IPv4Address(start)), int(ipaddress.IPv4Address(end)) + 1):
             candidate = str(ipaddress.IPv4Address(value))
-            if candidate in used or candidate == vlan.gateway:
-                continue
-            if _take(session, nic, vlan, candidate):
-                return
-            collisions += 1
-            if collisions > MAX_COLLISIONS:
-                break
-    raise InsufficientCapacity(
+            if candidate not in used and candidate != vlan.gateway:
+                yield vlan, candidate
+
+
+def _pod_full(network: Network) -> InsufficientCapacity:
+    return InsufficientCapacity(
         f"The pod has no free guest IP address left for network {network.name}; "
         "add a range with createVlanIpRange podid=..."
     )
+
+
+def take_pod_address(
+    session: Session, network: Network, nic_id: int, pod_id: int, ip: str | None
+) -> str:
+    """A secondary address for a Basic-zone NIC: ``ip`` or the next free one of
+    pod ``pod_id``'s guest ranges (the pod the VM runs in), claimed like any other."""
+    if ip is not None:
+        if range_of(session, network, ip).pod_id != pod_id:
+            raise InvalidParameter(
+                f"IP address {ip} belongs to another pod's guest range than the VM's pod"
+            )
+        if not claim(session, network.id, ip, nic_id):
+            raise InvalidParameter(f"IP address {ip} is already in use on network {network.name}")
+        return ip
+    ranges = pod_ranges(session, network, pod_id)
+    for collisions, (_vlan, candidate) in enumerate(_pod_candidates(session, network, ranges)):
+        if collisions > MAX_COLLISIONS:
+            break
+        if claim(session, network.id, candidate, nic_id):
+            return candidate
+    raise _pod_full(network)
 
 
 def _pod_nics(session: Session, instance_id: int) -> list[tuple[Nic, Network]]:

@@ -180,6 +180,8 @@ def add_ip_to_nic(call: Call, args: Args) -> Enqueue:
 
 @add_ip_to_nic.execute
 def _added_ip(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
+    _push_groups(job, int(payload["id"]))
+
     def view(session: Session) -> dict[str, Any]:
         secondary = must_get(session, NicSecondaryIp, int(payload["id"]))
         nic = must_get(session, Nic, secondary.nic_id)
@@ -219,8 +221,17 @@ def remove_ip_from_nic(call: Call, args: Args) -> Enqueue:
 
 @remove_ip_from_nic.execute
 def _removed_ip(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
-    # The handler released the address in its transaction; nothing runs on a host.
+    # The handler released the address; rules naming the VM's groups drop it.
+    _push_groups(job, int(payload["id"]))
     return SuccessResult()
+
+
+def _push_groups(job: JobRun, secondary_id: int) -> None:
+    """Security group rules that expand to the VM's addresses now (not) include it."""
+    from cumulo.services import sg_rules
+
+    vm_id = job.transaction(lambda s: must_get(s, NicSecondaryIp, secondary_id).vm_id)
+    sg_rules.push_for_vm(job.transaction, job.caller, vm_id)
 
 
 # CloudStack declares an owner account here; the address already names its owner.
