@@ -36,6 +36,9 @@ from tests.test_concurrency import (
 )
 from tests.test_limits import test_concurrent_consumers_never_exceed_the_limit as limit_race
 from tests.test_networks import test_concurrent_implementations_get_distinct_vlans as vlan_race
+from tests.test_nic_secondary_ips import (
+    test_concurrent_allocations_never_share_an_address as secondary_ip_race,
+)
 from tests.test_public_ips import test_concurrent_associations_never_share_an_address as ip_race
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
@@ -95,6 +98,12 @@ def test_guest_vlans_are_never_shared(make_nodes) -> None:  # type: ignore[no-un
     # The heaviest scenario (20 networks with routers): run where it can
     # conflict across nodes only; single-writer is covered by the others.
     _on_cluster(make_nodes, vlan_race)
+
+
+@pytest.mark.parametrize("layout", ["multi-writer"], indirect=True)
+def test_secondary_ips_are_never_shared(make_nodes) -> None:  # type: ignore[no-untyped-def]
+    # Secondary IPs and primary NIC addresses claimed from three writers at once.
+    _on_cluster(make_nodes, secondary_ip_race)
 
 
 def test_same_name_domain_and_account_exactly_one_wins(make_nodes) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from cumulo.db.models.storage_pool import StoragePool
 from cumulo.db.models.zone import Zone
 from cumulo.drivers import registry
 from cumulo.errors import InvalidParameter, ResourceInUse
-from cumulo.services import events
+from cumulo.services import dedication, events
 from cumulo.services.infra_common import allocation_state, choice, drop_details, exists, live
 
 CLUSTER_TYPES = ("CloudManaged", "ExternalManaged")
@@ -139,6 +139,7 @@ def delete(session: Session, caller: Caller, cluster: Cluster) -> None:
         raise ResourceInUse(
             f"Cluster {cluster.name} still has primary storage pools; delete them first"
         )
+    dedication.forget(session, caller, cluster)
     drop_details(session, ClusterDetail, "cluster_id", cluster.id)
     cluster.mark_removed()
     events.record(

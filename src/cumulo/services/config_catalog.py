@@ -644,6 +644,17 @@ def _all() -> list[Setting]:
             group="Access",
             subgroup="Project",
         ),
+        Setting(
+            "vm.network.nic.max.secondary.ipaddresses",
+            "256",
+            "Specify the number of secondary ip addresses per nic per vm. Default value 10 "
+            "is used, if not specified.",
+            type="Integer",
+            bounds=(0, 2**31 - 1),
+            category="Network",
+            group="Network",
+            subgroup="Network",
+        ),
     ]
 
 

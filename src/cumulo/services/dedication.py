@@ -256,16 +256,23 @@ def release(session: Session, caller: Caller, resource: Resource) -> None:
         raise InvalidParameter(
             f"No dedicated resource available to release: {kind} {resource.name} is not dedicated"
         )
+    _drop(session, caller, row, f"Releasing dedicated {kind} {resource.name}")
+
+
+def forget(session: Session, caller: Caller, resource: Resource) -> None:
+    """The resource is being deleted: its dedication (if any) goes with it, as in
+    CloudStack, so no dedication names a removed zone, pod, cluster or host."""
+    row = find(session, resource)
+    if row is not None:
+        text = f"Released dedicated {kind_of(resource)} {resource.name}: it was deleted"
+        _drop(session, caller, row, text)
+
+
+def _drop(session: Session, caller: Caller, row: DedicatedResource, text: str) -> None:
     group_id = row.affinity_group_id
     session.delete(row)
     session.flush()
-    _event(
-        session,
-        caller,
-        "DEDICATE.RESOURCE.RELEASE",
-        f"Releasing dedicated {kind} {resource.name}",
-        row,
-    )
+    _event(session, caller, "DEDICATE.RESOURCE.RELEASE", text, row)
     left = session.execute(select(D.id).where(D.affinity_group_id == group_id).limit(1)).first()
     if left is None:  # the owner's last dedication: its group goes too
         session.execute(delete(AffinityGroupVmMap).where(AffinityGroupVmMap.group_id == group_id))

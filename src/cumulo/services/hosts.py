@@ -23,7 +23,7 @@ from cumulo.db.models.zone import Zone
 from cumulo.drivers import registry
 from cumulo.drivers.base import DriverError, HostInfo, HostSpec
 from cumulo.errors import InvalidParameter, ResourceInUse
-from cumulo.services import events, pods
+from cumulo.services import dedication, events, pods
 from cumulo.services.clusters import hypervisor_name
 from cumulo.services.infra_common import allocation_state, exists, live
 from cumulo.services.secrets import SecretBox
@@ -248,6 +248,7 @@ def delete(session: Session, caller: Caller, host: Host, forced: bool) -> None:
         select(StoragePool).where(StoragePool.host_id == host.id, StoragePool.removed.is_(None))
     ).scalars():
         pool.mark_removed()
+    dedication.forget(session, caller, host)
     host.mgmt_server_msid = None
     host.mark_removed()
     events.record(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
@@ -22,7 +22,7 @@ from cumulo.db.models.nic import Nic
 from cumulo.db.models.public_ip import PublicIp
 from cumulo.db.models.vm import VMInstance, VmType
 from cumulo.errors import InvalidParameter, NetworkRuleConflict
-from cumulo.services import events
+from cumulo.services import events, nic_secondary_ips
 
 PROTOCOLS = ("tcp", "udp", "icmp", "all")
 LB_ALGORITHMS = ("roundrobin", "leastconn", "source")
@@ -127,7 +127,7 @@ def _clash(ip: PublicIp, rule: NetworkRule) -> str:
     )
 
 
-def network_vm(session: Session, vm: VMInstance, network: Network, vm_ip: str | None) -> Nic:
+def network_vm(session: Session, vm: VMInstance, network: Network) -> Nic:
     """The VM's NIC on the rule's network; the VM must be a live user VM there."""
     if (
         vm.vm_type != VmType.USER
@@ -145,9 +145,13 @@ def network_vm(session: Session, vm: VMInstance, network: Network, vm_ip: str | 
             f"Virtual machine {vm.name} has no NIC on network {network.name}; "
             "use a VM of the rule's network"
         )
-    if vm_ip is not None and vm_ip != nic.ip4_address:
-        raise InvalidParameter(f"{vm_ip} is not the address of {vm.name} on {network.name}")
     return nic
+
+
+def target(session: Session, vm: VMInstance, network: Network, vm_ip: str | None) -> str | None:
+    """The VM address a rule forwards to: its NIC's address on the network, or
+    ``vm_ip`` (vmguestip) when that is one of the NIC's secondary IPs."""
+    return nic_secondary_ips.guest_address(session, network_vm(session, vm, network), vm_ip)
 
 
 def add(session: Session, caller: Caller, rule: NetworkRule, event: str) -> NetworkRule:
@@ -265,7 +269,7 @@ def rule_set(session: Session, network_id: int) -> list[dict[str, object]]:
                 members=sorted(session.execute(members).scalars(), key=lambda ip: ip or ""),
             )
         out.append(item)
-    nats = select(PublicIp.address, Nic.ip4_address).join(
+    nats = select(PublicIp.address, func.coalesce(PublicIp.static_nat_vm_ip, Nic.ip4_address)).join(
         Nic, (Nic.instance_id == PublicIp.static_nat_vm_id) & (Nic.network_id == network_id)
     )
     nats = nats.where(

@@ -1,10 +1,12 @@
 """NIC allocation: an address and a MAC on a network, unique under concurrency.
 
 Shared by user VMs, virtual routers and system VMs. Free addresses are found
-from the network's range minus the live NICs (and any addresses reserved by
-callers); the database's unique constraints are the final arbiter, so two
-deployments racing for the same address cannot both get it — the loser tries
-the next one inside a savepoint.
+from the network's range minus the held ones (and any addresses reserved by
+callers); the database is the final arbiter, so two deployments racing for the
+same address cannot both get it — the loser tries the next one inside a
+savepoint. Every held address, a NIC's primary or a secondary IP, has a
+``guest_address`` row keyed by (network, address): that key is what a primary
+and a secondary allocation collide on.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ import random
 import re
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cumulo.db.models.network import Network
 from cumulo.db.models.nic import Nic
+from cumulo.db.models.nic_secondary_ip import GuestAddress, NicSecondaryIp
 from cumulo.db.models.vlan import Vlan
 from cumulo.errors import InsufficientCapacity, InvalidParameter
 
@@ -63,12 +66,56 @@ def _bounds(net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> Iterator[ipad
 
 
 def used_addresses(session: Session, network_id: int) -> set[str]:
+    """Every address held on the network: NICs' primary addresses and secondary IPs."""
     rows = session.execute(
-        select(Nic.ip4_address).where(
-            Nic.network_id == network_id, Nic.removed.is_(None), Nic.ip4_address.is_not(None)
-        )
+        select(GuestAddress.address).where(GuestAddress.network_id == network_id)
     ).scalars()
-    return {r for r in rows if r is not None}
+    return set(rows)
+
+
+def claim(session: Session, network_id: int, address: str, nic_id: int) -> bool:
+    """Hold ``address`` on the network for the NIC; False when someone holds it.
+
+    Runs in a savepoint, so a lost race leaves the caller's transaction usable.
+    """
+    try:
+        with session.begin_nested():
+            session.execute(
+                insert(GuestAddress).values(network_id=network_id, address=address, nic_id=nic_id)
+            )
+        return True
+    except IntegrityError:
+        return False
+
+
+def unclaim(session: Session, network_id: int, address: str | None) -> None:
+    if address is not None:
+        session.execute(
+            delete(GuestAddress).where(
+                GuestAddress.network_id == network_id, GuestAddress.address == address
+            )
+        )
+
+
+def held(session: Session, network_id: int, address: str) -> bool:
+    found = session.execute(
+        select(GuestAddress.nic_id).where(
+            GuestAddress.network_id == network_id, GuestAddress.address == address
+        )
+    ).first()
+    return found is not None
+
+
+def _set_address(session: Session, nic: Nic, address: str) -> bool:
+    """Move the NIC's primary address to ``address`` (claimed first); False if taken."""
+    if nic.ip4_address == address:
+        return True
+    if not claim(session, nic.network_id, address, nic.id):
+        return False
+    unclaim(session, nic.network_id, nic.ip4_address)
+    nic.ip4_address = address
+    session.flush()
+    return True
 
 
 def free_addresses(network: Network, used: Iterable[str]) -> Iterator[str]:
@@ -190,20 +237,32 @@ def _insert(
             with session.begin_nested():
                 session.add(nic)
                 session.flush()
+                if ip is not None:
+                    session.execute(
+                        insert(GuestAddress).values(
+                            network_id=network.id, address=ip, nic_id=nic.id
+                        )
+                    )
             return nic
         except IntegrityError:
-            taken = (
-                ip is not None
-                and session.execute(
-                    select(Nic.id).where(
-                        Nic.network_id == network.id, Nic.ip4_address == ip, Nic.removed.is_(None)
-                    )
-                ).first()
-            )
-            if taken:
+            if ip is not None and held(session, network.id, ip):
                 return None
             # Otherwise the random MAC collided: try another.
     return None
+
+
+def release_nic(session: Session, nic: Nic) -> None:
+    """Soft-delete one NIC; its primary address and its secondary IPs become free."""
+    if nic.removed is not None:
+        return
+    secondaries = select(NicSecondaryIp).where(
+        NicSecondaryIp.nic_id == nic.id, NicSecondaryIp.removed.is_(None)
+    )
+    for secondary in session.execute(secondaries).scalars():
+        secondary.mark_removed()
+    session.execute(delete(GuestAddress).where(GuestAddress.nic_id == nic.id))
+    nic.mark_removed()
+    nic.state = "Deallocating"
 
 
 def release_nics(session: Session, instance_id: int) -> int:
@@ -214,8 +273,7 @@ def release_nics(session: Session, instance_id: int) -> int:
         .all()
     )
     for nic in nics:
-        nic.mark_removed()
-        nic.state = "Deallocating"
+        release_nic(session, nic)
     return len(nics)
 
 
@@ -261,13 +319,10 @@ def range_of(session: Session, network: Network, ip: str) -> Vlan:
 
 
 def _take(session: Session, nic: Nic, vlan: Vlan, ip: str) -> bool:
-    try:
-        with session.begin_nested():
-            nic.ip4_address, nic.netmask, nic.gateway = ip, vlan.netmask, vlan.gateway
-            session.flush()
-        return True
-    except IntegrityError:
+    if not _set_address(session, nic, ip):
         return False
+    nic.netmask, nic.gateway = vlan.netmask, vlan.gateway
+    return True
 
 
 def assign_pod_address(
@@ -288,24 +343,55 @@ def assign_pod_address(
         if not _take(session, nic, vlan, ip):
             raise InvalidParameter(f"IP address {ip} is already in use on network {network.name}")
         return
+    for collisions, (vlan, candidate) in enumerate(_pod_candidates(session, network, ranges)):
+        if collisions > MAX_COLLISIONS:
+            break
+        if _take(session, nic, vlan, candidate):
+            return
+    raise _pod_full(network)
+
+
+def _pod_candidates(
+    session: Session, network: Network, ranges: list[Vlan]
+) -> Iterator[tuple[Vlan, str]]:
+    """Free addresses of the pod ranges, in order (the claim still decides)."""
     used = used_addresses(session, network.id)
-    collisions = 0
     for vlan in ranges:
         start, end = vlan.start_ip, vlan.end_ip or vlan.start_ip
         assert start is not None and end is not None
         for value in range(int(ipaddress.IPv4Address(start)), int(ipaddress.IPv4Address(end)) + 1):
             candidate = str(ipaddress.IPv4Address(value))
-            if candidate in used or candidate == vlan.gateway:
-                continue
-            if _take(session, nic, vlan, candidate):
-                return
-            collisions += 1
-            if collisions > MAX_COLLISIONS:
-                break
-    raise InsufficientCapacity(
+            if candidate not in used and candidate != vlan.gateway:
+                yield vlan, candidate
+
+
+def _pod_full(network: Network) -> InsufficientCapacity:
+    return InsufficientCapacity(
         f"The pod has no free guest IP address left for network {network.name}; "
         "add a range with createVlanIpRange podid=..."
     )
+
+
+def take_pod_address(
+    session: Session, network: Network, nic_id: int, pod_id: int, ip: str | None
+) -> str:
+    """A secondary address for a Basic-zone NIC: ``ip`` or the next free one of
+    pod ``pod_id``'s guest ranges (the pod the VM runs in), claimed like any other."""
+    if ip is not None:
+        if range_of(session, network, ip).pod_id != pod_id:
+            raise InvalidParameter(
+                f"IP address {ip} belongs to another pod's guest range than the VM's pod"
+            )
+        if not claim(session, network.id, ip, nic_id):
+            raise InvalidParameter(f"IP address {ip} is already in use on network {network.name}")
+        return ip
+    ranges = pod_ranges(session, network, pod_id)
+    for collisions, (_vlan, candidate) in enumerate(_pod_candidates(session, network, ranges)):
+        if collisions > MAX_COLLISIONS:
+            break
+        if claim(session, network.id, candidate, nic_id):
+            return candidate
+    raise _pod_full(network)
 
 
 def _pod_nics(session: Session, instance_id: int) -> list[tuple[Nic, Network]]:
@@ -338,18 +424,43 @@ def assign_pod_addresses(session: Session, instance_id: int, pod_id: int) -> Non
         assign_pod_address(session, nic, network, pod_id)
 
 
+def check_in_range(network: Network, ip: str) -> None:
+    """431 unless ``ip`` is an allocatable address of the network (not its gateway)."""
+    start, end = address_range(network)
+    try:
+        value = int(ipaddress.IPv4Address(ip))
+    except ValueError:
+        raise InvalidParameter(f"Invalid IP address {ip}") from None
+    if not int(start) <= value <= int(end) or ip == network.gateway:
+        raise InvalidParameter(
+            f"IP address {ip} is outside network {network.name}'s range {start}-{end}"
+        )
+
+
+def take_address(session: Session, network: Network, nic_id: int, ip: str | None) -> str:
+    """Hold ``ip`` (or the next free address) of the network's range for the NIC.
+
+    The path of a secondary IP; 431 for a requested address that is taken or
+    outside the range, 533 when the range is exhausted.
+    """
+    if ip is not None:
+        check_in_range(network, ip)
+        if not claim(session, network.id, ip, nic_id):
+            raise InvalidParameter(f"IP address {ip} is already in use on network {network.name}")
+        return ip
+    candidates = free_addresses(network, used_addresses(session, network.id))
+    for collisions, candidate in enumerate(candidates):
+        if collisions > MAX_COLLISIONS:
+            break
+        if claim(session, network.id, candidate, nic_id):
+            return candidate
+    raise InsufficientCapacity(f"Network {network.name} has no free IP address left in its range")
+
+
 def readdress(session: Session, nic: Nic, network: Network, ip: str | None) -> None:
     """Move a NIC to ``ip`` (or the next free address) of its CIDR network, in place."""
-    start, end = address_range(network)
     if ip is not None:
-        try:
-            value = int(ipaddress.IPv4Address(ip))
-        except ValueError:
-            raise InvalidParameter(f"Invalid IP address {ip}") from None
-        if not int(start) <= value <= int(end) or ip == network.gateway:
-            raise InvalidParameter(
-                f"IP address {ip} is outside network {network.name}'s range {start}-{end}"
-            )
+        check_in_range(network, ip)
         if ip == nic.ip4_address:
             return
         candidates: Iterable[str] = [ip]
@@ -358,13 +469,8 @@ def readdress(session: Session, nic: Nic, network: Network, ip: str | None) -> N
     for collisions, candidate in enumerate(candidates):
         if collisions > MAX_COLLISIONS:
             break
-        try:
-            with session.begin_nested():
-                nic.ip4_address = candidate
-                session.flush()
+        if _set_address(session, nic, candidate):
             return
-        except IntegrityError:
-            continue
     if ip is not None:
         raise InvalidParameter(f"IP address {ip} is already in use on network {network.name}")
     raise InsufficientCapacity(f"Network {network.name} has no free IP address left in its range")

@@ -12,7 +12,7 @@ from cumulo.db.models.pod import Pod
 from cumulo.db.models.vlan import Vlan
 from cumulo.db.models.zone import Zone
 from cumulo.errors import InvalidParameter, ResourceInUse
-from cumulo.services import events, ipranges
+from cumulo.services import dedication, events, ipranges
 from cumulo.services.infra_common import allocation_state, exists, live
 
 
@@ -154,6 +154,7 @@ def delete(session: Session, caller: Caller, pod: Pod) -> None:
             raise ResourceInUse(
                 f"Pod {pod.name} cannot be deleted because it still has {what}; delete them first"
             )
+    dedication.forget(session, caller, pod)
     pod.mark_removed()
     events.record(
         session,

@@ -13,9 +13,12 @@ from __future__ import annotations
 import ipaddress
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
+from cumulo.db.models.account import Account, AccountType
+from cumulo.db.models.dedicated_resource import DedicatedResource
+from cumulo.db.models.domain import Domain
 from cumulo.db.models.host import Host
 from cumulo.db.models.network import Network
 from cumulo.db.models.network_offering import NetworkOffering
@@ -34,6 +37,7 @@ from cumulo.drivers.base import (
 from cumulo.drivers.registry import driver_for
 from cumulo.errors import InsufficientCapacity
 from cumulo.services import nics, simulator_mocks
+from cumulo.services.placement import dedication
 from cumulo.services.resource_owner import Owner
 from cumulo.services.vms.common import Tx
 
@@ -57,26 +61,44 @@ def router_offering(session: Session, network: Network) -> ServiceOffering:
     ).scalar_one()
 
 
-def pick_host(session: Session, zone_id: int, memory_mb: int) -> Host:
+def pick_host(session: Session, zone_id: int, memory_mb: int, account_id: int) -> Host:
+    """The Up host with the most free memory, kept off resources dedicated to anyone
+    but the network's owner and preferring the owner's own dedicated hosts."""
     need = memory_mb * MIB
+    conditions = [
+        Host.zone_id == zone_id,
+        Host.removed.is_(None),
+        Host.type == "Routing",
+        Host.status == "Up",
+        Host.resource_state == "Enabled",
+        Host.total_memory - Host.memory_allocated >= need,
+    ]
+    order = [(Host.total_memory - Host.memory_allocated).desc(), Host.id]
+    rule = _owner_rule(session, account_id)
+    if rule is not None:
+        conditions += dedication.owner_clauses(rule)
+        order.insert(0, case((dedication.owner_preferred(rule), 0), else_=1))
     host = session.execute(
-        select(Host)
-        .where(
-            Host.zone_id == zone_id,
-            Host.removed.is_(None),
-            Host.type == "Routing",
-            Host.status == "Up",
-            Host.resource_state == "Enabled",
-            Host.total_memory - Host.memory_allocated >= need,
-        )
-        .order_by((Host.total_memory - Host.memory_allocated).desc(), Host.id)
-        .limit(1)
+        select(Host).where(*conditions).order_by(*order).limit(1)
     ).scalar_one_or_none()
     if host is None:
         raise InsufficientCapacity(
-            "No Up host with free capacity in the zone for the virtual router; add or enable a host"
+            "No Up host with free capacity in the zone for the virtual router (hosts dedicated "
+            "to other owners excluded); add or enable a host"
         )
     return host
+
+
+def _owner_rule(session: Session, account_id: int) -> dedication.OwnerRule | None:
+    """None (no filter) while nothing is dedicated anywhere."""
+    if session.execute(select(DedicatedResource.id).limit(1)).first() is None:
+        return None
+    account = session.get(Account, account_id)
+    assert account is not None
+    domain = session.get(Domain, account.domain_id)
+    assert domain is not None
+    root = account.type == AccountType.ADMIN and domain.id == Domain.ROOT_ID
+    return dedication.OwnerRule(account.id, domain.path, root)
 
 
 def _reserve(session: Session, host: Host, memory_mb: int, speed: int, sign: int) -> None:
@@ -134,7 +156,7 @@ def create(session: Session, network: Network, owner: Owner, snat: PublicIp | No
     """The router row with its host reserved and its NICs; state Starting."""
     so = router_offering(session, network)
     memory, cpus, speed = so.memory or 256, so.cpu_number or 1, so.cpu_speed or 500
-    host = pick_host(session, network.zone_id, memory)
+    host = pick_host(session, network.zone_id, memory, owner.account_id)
     name = f"r-{uuid.uuid4().hex[:10]}-VM"
     router = VMInstance(
         instance_name=name,
@@ -265,7 +287,7 @@ def reboot_on_host(session_run: Tx[tuple[str, str, str, Mock | None]], router_id
 
 def place(session: Session, router: VMInstance) -> None:
     """A stopped router gets a host again before it starts."""
-    host = pick_host(session, router.zone_id, router.memory_mb)
+    host = pick_host(session, router.zone_id, router.memory_mb, router.account_id)
     router.host_id = host.id
     router.pod_id, router.cluster_id, router.hypervisor = (
         host.pod_id,

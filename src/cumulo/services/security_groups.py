@@ -76,6 +76,36 @@ def create(
     return group
 
 
+def rename(session: Session, caller: Caller, group: SecurityGroup, name: str) -> None:
+    """updateSecurityGroup: a new name; "default" is neither taken nor given up."""
+    if not name.strip():
+        raise InvalidParameter("Security group name cannot be empty")
+    if name == group.name:
+        return
+    if name.strip().lower() == DEFAULT:
+        raise InvalidParameter(f"The security group name {DEFAULT} is reserved")
+    if group.name.lower() == DEFAULT:
+        raise InvalidParameter("The default security group cannot be renamed")
+    old = group.name
+    try:
+        with session.begin_nested():
+            group.name = name
+            session.flush()
+    except IntegrityError:
+        raise InvalidParameter(
+            f"A security group named {name} already exists for the group's account; "
+            "choose another name"
+        ) from None
+    events.record(
+        session,
+        caller,
+        "SG.UPDATE",
+        f"Security group {old} renamed to {name}",
+        resource_type="SecurityGroup",
+        resource_uuid=group.uuid,
+    )
+
+
 def delete(session: Session, caller: Caller, group: SecurityGroup) -> None:
     if group.name == DEFAULT:
         raise ResourceInUse("The default security group cannot be deleted")

@@ -21,6 +21,7 @@ from cumulo.db.models.host import Host
 from cumulo.db.models.network import Network
 from cumulo.db.models.network_offering import NetworkOffering
 from cumulo.db.models.nic import Nic
+from cumulo.db.models.nic_secondary_ip import NicSecondaryIp
 from cumulo.db.models.security_group import SecurityGroupRule, SecurityGroupVm
 from cumulo.db.models.vm import VMInstance
 from cumulo.drivers import registry
@@ -46,15 +47,17 @@ def groups_of(session: Session, vm_ids: list[int]) -> dict[int, list[int]]:
 
 
 def _member_addresses(session: Session, group_id: int) -> list[str]:
+    """The default NIC addresses of the group's members, their secondary IPs included
+    (as CloudStack expands a group)."""
     members = select(SecurityGroupVm.vm_id).where(SecurityGroupVm.group_id == group_id)
-    rows = session.execute(
-        select(Nic.ip4_address).where(
-            Nic.instance_id.in_(members),
-            Nic.removed.is_(None),
-            Nic.is_default.is_(True),
-            Nic.ip4_address.is_not(None),
-        )
-    ).scalars()
+    default_nics = select(Nic.id).where(
+        Nic.instance_id.in_(members), Nic.removed.is_(None), Nic.is_default.is_(True)
+    )
+    primary = select(Nic.ip4_address).where(Nic.id.in_(default_nics), Nic.ip4_address.is_not(None))
+    secondary = select(NicSecondaryIp.ip4_address).where(
+        NicSecondaryIp.nic_id.in_(default_nics), NicSecondaryIp.removed.is_(None)
+    )
+    rows = session.execute(primary.union_all(secondary)).scalars()
     return sorted(f"{ip}/32" for ip in rows if ip)
 
 

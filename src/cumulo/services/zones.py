@@ -18,7 +18,7 @@ from cumulo.db.models.storage_pool import StoragePool
 from cumulo.db.models.vlan import Vlan
 from cumulo.db.models.zone import Zone, ZoneDetail
 from cumulo.errors import InvalidParameter, ResourceInUse
-from cumulo.services import events, ipranges
+from cumulo.services import dedication, events, ipranges
 from cumulo.services.infra_common import (
     allocation_state,
     choice,
@@ -192,6 +192,7 @@ def delete(session: Session, caller: Caller, zone: Zone) -> None:
                 "delete them first"
             )
     drop_details(session, ZoneDetail, "zone_id", zone.id)
+    dedication.forget(session, caller, zone)
     zone.mark_removed()
     events.record(
         session,

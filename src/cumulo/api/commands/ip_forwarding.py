@@ -66,7 +66,7 @@ def create_ip_forwarding_rule(call: Call, args: Args) -> Enqueue:
                 f"IP forwarding rule {other.uuid} already forwards these ports of {ip.address}"
             )
     vm = must_get(call.db, VMInstance, ip.static_nat_vm_id)
-    nic = rules.network_vm(call.db, vm, network, None)
+    vm_ip = rules.target(call.db, vm, network, ip.static_nat_vm_ip)
     rules.touch_ip(call.db, ip)
     values: dict[str, Any] = {
         "ip_id": ip.id,
@@ -80,7 +80,7 @@ def create_ip_forwarding_rule(call: Call, args: Args) -> Enqueue:
         network,
         purpose=PURPOSE,
         vm_id=vm.id,
-        vm_ip=nic.ip4_address,
+        vm_ip=vm_ip,
         private_start_port=span.start,
         private_end_port=span.end,
         **values,

@@ -205,8 +205,7 @@ def _vms(call: Call, args: Args, rule: NetworkRule) -> list[tuple[VMInstance, st
         if vm is None:
             raise InvalidParameter(f"Unable to find virtual machine {vm_id}")
         check_owned(call.caller, vm.account_id, vm.domain_path, f"virtual machine {vm.uuid}")
-        nic = rules.network_vm(call.db, vm, network, vm_ip)
-        out.append((vm, nic.ip4_address))
+        out.append((vm, rules.target(call.db, vm, network, vm_ip)))
     return out
 
 

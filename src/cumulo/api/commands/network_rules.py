@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cumulo.api import network_jobs
@@ -25,6 +25,7 @@ from cumulo.db.models.public_ip import PublicIp
 from cumulo.db.models.vm import VMInstance
 from cumulo.errors import InvalidParameter, NetworkRuleConflict
 from cumulo.jobs.context import JobRun
+from cumulo.services import custom_ids
 from cumulo.services import network_rules as rules
 from cumulo.services.infra_common import must_get
 from cumulo.services.network_access import check_network, check_owned
@@ -119,6 +120,7 @@ def create_firewall_rule(call: Call, args: Args) -> Enqueue:
         icmp_type=icmp_type,
         icmp_code=icmp_code,
         cidr_list=cidr,
+        for_display=args.fordisplay is not False,
     )
     rules.add(call.db, call.caller, rule, "FIREWALL.OPEN")
     return Enqueue({"id": rule.id, "network_id": network.id}, instance_uuid=rule.uuid)
@@ -182,6 +184,7 @@ def create_egress_firewall_rule(call: Call, args: Args) -> Enqueue:
         icmp_code=icmp_code,
         cidr_list=cidr,
         dest_cidr_list=rules.cidrs(args.destcidrlist) if args.destcidrlist else None,
+        for_display=args.fordisplay is not False,
     )
     rules.add(call.db, call.caller, rule, "FIREWALL.EGRESS.OPEN")
     return Enqueue({"id": rule.id, "network_id": network.id}, instance_uuid=rule.uuid)
@@ -241,6 +244,13 @@ delete_egress = _delete_command(
 delete_pf = _delete_command("deletePortForwardingRule", "PortForwarding", "NET.RULEDELETE", None)
 
 
+def _display_and_id(call: Call, args: Args, rule: NetworkRule) -> None:
+    """``fordisplay`` and ``customid`` of the update commands."""
+    if args.fordisplay is not None:
+        rule.for_display = args.fordisplay
+    custom_ids.apply(call.db, call.caller, rule, args.customid)
+
+
 def _list(call: Call, args: Args, purpose: str, egress: bool | None):  # type: ignore[no-untyped-def]
     scope = list_scope(call.db, call.caller, args)
     stmt = select(NetworkRule).where(
@@ -258,6 +268,8 @@ def _list(call: Call, args: Args, purpose: str, egress: bool | None):  # type: i
         stmt = stmt.where(NetworkRule.network_id == args.networkid.id)
     if args.get("virtualmachineid") is not None:
         stmt = stmt.where(NetworkRule.vm_id == args.virtualmachineid.id)
+    if args.get("fordisplay") is not None:
+        stmt = stmt.where(NetworkRule.for_display.is_(args.fordisplay))
     if args.get("tags"):
         stmt = stmt.where(NetworkRule.id.is_(None))  # rules carry no tags yet
     rows, count = fetch_page(call.db, stmt.order_by(NetworkRule.id), call, args)
@@ -361,7 +373,7 @@ def create_port_forwarding_rule(call: Call, args: Args) -> Enqueue:
         raise InvalidParameter("The public and private port ranges must be of the same size")
     vm: VMInstance = args.virtualmachineid
     check_owned(call.caller, vm.account_id, vm.domain_path, f"virtual machine {vm.uuid}")
-    nic = rules.network_vm(call.db, vm, network, args.vmguestip)
+    vm_ip = rules.target(call.db, vm, network, args.vmguestip)
     rules.touch_ip(call.db, ip)
     rules.check_conflicts(call.db, ip, "PortForwarding", public, "")
     rule = _new_rule(
@@ -375,8 +387,9 @@ def create_port_forwarding_rule(call: Call, args: Args) -> Enqueue:
         private_start_port=private.start,
         private_end_port=private.end,
         vm_id=vm.id,
-        vm_ip=nic.ip4_address,
+        vm_ip=vm_ip,
         cidr_list=rules.cidrs(args.cidrlist),
+        for_display=args.fordisplay is not False,
     )
     rules.add(call.db, call.caller, rule, "NET.RULEADD")
     if args.openfirewall:
@@ -433,10 +446,11 @@ def update_port_forwarding_rule(call: Call, args: Args) -> Enqueue:
     if args.virtualmachineid is not None:
         vm: VMInstance = args.virtualmachineid
         check_owned(call.caller, vm.account_id, vm.domain_path, f"virtual machine {vm.uuid}")
-        nic = rules.network_vm(call.db, vm, network, args.vmguestip)
-        rule.vm_id, rule.vm_ip = vm.id, nic.ip4_address
+        rule.vm_id = vm.id
+        rule.vm_ip = rules.target(call.db, vm, network, args.vmguestip)
     if args.cidrlist is not None:
         rule.cidr_list = rules.cidrs(args.cidrlist)
+    _display_and_id(call, args, rule)
     rule.state = "Add"
     return Enqueue({"id": rule.id, "network_id": network.id}, instance_uuid=rule.uuid)
 
@@ -466,7 +480,7 @@ def enable_static_nat(call: Call, args: Args) -> SuccessResult:
         raise InvalidParameter(f"IP address {ip.address} is a source NAT IP; use another one")
     vm: VMInstance = args.virtualmachineid
     check_owned(call.caller, vm.account_id, vm.domain_path, f"virtual machine {vm.uuid}")
-    rules.network_vm(call.db, vm, network, args.vmguestip)
+    vm_ip = rules.target(call.db, vm, network, args.vmguestip)
     rules.touch_ip(call.db, ip)
     if ip.is_static_nat:
         raise NetworkRuleConflict(f"IP address {ip.address} already has static NAT enabled")
@@ -475,16 +489,20 @@ def enable_static_nat(call: Call, args: Args) -> SuccessResult:
             f"IP address {ip.address} has port forwarding or load balancing rules; "
             "delete them before enabling static NAT"
         )
+    # One public address per VM guest address (a secondary IP may have its own).
     other = call.db.execute(
         select(PublicIp.address).where(
             PublicIp.static_nat_vm_id == vm.id,
             PublicIp.network_id == network.id,
             PublicIp.removed.is_(None),
+            func.coalesce(PublicIp.static_nat_vm_ip, "") == vm_ip,
         )
-    ).scalar_one_or_none()
+    ).first()
     if other is not None:
-        raise NetworkRuleConflict(f"Virtual machine {vm.name} already has static NAT on {other}")
-    ip.is_static_nat, ip.static_nat_vm_id = True, vm.id
+        raise NetworkRuleConflict(
+            f"Virtual machine {vm.name} already has static NAT for {vm_ip} on {other[0]}"
+        )
+    ip.is_static_nat, ip.static_nat_vm_id, ip.static_nat_vm_ip = True, vm.id, vm_ip
     call.db.flush()
     # enableStaticNat is synchronous in the API: the router is programmed now,
     # and a refusal rolls the change back. The whole set is sent, so a retried
@@ -506,7 +524,7 @@ def disable_static_nat(call: Call, args: Args) -> Enqueue:
     ip, network = usable_ip(call, args.ipaddressid)
     if not ip.is_static_nat:
         raise InvalidParameter(f"IP address {ip.address} does not have static NAT enabled")
-    ip.is_static_nat, ip.static_nat_vm_id = False, None
+    ip.is_static_nat, ip.static_nat_vm_id, ip.static_nat_vm_ip = False, None, None
     # The IP forwarding rules of the address forwarded to that VM: they go with it.
     for forwarded in rules.rules_on_ip(call.db, ip.id, ("StaticNat",)):
         rules.revoke(call.db, call.caller, forwarded, "NET.RULEDELETE")

@@ -14,13 +14,16 @@ from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
 from cumulo.api.paging import fetch_page
 from cumulo.api.params import Param, ParamType
-from cumulo.api.results import Enqueue, ListResult, ObjectResult
+from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
 from cumulo.api.roles import ALL_ROLES
-from cumulo.api.views.nic import nic_view
+from cumulo.api.views.nic import nic_view, secondary_ip_view
 from cumulo.db.models.network import Network
 from cumulo.db.models.nic import Nic
+from cumulo.db.models.nic_secondary_ip import NicSecondaryIp
 from cumulo.db.models.vm import VMInstance
+from cumulo.errors import InvalidParameter
 from cumulo.jobs.context import JobRun
+from cumulo.services import nic_secondary_ips as secondary_ips
 from cumulo.services.infra_common import must_get
 from cumulo.services.vms import interfaces
 
@@ -144,11 +147,95 @@ def list_nics(call: Call, args: Args) -> ListResult:
         stmt = stmt.where(Nic.id.is_(None))
     rows, count = fetch_page(call.db, stmt.order_by(Nic.device_id, Nic.id), call, args)
     nics = [n for (n,) in rows]
-    return ListResult([_view(call.db, n, vm.uuid) for n in nics], count)
+    extra = secondary_ips.of_nics(call.db, (n.id for n in nics))
+    return ListResult(
+        [nic_view(n, call.db.get(Network, n.network_id), vm.uuid, extra[n.id]) for n in nics],
+        count,
+    )
 
 
-def _view(session: Session, nic: Nic, vm_uuid: str) -> dict[str, Any]:
-    return nic_view(nic, session.get(Network, nic.network_id), vm_uuid)
+@command(
+    "addIpToNic",
+    params=[
+        Param("nicid", U, required=True, entity="Nic", description="the ID of the NIC"),
+        Param("ipaddress", S, description="the IP to add; omitted: the network's next free one"),
+    ],
+    roles=ALL_ROLES,
+    kind=Kind.ASYNC_CREATE,
+    resumable=True,
+    object_name="nicsecondaryip",
+    response_name="addiptovmnicresponse",
+    instance_type="NicSecondaryIp",
+    response_class="NicSecondaryIpResponse",
+)
+def add_ip_to_nic(call: Call, args: Args) -> Enqueue:
+    """Assigns secondary IP to NIC"""
+    nic: Nic = args.nicid
+    vm = owned_vm(call, must_get(call.db, VMInstance, nic.instance_id))
+    secondary = secondary_ips.add(
+        call.db, call.runtime.config, call.caller, vm, nic, args.ipaddress
+    )
+    return Enqueue({"id": secondary.id}, instance_uuid=secondary.uuid)
+
+
+@add_ip_to_nic.execute
+def _added_ip(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
+    _push_groups(job, int(payload["id"]))
+
+    def view(session: Session) -> dict[str, Any]:
+        secondary = must_get(session, NicSecondaryIp, int(payload["id"]))
+        nic = must_get(session, Nic, secondary.nic_id)
+        vm = session.get(VMInstance, secondary.vm_id)
+        network = session.get(Network, secondary.network_id)
+        return secondary_ip_view(secondary, nic, network, vm.uuid if vm else None)
+
+    return ObjectResult(job.transaction(view))
+
+
+@command(
+    "removeIpFromNic",
+    params=[
+        Param(
+            "id",
+            U,
+            required=True,
+            entity="NicSecondaryIp",
+            description="the ID of the secondary IP address",
+        ),
+    ],
+    roles=ALL_ROLES,
+    kind=Kind.ASYNC,
+    resumable=True,
+    instance_type="NicSecondaryIp",
+    response_class="SuccessResponse",
+)
+def remove_ip_from_nic(call: Call, args: Args) -> Enqueue:
+    """Removes secondary IP from the NIC."""
+    secondary: NicSecondaryIp = args.id
+    if secondary.removed is not None:
+        raise InvalidParameter("Unable to find secondary ip address by id")
+    owned_vm(call, must_get(call.db, VMInstance, secondary.vm_id))
+    secondary_ips.remove(call.db, call.caller, secondary)
+    return Enqueue({"id": secondary.id}, instance_uuid=secondary.uuid)
+
+
+@remove_ip_from_nic.execute
+def _removed_ip(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
+    # The handler released the address; rules naming the VM's groups drop it.
+    _push_groups(job, int(payload["id"]))
+    return SuccessResult()
+
+
+def _push_groups(job: JobRun, secondary_id: int) -> None:
+    """Security group rules that expand to the VM's addresses now (not) include it."""
+    from cumulo.services import sg_rules
+
+    vm_id = job.transaction(lambda s: must_get(s, NicSecondaryIp, secondary_id).vm_id)
+    sg_rules.push_for_vm(job.transaction, job.caller, vm_id)
+
+
+# CloudStack declares an owner account here; the address already names its owner.
+remove_ip_from_nic.not_supported(Param("accountid", U))
 
 
 # Extra DHCP options need a DHCP server that honours them: refused with 431 for now.

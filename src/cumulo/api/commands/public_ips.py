@@ -129,7 +129,7 @@ def disassociate_ip_address(call: Call, args: Args) -> Enqueue:
         call.db, ip.id, ("Firewall", "PortForwarding", "LoadBalancing")
     ):
         network_rules.revoke(call.db, call.caller, rule, "NET.RULEDELETE")
-    ip.is_static_nat, ip.static_nat_vm_id = False, None
+    ip.is_static_nat, ip.static_nat_vm_id, ip.static_nat_vm_ip = False, None, None
     ip.state = "Releasing"
     return Enqueue({"id": ip.id, "network_id": ip.network_id}, instance_uuid=ip.uuid)
 

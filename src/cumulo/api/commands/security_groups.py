@@ -22,8 +22,8 @@ from cumulo.db.models.domain import Domain
 from cumulo.db.models.security_group import SecurityGroup, SecurityGroupRule, SecurityGroupVm
 from cumulo.errors import InvalidParameter
 from cumulo.jobs.context import JobRun
+from cumulo.services import custom_ids, sg_rules
 from cumulo.services import security_groups as groups
-from cumulo.services import sg_rules
 from cumulo.services.infra_common import must_get
 from cumulo.services.network_access import check_owned
 from cumulo.services.resource_owner import Owner, resolve_owner
@@ -115,6 +115,26 @@ def _find_group(call: Call, args: Args, id_name: str, name_name: str) -> Securit
         group = groups.group_by_name(call.db, owner.account, name)
     check_owned(call.caller, group.account_id, group.domain_path, f"security group {group.name}")
     return group
+
+
+@command(
+    "updateSecurityGroup",
+    params=[
+        Param("id", UUID, required=True, entity="SecurityGroup", description="the group's ID"),
+        Param("name", STRING, description="the new name of the security group"),
+        Param("customid", STRING, since="4.4", description="a custom id (root admin)"),
+    ],
+    object_name="securitygroup",
+    response_class="SecurityGroupResponse",
+)
+def update_security_group(call: Call, args: Args) -> ObjectResult:
+    """Updates a security group"""
+    group: SecurityGroup = args.id
+    check_owned(call.caller, group.account_id, group.domain_path, f"security group {group.name}")
+    if args.name is not None:
+        groups.rename(call.db, call.caller, group, args.name)
+    custom_ids.apply(call.db, call.caller, group, args.customid)
+    return ObjectResult(group_view(call.db, group))
 
 
 @command(

@@ -165,7 +165,7 @@ def _static_nat_vm(session: Session, ip: PublicIp) -> dict[str, Any]:
         "virtualmachinename": vm.name,
         "virtualmachinedisplayname": vm.display_name or vm.name,
         "virtualmachinetype": vm.vm_type,
-        "vmipaddress": nic,
+        "vmipaddress": ip.static_nat_vm_ip or nic,
     }
     return {k: v for k, v in fields.items() if v is not None}
 

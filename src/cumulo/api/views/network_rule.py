@@ -37,7 +37,7 @@ def firewall_view(session: Session, r: NetworkRule) -> dict[str, Any]:
         "cidrlist": r.cidr_list,
         "destcidrlist": r.dest_cidr_list,
         "state": STATES.get(r.state, r.state),
-        "fordisplay": True,
+        "fordisplay": r.for_display,
         "tags": [],
     }
 
@@ -62,7 +62,7 @@ def port_forwarding_view(session: Session, r: NetworkRule) -> dict[str, Any]:
         "networkid": network.uuid if network else None,
         "cidrlist": r.cidr_list,
         "state": STATES.get(r.state, r.state),
-        "fordisplay": True,
+        "fordisplay": r.for_display,
         "tags": [],
     }
 
@@ -109,6 +109,6 @@ def load_balancer_view(session: Session, r: NetworkRule) -> dict[str, Any]:
         "cidrlist": r.cidr_list,
         "state": STATES.get(r.state, r.state),
         **owner_fields(session, r.account_id, r.domain_id),
-        "fordisplay": True,
+        "fordisplay": r.for_display,
         "tags": [],
     }

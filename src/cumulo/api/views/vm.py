@@ -28,7 +28,7 @@ from cumulo.db.models.vm import VMInstance
 from cumulo.db.models.vm_affinity import AffinityGroupVmMap
 from cumulo.db.models.volume import Volume
 from cumulo.db.models.zone import Zone
-from cumulo.services import tags
+from cumulo.services import nic_secondary_ips, tags
 
 ALL_DETAILS = {"all", "group", "nics", "stats", "secgrp", "tmpl", "servoff", "diskoff",
                "backoff", "iso", "volume", "min", "affgrp"}  # fmt: skip
@@ -73,6 +73,10 @@ class VmDecorator:
                 .order_by(Nic.device_id)
             ).scalars():
                 self.nics[nic.instance_id].append(nic)
+        # Only NICs that have secondary IPs cost a query (usually none on a page).
+        self.secondary_ips = nic_secondary_ips.of_nics(
+            session, (n.id for ns in self.nics.values() for n in ns if n.secondary_ips)
+        )
         self.networks = by_id(
             session,
             Network,
@@ -193,7 +197,9 @@ class VmDecorator:
         return {k: v for k, v in out.items() if v is not None}
 
     def nic_view(self, nic: Nic) -> dict[str, Any]:
-        return nic_view(nic, self.networks.get(nic.network_id))
+        return nic_view(
+            nic, self.networks.get(nic.network_id), secondaries=self.secondary_ips.get(nic.id)
+        )
 
 
 def vm_items(

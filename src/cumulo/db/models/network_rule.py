@@ -6,7 +6,7 @@ balancer's members are ``lb_vm_map`` rows.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cumulo.db.base import PATH_LENGTH, Entity
@@ -38,6 +38,8 @@ class NetworkRule(Entity):
     name: Mapped[str | None] = mapped_column(String(255), nullable=True)
     description: Mapped[str | None] = mapped_column(String(4096), nullable=True)
     algorithm: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # fordisplay: whether end users see the rule (listings filter on it).
+    for_display: Mapped[bool] = mapped_column(Boolean, default=True)
     # Add (not yet on the router) | Active | Revoke (being removed)
     state: Mapped[str] = mapped_column(String(16), default="Add")
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"))

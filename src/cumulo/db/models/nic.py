@@ -37,3 +37,5 @@ class Nic(Entity, RemovableMixin):
     # Allocated | Reserved | Releasing | Deallocating
     state: Mapped[str] = mapped_column(String(16), default="Allocated")
     reserver_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # Live secondary IPs (addIpToNic); a conditional UPDATE keeps it under the limit.
+    secondary_ips: Mapped[int] = mapped_column(Integer, default=0)

@@ -28,6 +28,8 @@ class PublicIp(Entity, RemovableMixin):
     is_source_nat: Mapped[bool] = mapped_column(Boolean, default=False)
     is_static_nat: Mapped[bool] = mapped_column(Boolean, default=False)
     static_nat_vm_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # The VM's guest address the NAT forwards to: its NIC's primary or a secondary IP.
+    static_nat_vm_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     is_system: Mapped[bool] = mapped_column(Boolean, default=False)
     # Allocating | Allocated | Releasing
     state: Mapped[str] = mapped_column(String(16), default="Allocated")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, false, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, literal, not_, or_, select, true
 from sqlalchemy.orm import Session
 
 from cumulo.db.models.affinity_group import AffinityGroup
@@ -79,3 +79,58 @@ def dedication_clauses(rule: Rule) -> list[ColumnElement[bool]]:
     if not rule.zone_mine:
         out.append(or_(mine_h, mine_c, mine_p))
     return out
+
+
+# -- Virtual routers ---------------------------------------------------------------
+#
+# A router carries no affinity group; CloudStack keeps it off every pod, cluster
+# and host dedicated to someone other than its network's owner (the account, or
+# a domain containing it) and fails it in a zone dedicated to someone else
+# unless the owner is the root admin. cumulo also prefers the owner's own
+# dedicated hosts, so an account that dedicated hosts gets its routers there
+# when one has room, and on shared hosts otherwise.
+
+
+@dataclass(frozen=True)
+class OwnerRule:
+    account_id: int
+    domain_path: str
+    root_admin: bool
+
+
+def _mine(rule: OwnerRule) -> ColumnElement[bool]:
+    """Dedications held by the owner: its account's, or a domain's that contains it."""
+    return or_(
+        D.account_id == rule.account_id,
+        and_(D.account_id.is_(None), literal(rule.domain_path).startswith(D.domain_path)),
+    )
+
+
+def _held(host_col, level_col, owner: ColumnElement[bool]) -> ColumnElement[bool]:  # type: ignore[no-untyped-def]
+    return host_col.in_(select(level_col).where(level_col.is_not(None), owner))  # type: ignore[no-any-return]
+
+
+def owner_clauses(rule: OwnerRule) -> list[ColumnElement[bool]]:
+    """Filters on ``Host``: nothing dedicated to another owner (the most specific
+    dedication of a host decides, as for user VMs)."""
+    mine, others = _mine(rule), not_(_mine(rule))
+    mine_h, mine_c = _held(Host.id, D.host_id, mine), _held(Host.cluster_id, D.cluster_id, mine)
+    out = [
+        not_(_held(Host.id, D.host_id, others)),
+        or_(mine_h, not_(_held(Host.cluster_id, D.cluster_id, others))),
+        or_(mine_h, mine_c, not_(_held(Host.pod_id, D.pod_id, others))),
+    ]
+    if not rule.root_admin:
+        out.append(not_(_held(Host.zone_id, D.zone_id, others)))
+    return out
+
+
+def owner_preferred(rule: OwnerRule) -> ColumnElement[bool]:
+    """The host lies in something dedicated to the owner."""
+    mine = _mine(rule)
+    return or_(
+        _held(Host.id, D.host_id, mine),
+        _held(Host.cluster_id, D.cluster_id, mine),
+        _held(Host.pod_id, D.pod_id, mine),
+        _held(Host.zone_id, D.zone_id, mine),
+    )

@@ -55,7 +55,7 @@ class Need:
     avoid_hosts: frozenset[int] = field(default_factory=frozenset)
     # Host affinity: the VM must land on one of these (None = anywhere).
     only_hosts: frozenset[int] | None = None
-    # Dedicated resources (user VMs only; system VMs and routers ignore dedication).
+    # Dedicated resources (user VMs; routers use dedication.owner_clauses instead).
     dedication: Rule | None = None
 
     @property

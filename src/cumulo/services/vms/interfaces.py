@@ -124,9 +124,7 @@ def _host_call(session: Session, vm: VMInstance, command: str) -> dict[str, Any]
 
 def _discard(session: Session, caller: Caller, nic_id: int, why: str) -> None:
     nic = must_get(session, Nic, nic_id)
-    if nic.removed is None:
-        nic.mark_removed()
-        nic.state = "Deallocating"
+    nics.release_nic(session, nic)
     vm = vm_of(session, nic.instance_id)
     vm_event(session, caller, vm, "NIC.CREATE", f"Failed to add a NIC ({why})", "ERROR")
 
@@ -247,8 +245,7 @@ def unplug(tx: Tx[Any], caller: Caller, nic_id: int) -> int:
     def release(s: Session) -> None:
         nic = must_get(s, Nic, nic_id)
         if nic.removed is None:
-            nic.mark_removed()
-            nic.state = "Deallocating"
+            nics.release_nic(s, nic)
             network = s.get(Network, nic.network_id)
             vm = vm_of(s, vm_id)
             where = network.name if network else nic.network_id
@@ -322,6 +319,7 @@ def change_address(
             raise InvalidParameter(
                 "vm pod id is null in Basic zone; can't decide the range for ip allocation"
             )
+        nics.unclaim(session, nic.network_id, nic.ip4_address)
         nic.ip4_address = None
         nics.assign_pod_address(session, nic, network, pod, ip)
     else:

@@ -175,6 +175,15 @@ def upgrade() -> None:
         batch_op.create_index('ix_event_domain_path_created', ['domain_path', 'created'], unique=False, mysql_length={'domain_path': 255})
         batch_op.create_index('ix_event_type_created', ['type', 'created'], unique=False)
 
+    op.create_table('guest_address',
+    sa.Column('network_id', sa.BigInteger(), nullable=False),
+    sa.Column('address', sa.String(length=64), nullable=False),
+    sa.Column('nic_id', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('network_id', 'address', name=op.f('pk_guest_address'))
+    )
+    with op.batch_alter_table('guest_address', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_guest_address_nic_id'), ['nic_id'], unique=False)
+
     op.create_table('guest_os_category',
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('is_featured', sa.Boolean(), nullable=False),
@@ -1096,6 +1105,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=255), nullable=True),
     sa.Column('description', sa.String(length=4096), nullable=True),
     sa.Column('algorithm', sa.String(length=32), nullable=True),
+    sa.Column('for_display', sa.Boolean(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -1146,6 +1156,7 @@ def upgrade() -> None:
     sa.Column('is_default', sa.Boolean(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('reserver_name', sa.String(length=255), nullable=True),
+    sa.Column('secondary_ips', sa.Integer(), nullable=False),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('uuid', sa.String(length=40), nullable=False),
     sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
@@ -1561,6 +1572,34 @@ def upgrade() -> None:
     with op.batch_alter_table('lb_vm_map', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lb_vm_map_vm_id'), ['vm_id'], unique=False)
 
+    op.create_table('nic_secondary_ip',
+    sa.Column('nic_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('vm_id', sa.BigInteger(), nullable=False),
+    sa.Column('network_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('ip4_address', sa.String(length=64), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_path', sa.String(length=512), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_nic_secondary_ip_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_nic_secondary_ip_domain_id_domain')),
+    sa.ForeignKeyConstraint(['network_id'], ['network.id'], name=op.f('fk_nic_secondary_ip_network_id_network')),
+    sa.ForeignKeyConstraint(['nic_id'], ['nic.id'], name=op.f('fk_nic_secondary_ip_nic_id_nic')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_nic_secondary_ip')),
+    sa.UniqueConstraint('network_id', 'ip4_address', 'tombstone', name=op.f('uq_nic_secondary_ip_network_id_ip4_address_tombstone')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_nic_secondary_ip_uuid'))
+    )
+    with op.batch_alter_table('nic_secondary_ip', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_nic_secondary_ip_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_nic_secondary_ip_network_id'), ['network_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_nic_secondary_ip_nic_id'), ['nic_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_nic_secondary_ip_vm_id'), ['vm_id'], unique=False)
+
     op.create_table('public_ip',
     sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('vlan_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -1570,6 +1609,7 @@ def upgrade() -> None:
     sa.Column('is_source_nat', sa.Boolean(), nullable=False),
     sa.Column('is_static_nat', sa.Boolean(), nullable=False),
     sa.Column('static_nat_vm_id', sa.BigInteger(), nullable=True),
+    sa.Column('static_nat_vm_ip', sa.String(length=64), nullable=True),
     sa.Column('is_system', sa.Boolean(), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('allocated', cumulo.db.base.UTCDateTime(), nullable=True),
@@ -1709,6 +1749,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_public_ip_account_id'))
 
     op.drop_table('public_ip')
+    with op.batch_alter_table('nic_secondary_ip', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_nic_secondary_ip_vm_id'))
+        batch_op.drop_index(batch_op.f('ix_nic_secondary_ip_nic_id'))
+        batch_op.drop_index(batch_op.f('ix_nic_secondary_ip_network_id'))
+        batch_op.drop_index(batch_op.f('ix_nic_secondary_ip_account_id'))
+
+    op.drop_table('nic_secondary_ip')
     with op.batch_alter_table('lb_vm_map', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lb_vm_map_vm_id'))
 
@@ -1966,6 +2013,10 @@ def downgrade() -> None:
     op.drop_table('offering_zone')
     op.drop_table('management_server')
     op.drop_table('guest_os_category')
+    with op.batch_alter_table('guest_address', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_guest_address_nic_id'))
+
+    op.drop_table('guest_address')
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.drop_index('ix_event_type_created')
         batch_op.drop_index('ix_event_domain_path_created', mysql_length={'domain_path': 255})
