@@ -207,7 +207,8 @@ def domain_limits_many(
         i: ({**defaults} if i != Domain.ROOT_ID else _domain_defaults(config, i), dict(_ZEROS))
         for i in domain_ids
     }
-    rows = session.execute(_PAGE_LIMITS, {"owner_type": DOMAIN, "ids": domain_ids})
+    # A plain SELECT: on the connection, without the ORM's execute layer.
+    rows = session.connection().execute(_PAGE_LIMITS, {"owner_type": DOMAIN, "ids": domain_ids})
     for is_count, owner, rtype, value in rows:
         if rtype in BY_NUMBER:
             out[owner][is_count][rtype] = value
