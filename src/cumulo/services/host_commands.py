@@ -178,7 +178,7 @@ def serve(rt: Runtime) -> int:
     # Polled 20 times a second: most polls find nothing, so a read-only look
     # (an index probe) first. The claim is a write transaction with three
     # queries; on SQLite it takes the database's write lock every time.
-    if rt.db.run(_nothing_open, write=False):
+    if _nothing_open(rt):
         return 0
     claimed = rt.db.run(lambda s: _claim(s, msid))
     for row_id, target, command, args in claimed:
@@ -195,9 +195,18 @@ _OPEN = (
 )
 
 
-def _nothing_open(session: Session) -> bool:
-    """No command waits or runs anywhere: nothing to claim, nothing interrupted."""
-    return session.execute(_OPEN).first() is None
+def _nothing_open(rt: Runtime) -> bool:
+    """No command waits or runs anywhere: nothing to claim, nothing interrupted.
+
+    On a bare connection (no ORM session) and without retries: if the look
+    fails, the caller claims as before, which retries and logs.
+    """
+    try:
+        with rt.db.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="DEFERRED")  # a reader: no write lock
+            return conn.execute(_OPEN).first() is None
+    except Exception:
+        return False
 
 
 def _claim(session: Session, msid: int) -> list[tuple[int, _Target, str, dict[str, Any]]]:
