@@ -193,7 +193,7 @@ def _page_limits_statement(n: int) -> CompoundSelect:  # type: ignore[type-arg] 
     """
     rl, rc = ResourceLimit.__table__, ResourceCount.__table__
     owner_type: BindParameter[str] = bindparam("owner_type")
-    ids = [bindparam(f"id{i}") for i in range(n)]
+    ids: list[BindParameter[int]] = [bindparam(f"id{i}") for i in range(n)]
     return union_all(
         select(literal(0), rl.c.owner_id, rl.c.resource_type, rl.c.max).where(
             rl.c.owner_type == owner_type, rl.c.owner_id.in_(ids)
