@@ -9,6 +9,7 @@ reads the version table and the migration files directly
 from __future__ import annotations
 
 import ast
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -84,22 +85,18 @@ def file_head_revision() -> str:
     return heads[0]
 
 
+# ``revision: str = '0002_x'`` / ``down_revision = None`` at the top of a migration.
+_ASSIGNMENT = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
+
+
 def _assignments(path: Path) -> dict[str, object]:
-    """Module-level ``revision`` and ``down_revision`` literals of a migration file."""
-    out: dict[str, object] = {}
-    for node in ast.parse(path.read_text()).body:
-        target, value = None, None
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            target, value = node.target.id, node.value
-        elif (
-            isinstance(node, ast.Assign)
-            and len(node.targets) == 1
-            and isinstance(node.targets[0], ast.Name)
-        ):
-            target, value = node.targets[0].id, node.value
-        if target in ("revision", "down_revision") and value is not None:
-            out[target] = ast.literal_eval(value)
-    return out
+    """Module-level ``revision`` and ``down_revision`` literals of a migration file.
+
+    Only the header, before the first function: the baseline's body is the
+    whole schema, and parsing it cost more than Alembic's own lookup.
+    """
+    header = path.read_text().split("\ndef ", 1)[0]
+    return {name: ast.literal_eval(value) for name, value in _ASSIGNMENT.findall(header)}
 
 
 def stored_revision(engine: Engine) -> str | None:
