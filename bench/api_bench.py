@@ -243,8 +243,13 @@ def session_cpu_seconds(sid: int) -> float:
     The server runs in its own session (master, workers), so this is the whole
     management server, whatever else runs on the machine.
     """
+    return sum(cpu for _ppid, cpu in session_processes(sid).values())
+
+
+def session_processes(sid: int) -> dict[int, tuple[int, float]]:
+    """pid -> (parent pid, CPU seconds so far) of every process of session ``sid``."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    out: dict[int, tuple[int, float]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
@@ -252,8 +257,11 @@ def session_cpu_seconds(sid: int) -> float:
             continue
         # after "pid (comm)": state ppid pgrp session ... utime(12) stime(13)
         if int(fields[3]) == sid:
-            total += int(fields[11]) + int(fields[12])
-    return total / ticks
+            out[int(stat.parent.name)] = (
+                int(fields[1]),
+                (int(fields[11]) + int(fields[12])) / ticks,
+            )
+    return out
 
 
 def measured(sid: int, port: int, targets: list[str], clients: int, a: argparse.Namespace) -> dict:

@@ -29,16 +29,17 @@ def main() -> None:
     ap.add_argument("--pagesize", default="20")
     ap.add_argument("--cprofile", action="store_true")
     ap.add_argument("--sort", default="cumulative")
+    ap.add_argument("--command", default="listDomains", help="listDomains or listAccounts")
     a = ap.parse_args()
     from cumulo.http.api import ApiRequest
 
     with tempfile.TemporaryDirectory() as tmp, backend_url(a.backend, Path(tmp)) as url:
         settings = test_settings(Path(tmp) / "data", database_url="" if "sqlite" in url else url)
         with running_cloud(settings) as cloud:
-            seed(cloud.rt.db.url, 1000, 0)
+            seed(cloud.rt.db.url, 1000, 1000 if a.command == "listAccounts" else 0)
             keys = Keys(cloud.creds.apikey, cloud.creds.secretkey)
             target = signed_target(
-                keys, "listDomains", {"listall": "true", "page": "3", "pagesize": a.pagesize}
+                keys, a.command, {"listall": "true", "page": "3", "pagesize": a.pagesize}
             )
             params = dict(parse_qsl(target.split("?", 1)[1]))
             handler = cloud.http.app  # noqa: F841  (keeps the app alive)
@@ -58,7 +59,7 @@ def main() -> None:
             if prof:
                 prof.disable()
             print(
-                f"{a.backend}: {a.n} requests, {cpu / a.n * 1000:.3f} ms CPU each "
+                f"{a.backend} {a.command}: {a.n} requests, {cpu / a.n * 1000:.3f} ms CPU each "
                 f"({wall / a.n * 1000:.3f} ms wall)"
             )
             if prof:

@@ -13,7 +13,13 @@ from sqlalchemy import create_engine, inspect
 
 from cumulo.db import models  # noqa: F401  (every table)
 from cumulo.db.base import Base
-from cumulo.db.migrate import current_revision, head_revision, schema_drift
+from cumulo.db.migrate import (
+    current_revision,
+    file_head_revision,
+    head_revision,
+    schema_drift,
+    schema_is_current,
+)
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
@@ -67,6 +73,25 @@ def test_deploy_matches_models_and_is_idempotent(deployed: Path) -> None:
     finally:
         engine.dispose()
     assert {t.name for t in Base.metadata.sorted_tables} <= tables_before
+
+
+def test_start_up_schema_check_agrees_with_alembic(deployed: Path, tmp_path: Path) -> None:
+    """The server's check (no Alembic) says current exactly when Alembic's revisions match."""
+    url = f"sqlite:///{deployed / 'cumulo.db'}"
+    assert file_head_revision() == head_revision(url)
+    engine = create_engine(url)
+    empty = create_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        assert schema_is_current(engine)
+        assert not schema_is_current(empty)  # no alembic_version table at all
+        with empty.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE alembic_version (version_num VARCHAR(32))")
+            conn.exec_driver_sql("INSERT INTO alembic_version VALUES ('0000_older')")
+        assert current_revision(empty) != head_revision(url)
+        assert not schema_is_current(empty)
+    finally:
+        engine.dispose()
+        empty.dispose()
 
 
 def test_every_table_has_a_primary_key(deployed: Path) -> None:

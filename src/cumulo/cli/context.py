@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from cumulo.db.migrate import current_revision, deploy, head_revision
+from cumulo.db import migrate
+from cumulo.db.migrate import deploy
 from cumulo.runtime import Runtime
 from cumulo.services.bootstrap import AdminCredentials, bootstrap, ensure_cluster_key
 from cumulo.services.regions import local_endpoint
@@ -42,7 +43,7 @@ def deploy_schema(settings: Settings) -> tuple[str, AdminCredentials | None]:
 
 
 def schema_is_current(rt: Runtime) -> bool:
-    return current_revision(rt.db.engine) == head_revision(rt.db.url)
+    return migrate.schema_is_current(rt.db.engine)
 
 
 def print_credentials(creds: AdminCredentials) -> None:

@@ -2,33 +2,43 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from cumulo import __version__
-from cumulo.cli.admin import admin
-from cumulo.cli.api import api
-from cumulo.cli.cluster import cluster
-from cumulo.cli.db import db
-from cumulo.cli.doctor import doctor
-from cumulo.cli.lab import lab
-from cumulo.cli.serve import serve
-from cumulo.cli.zone import zone
+
+# name -> module defining the command of that name. Imported when used: a
+# `cumulo serve` need not load the lab, cluster and admin tooling (start-up time).
+SUBCOMMANDS = {
+    "serve": "cumulo.cli.serve",
+    "db": "cumulo.cli.db",
+    "admin": "cumulo.cli.admin",
+    "api": "cumulo.cli.api",
+    "cluster": "cumulo.cli.cluster",
+    "lab": "cumulo.cli.lab",
+    "doctor": "cumulo.cli.doctor",
+    "zone": "cumulo.cli.zone",
+}
 
 
-@click.group()
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *SUBCOMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = SUBCOMMANDS.get(cmd_name)
+        if module is None:
+            return super().get_command(ctx, cmd_name)
+        command = getattr(importlib.import_module(module), cmd_name)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup)
 @click.version_option(__version__, prog_name="cumulo")
 def cli() -> None:
     """cumulo: a highly available cloud management platform (CloudStack API)."""
-
-
-cli.add_command(serve)
-cli.add_command(db)
-cli.add_command(admin)
-cli.add_command(api)
-cli.add_command(cluster)
-cli.add_command(lab)
-cli.add_command(doctor)
-cli.add_command(zone)
 
 
 def main() -> None:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
 from cumulo.api.envelope import WireList
-from cumulo.api.paging import fetch_page
+from cumulo.api.paging import PagedQuery, fetch_page, like_escaped
 from cumulo.api.params import BOOLEAN, INTEGER, LIST, STRING, UUID, Param
 from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
 from cumulo.api.roles import ADMINS, DOMAIN_ADMINS
@@ -38,6 +39,27 @@ _LIST_COLUMNS = (
 
 def _page_query() -> Select:  # type: ignore[type-arg]
     return select(*_LIST_COLUMNS).where(_D.c.removed.is_(None))
+
+
+# listDomains filters, each a bound parameter of the same name.
+_FILTERS = ("id", "under", "name", "level", "keyword")
+
+
+@lru_cache(maxsize=32)
+def _list_query(*present: bool) -> PagedQuery:
+    """The listDomains query with the filters present (in _FILTERS order), built once."""
+    stmt = _page_query()
+    conditions = {
+        "id": _D.c.id == bindparam("id"),
+        "under": _D.c.path.like(bindparam("under"), escape="/"),
+        "name": _D.c.name == bindparam("name"),
+        "level": _D.c.level == bindparam("level"),
+        "keyword": _D.c.name.like(bindparam("keyword"), escape="/"),
+    }
+    for key, used in zip(_FILTERS, present, strict=True):
+        if used:
+            stmt = stmt.where(conditions[key])
+    return PagedQuery(stmt.order_by(_D.c.path, _D.c.id))
 
 
 def _with_limits(call: Call, views: list[tuple[int, dict[str, Any]]]) -> WireList:
@@ -217,21 +239,22 @@ def _undo_delete_domain(job: JobRun, payload: dict[str, Any]) -> str:
 def list_domains(call: Call, args: Args) -> ListResult:
     """Lists domains and provides detailed information for listed domains"""
     caller = call.caller
-    stmt = _page_query()
+    values: dict[str, Any] = {}
     if args.id is not None:
         check_domain_access(caller, args.id)
-        stmt = stmt.where(_D.c.id == args.id.id)
+        values["id"] = args.id.id
     elif not args.listall:
-        stmt = stmt.where(_D.c.id == caller.domain_id)
+        values["id"] = caller.domain_id
     elif caller.domain_path != "/":  # everything is under ROOT: no filter to evaluate
-        stmt = stmt.where(_D.c.path.startswith(caller.domain_path, autoescape=True))
+        values["under"] = like_escaped(caller.domain_path) + "%"
     if args.name is not None:
-        stmt = stmt.where(_D.c.name == args.name)
+        values["name"] = args.name
     if args.level is not None:
-        stmt = stmt.where(_D.c.level == args.level)
+        values["level"] = args.level
     if args.keyword:
-        stmt = stmt.where(_D.c.name.contains(args.keyword, autoescape=True))
-    rows, count = fetch_page(call.db, stmt.order_by(_D.c.path, _D.c.id), call, args)
+        values["keyword"] = "%" + like_escaped(args.keyword) + "%"
+    query = _list_query(*(key in values for key in _FILTERS))
+    rows, count = fetch_page(call.db, query, call, args, values)
     details = {d.lower() for d in (args.details or [])}
     if details and details <= {"min"}:
         return ListResult(WireList(fields for _i, fields in _row_views(rows)), count)

@@ -3,6 +3,8 @@ AccountResponse / DomainResponse / ProjectResponse."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from cumulo.api.views.domain import pretty_path
@@ -24,16 +26,30 @@ _FIELD_NAMES = tuple(
 )
 
 
+# The values of a limits or counts dict, in _FIELD_NAMES order.
+_VALUES = itemgetter(*(number for number, *_rest in _FIELD_NAMES))
+
+
 def limit_fields(
     limits: dict[int, int], counts: dict[int, int], *, skip: tuple[int, ...] = ()
 ) -> dict[str, Any]:
     """``vmlimit``/``vmtotal``/``vmavailable`` ... for every resource type."""
-    # Runs for every item of account and domain pages: keep it lean.
+    # Runs for every item of account and domain pages, and most items share
+    # their limits (the defaults) and counts: the fields are built once per
+    # distinct combination. A copy, because callers add to it.
+    return dict(_fields_of(_VALUES(limits), _VALUES(counts), skip))
+
+
+@lru_cache(maxsize=4096)
+def _fields_of(
+    limits: tuple[int, ...], counts: tuple[int, ...], skip: tuple[int, ...]
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for number, in_bytes, limit_key, total_key, available_key in _FIELD_NAMES:
+    for (number, in_bytes, limit_key, total_key, available_key), limit, total in zip(
+        _FIELD_NAMES, limits, counts, strict=True
+    ):
         if number in skip:
             continue
-        limit, total = limits[number], counts[number]
         if in_bytes:
             total //= GIB  # counted in bytes, shown in GiB, like CloudStack
         if limit < 0:
