@@ -64,16 +64,17 @@ def run_phases(live: LiveServer, tmp: Path, phases: list[Phase]) -> dict[str, An
     plays[-1]["tasks"].append(dump)
     path = tmp / "play.yml"
     path.write_text(yaml.safe_dump(plays, sort_keys=False, allow_unicode=True))
-    proc = subprocess.run(
-        [PLAYBOOK, "-i", "localhost,", str(path)],
-        env=_env(live),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    (tmp / "ansible.log").write_text(proc.stdout + proc.stderr)
+    log = tmp / "ansible.log"  # written as it runs: the test's tmp dir shows how far it got
+    with log.open("w") as out:
+        proc = subprocess.run(
+            [PLAYBOOK, "-i", "localhost,", str(path)],
+            env=_env(live),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=1500,
+        )
     if proc.returncode != 0:
-        raise AssertionError(f"ansible-playbook failed:\n{proc.stdout[-8000:]}\n{proc.stderr}")
+        raise AssertionError(f"ansible-playbook failed:\n{log.read_text()[-8000:]}")
     results = json.loads((tmp / "results.json").read_text())
     changed = {n: r.get("diff") for n, r in results["again"].items() if r.get("changed")}
     warned = {n: r["warnings"] for n, r in results["again"].items() if r.get("warnings")}

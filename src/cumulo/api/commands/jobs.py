@@ -102,7 +102,9 @@ def query_async_job_result(call: Call, args: Args) -> InlineResult:
     return InlineResult(_view(row))
 
 
-_WAIT_STEP = 0.025
+# How often a waiting query looks at a job run by another node or process,
+# which does not notify this one's runtime.
+_LOOK_EVERY = 0.2
 
 
 def _wait_until_done(call: Call, job: AsyncJob) -> bool:
@@ -115,9 +117,11 @@ def _wait_until_done(call: Call, job: AsyncJob) -> bool:
     wait = call.runtime.settings.job_result_wait_seconds
     if wait <= 0 or utcnow() - job.created > timedelta(seconds=wait + 1):
         return False
+    finished = call.runtime.job_finished
     deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        time.sleep(_WAIT_STEP)
+    while (left := deadline - time.monotonic()) > 0:
+        with finished:
+            finished.wait(min(left, _LOOK_EVERY))
         status = call.runtime.db.run(
             lambda s: s.scalar(select(AsyncJob.status).where(AsyncJob.id == job.id)),
             write=False,
