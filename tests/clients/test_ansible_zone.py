@@ -20,6 +20,11 @@ from tests.clients.conftest import LiveServer
 pytestmark = pytest.mark.slow
 
 
+# ~230 module runs (every play twice): each costs Ansible ~0.5 s of CPU (a fresh
+# interpreter compiling module_utils from the AnsiballZ zip) plus the server's
+# answers to its lookups, about 190 s CPU in all; 300 s leaves no margin on a
+# busy 2-core runner.
+@pytest.mark.timeout(600)
 def test_advanced_zone_and_instance_lifecycle(live: LiveServer, tmp_path: Path) -> None:
     cs = CloudStack(endpoint=live.url, key=live.apikey, secret=live.secretkey)
     out = run_phases(
