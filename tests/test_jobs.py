@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -309,3 +310,39 @@ def test_jobs_queued_by_http_workers_start_promptly(tmp_path: Path) -> None:
 def test_wait_for_reports_timeouts() -> None:
     with pytest.raises(TimeoutError):
         wait_for(lambda: False, timeout=0.05)
+
+
+@pytest.fixture
+def gated() -> Iterator[tuple[Command, threading.Event]]:
+    """An async command whose job runs until the test opens its gate."""
+    gate = threading.Event()
+
+    def handler(call: Call, args: Args) -> Enqueue:
+        return Enqueue({})
+
+    cmd = command("gatedTest", params=[], kind=Kind.ASYNC)(handler)
+
+    @cmd.execute
+    def run(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
+        gate.wait(30)
+        return SuccessResult()
+
+    yield cmd, gate
+    gate.set()
+    REGISTRY.pop(cmd.name.lower(), None)
+
+
+def test_query_of_a_young_job_answers_when_it_finishes(
+    cloud: Cloud, gated: tuple[Command, threading.Event]
+) -> None:
+    """Clients poll right after submitting and sleep seconds when the job is pending."""
+    _cmd, gate = gated
+    jobid = cloud.admin.call("gatedTest")["jobid"]
+    began = time.monotonic()
+    pending = cloud.admin.call("queryAsyncJobResult", jobid=jobid)
+    held = time.monotonic() - began
+    assert pending["jobstatus"] == 0
+    assert held >= cloud.settings.job_result_wait_seconds * 0.9, "held while the job ran"
+    gate.set()
+    done = cloud.admin.call("queryAsyncJobResult", jobid=jobid)
+    assert done["jobstatus"] == 1, "answered once the job finished, without another poll"

@@ -41,6 +41,8 @@ class Runtime:
     # False while draining or fenced: async commands are refused with 503.
     accepting_jobs: bool = True
     job_wakeup: threading.Event = field(default_factory=threading.Event)
+    # Notified whenever this process's runner finishes a job (queryAsyncJobResult waits on it).
+    job_finished: threading.Condition = field(default_factory=threading.Condition)
     # Per-request facts cached for settings.auth_cache_seconds (see services.ttlcache):
     # API key -> (caller, secret), role id -> rules.
     api_keys: TtlCache[Any] = field(default_factory=lambda: TtlCache(0.0))

@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     job_threads: int = 8
     job_lease_seconds: float = 10.0
     job_poll_interval: float = 0.5
+    # queryAsyncJobResult for a job submitted moments ago holds its answer up
+    # to this long while the job runs: clients poll at once after submitting
+    # and, seeing it pending, sleep seconds (Ansible: 2 s) for a job that
+    # takes milliseconds. 0 answers at once.
+    job_result_wait_seconds: float = 1.0
     # A job whose runs were cut short this many times is failed, not retried.
     job_max_attempts: int = 3
     # How often one node (under a task lease) purges and cancels old jobs.

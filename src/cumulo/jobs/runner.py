@@ -209,6 +209,8 @@ class JobRunner:
         )
         if not done:
             log.warning("job %s was taken over before it finished here", claim.job_id)
+        with self.rt.job_finished:
+            self.rt.job_finished.notify_all()
         return done
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -18,6 +20,7 @@ from cumulo.api.roles import ALL_ROLES
 from cumulo.api.scope import list_scope
 from cumulo.api.views.domain import pretty_path
 from cumulo.api.views.job import job_view
+from cumulo.db.base import utcnow
 from cumulo.db.models.account import Account, User
 from cumulo.db.models.cluster import ManagementServer
 from cumulo.db.models.domain import Domain
@@ -90,8 +93,43 @@ def query_async_job_result(call: Call, args: Args) -> InlineResult:
             "or entity does not exist or due to incorrect parameter annotation for the field "
             "in api cmd class."
         )
-    row = call.db.execute(_joined().where(AsyncJob.id == job.id)).one()
+    if job.status == 0 and _wait_until_done(call, job):
+        # Finished in the meantime: this request's transaction still sees it pending.
+        row = call.runtime.db.run(
+            lambda s: s.execute(_joined().where(AsyncJob.id == job.id)).one(), write=False
+        )
+    else:
+        row = call.db.execute(_joined().where(AsyncJob.id == job.id)).one()
     return InlineResult(_view(row))
+
+
+# How often a waiting query looks at a job run by another node or process,
+# which does not notify this one's runtime.
+_LOOK_EVERY = 0.2
+
+
+def _wait_until_done(call: Call, job: AsyncJob) -> bool:
+    """Hold the answer while a job submitted moments ago runs; True once it has finished.
+
+    Only young jobs are waited for (``created`` has whole seconds, hence the
+    extra second), so a client polling a long job costs a request thread at
+    most about twice the wait, not for every poll.
+    """
+    wait = call.runtime.settings.job_result_wait_seconds
+    if wait <= 0 or utcnow() - job.created > timedelta(seconds=wait + 1):
+        return False
+    finished = call.runtime.job_finished
+    deadline = time.monotonic() + wait
+    while (left := deadline - time.monotonic()) > 0:
+        with finished:
+            finished.wait(min(left, _LOOK_EVERY))
+        status = call.runtime.db.run(
+            lambda s: s.scalar(select(AsyncJob.status).where(AsyncJob.id == job.id)),
+            write=False,
+        )
+        if status != 0:
+            return True
+    return False
 
 
 @command(
