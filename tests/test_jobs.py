@@ -346,3 +346,25 @@ def test_query_of_a_young_job_answers_when_it_finishes(
     gate.set()
     done = cloud.admin.call("queryAsyncJobResult", jobid=jobid)
     assert done["jobstatus"] == 1, "answered once the job finished, without another poll"
+
+
+def test_only_a_few_queries_hold_their_answer_at_once(
+    cloud: Cloud, gated: tuple[Command, threading.Event]
+) -> None:
+    """A held query keeps a request thread: when the waiting places are taken, answer at once."""
+    _cmd, _gate = gated
+    jobid = cloud.admin.call("gatedTest")["jobid"]
+    waiters = cloud.rt.job_waiters
+    taken = 0
+    while waiters.acquire(blocking=False):  # other pollers hold every place
+        taken += 1
+    try:
+        began = time.monotonic()
+        pending = cloud.admin.call("queryAsyncJobResult", jobid=jobid)
+        held = time.monotonic() - began
+    finally:
+        for _ in range(taken):
+            waiters.release()
+    assert taken >= 1
+    assert pending["jobstatus"] == 0
+    assert held < cloud.settings.job_result_wait_seconds * 0.5, "answered without holding"

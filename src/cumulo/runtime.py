@@ -43,6 +43,12 @@ class Runtime:
     job_wakeup: threading.Event = field(default_factory=threading.Event)
     # Notified whenever this process's runner finishes a job (queryAsyncJobResult waits on it).
     job_finished: threading.Condition = field(default_factory=threading.Condition)
+    # How many requests may hold their answer for a young job at once: a waiting
+    # request keeps a request thread, so most threads must stay free for others
+    # (clients polling many jobs at once then simply get "pending" at once).
+    job_waiters: threading.BoundedSemaphore = field(
+        default_factory=lambda: threading.BoundedSemaphore(2)
+    )
     # Per-request facts cached for settings.auth_cache_seconds (see services.ttlcache):
     # API key -> (caller, secret), role id -> rules.
     api_keys: TtlCache[Any] = field(default_factory=lambda: TtlCache(0.0))

@@ -113,11 +113,23 @@ def _wait_until_done(call: Call, job: AsyncJob) -> bool:
 
     Only young jobs are waited for (``created`` has whole seconds, hence the
     extra second), so a client polling a long job costs a request thread at
-    most about twice the wait, not for every poll.
+    most about twice the wait, not for every poll; and only a few requests per
+    process wait at once (``Runtime.job_waiters``), so pollers can never take
+    every request thread.
     """
     wait = call.runtime.settings.job_result_wait_seconds
     if wait <= 0 or utcnow() - job.created > timedelta(seconds=wait + 1):
         return False
+    waiters = call.runtime.job_waiters
+    if not waiters.acquire(blocking=False):
+        return False
+    try:
+        return _hold(call, job, wait)
+    finally:
+        waiters.release()
+
+
+def _hold(call: Call, job: AsyncJob, wait: float) -> bool:
     finished = call.runtime.job_finished
     deadline = time.monotonic() + wait
     while (left := deadline - time.monotonic()) > 0:
