@@ -55,20 +55,28 @@ def _first(body: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def prepare(url: str, creds: dict[str, str], zone_name: str) -> dict[str, str]:
-    """Zone, offering, template and a shared network with room for every VM."""
+    """Zone, offering, template and the guest network every VM will get an address on.
+
+    A Basic zone has its one shared network and takes no ``networkids``
+    (CloudStack: "Can't specify network Ids in Basic zone"); an Advanced zone
+    gets a shared network with room for every VM, created once.
+    """
     c = lambda cmd, **p: call(url, creds, cmd, 30, **p)  # noqa: E731
-    zone = _first(c("listZones", name=zone_name), "zone")["id"]
+    zone = _first(c("listZones", name=zone_name), "zone")
     offering = _first(c("listServiceOfferings", name="Small Instance"), "serviceoffering")["id"]
-    template = _first(c("listTemplates", templatefilter="executable", zoneid=zone), "template")[
-        "id"
-    ]
-    nets = c("listNetworks", zoneid=zone)["listnetworksresponse"].get("network", [])
+    template = _first(
+        c("listTemplates", templatefilter="executable", zoneid=zone["id"]), "template"
+    )["id"]
+    ids = {"zoneid": zone["id"], "serviceofferingid": offering, "templateid": template}
+    nets = c("listNetworks", zoneid=zone["id"])["listnetworksresponse"].get("network", [])
+    if zone["networktype"] == "Basic":
+        return {**ids, "network": next(n["id"] for n in nets if n["type"] == "Shared")}
     net = next((n["id"] for n in nets if n["name"] == NETWORK), None)
     if net is None:
         shared = _first(c("listNetworkOfferings", guestiptype="Shared"), "networkoffering")
         body = c(
             "createNetwork",
-            zoneid=zone,
+            zoneid=zone["id"],
             networkofferingid=shared["id"],
             name=NETWORK,
             displaytext=NETWORK,
@@ -79,20 +87,22 @@ def prepare(url: str, creds: dict[str, str], zone_name: str) -> dict[str, str]:
             vlan="untagged",
         )
         net = body["createnetworkresponse"]["network"]["id"]
-    return {"zoneid": zone, "serviceofferingid": offering, "templateid": template, "network": net}
+    return {**ids, "network": net, "networkids": net}
 
 
 def storm(url: str, creds: dict[str, str], ids: dict[str, str], count: int, sources: list[str]):  # type: ignore[no-untyped-def]
     clients = [Client(url, creds, s) for s in sources]
     lock = threading.Lock()
     submits: list[dict[str, Any]] = []
-    params = {k: ids[k] for k in ("zoneid", "serviceofferingid", "templateid")}
+    params = {
+        k: ids[k] for k in ("zoneid", "serviceofferingid", "templateid", "networkids") if k in ids
+    }
 
     def submit(i: int) -> None:
         client = clients[i % len(clients)]
         t0 = time.time()
         try:
-            status, body = client.call("deployVirtualMachine", networkids=ids["network"], **params)
+            status, body = client.call("deployVirtualMachine", **params)
         except httpx.HTTPError as exc:
             status, body = 0, {"errortext": f"{exc.__class__.__name__}: {exc}"}
         inner: Any = next(iter(body.values()), {}) if body else {}
