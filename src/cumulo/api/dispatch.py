@@ -56,7 +56,10 @@ def dispatch(
     deadline = (received or time.monotonic()) + limit
 
     def work(session: Session) -> Result:
-        check_deadline(deadline, limit)  # every attempt: a retry may start late too
+        # Every attempt must start in the first half of the time: a request that
+        # queued that long is refused before it costs anything, and one that
+        # starts has the other half to finish.
+        check_deadline(deadline - limit / 2, limit)
         check_available(session, caller, command, rt.role_rules)
         args = Args(command, parsed.as_dict())  # a fresh copy each attempt: resolve fills it
         args.resolve(session)
