@@ -270,8 +270,8 @@ def create(
     # Charged last: every deployment of the account (and of its whole domain
     # chain) updates the same counter rows, which stay locked until COMMIT.
     charges.charge_vm(session, config, vm)
-    for size in sizes:
-        charges.charge_volume(session, config, owner.account_id, size)
+    for disk_bytes in sizes:
+        charges.charge_volume(session, config, owner.account_id, disk_bytes)
     events.record(
         session,
         caller,
