@@ -405,6 +405,7 @@ def test_d_kill_node_during_deploy_storm(lab: LabConfig, tmp_path: Path) -> None
     refused = [s for s in result["submits"] if s["status"] != 200]
     f["refused"] = {str(c): sum(1 for s in refused if s["status"] == c) for c in _codes(refused)}
     f["refused_texts"] = sorted({s["errortext"][:80] for s in refused})
+    f["busy_retries"] = sum(int(s.get("busy", 0)) for s in result["submits"])
     f["jobs"] = {str(k): sum(1 for j in result["jobs"] if j["status"] == k) for k in (0, 1, 2)}
     # Jobs of submissions whose answer the kill cut off are not polled by the client.
     pending = "SELECT uuid FROM async_job WHERE status=0 LIMIT 1"

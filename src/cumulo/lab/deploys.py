@@ -2,9 +2,11 @@
 
 ``python -m cumulo.lab.deploys STATE_DIR COUNT ZONE_NAME SOURCE_IP...``
 
-Creates (once) a shared guest network in the zone, then submits COUNT
-deployments at once, spread over the given source addresses (HAProxy balances
-by source, so each address lands on one management node). Prints
+Uses the zone's guest network (creating a shared one in an Advanced zone),
+then submits COUNT deployments at once, spread over the given source addresses
+(HAProxy balances by source, so each address lands on one management node). A
+submission answered 503 (every node too busy, nothing done) is sent again after
+``BUSY_RETRY_S``, as a client should, for up to ``SUBMIT_TIMEOUT``. Prints
 ``submitted`` when every submission has been answered, polls every job until
 it ends (at most ``JOB_DEADLINE`` s), then prints one JSON object:
 ``{"network": id, "submits": [...], "jobs": [...]}``.
@@ -28,6 +30,7 @@ from cumulo.lab.topology import LabConfig
 JOB_DEADLINE = 240.0
 # 100 deployments at once on 2 shared cores: an answer can take a while.
 SUBMIT_TIMEOUT = 180.0
+BUSY_RETRY_S = 2.0
 NETWORK = "storm"
 
 
@@ -101,15 +104,23 @@ def storm(url: str, creds: dict[str, str], ids: dict[str, str], count: int, sour
     def submit(i: int) -> None:
         client = clients[i % len(clients)]
         t0 = time.time()
-        try:
-            status, body = client.call("deployVirtualMachine", **params)
-        except httpx.HTTPError as exc:
-            status, body = 0, {"errortext": f"{exc.__class__.__name__}: {exc}"}
+        busy = 0
+        while True:
+            try:
+                status, body = client.call("deployVirtualMachine", **params)
+            except httpx.HTTPError as exc:
+                status, body = 0, {"errortext": f"{exc.__class__.__name__}: {exc}"}
+            # 503: every node was too busy (or draining) and nothing was done, so
+            # a client may simply try again; anything else is final.
+            if status != 503 or time.time() - t0 > SUBMIT_TIMEOUT:
+                break
+            busy += 1
+            time.sleep(BUSY_RETRY_S)
         inner: Any = next(iter(body.values()), {}) if body else {}
         if not isinstance(inner, dict):  # HAProxy's own error page, not an API envelope
             inner = {"errortext": str(inner)}
         rec = {"i": i, "source": sources[i % len(sources)], "t0": t0, "t1": time.time()}
-        rec.update(status=status, jobid=inner.get("jobid"), vmid=inner.get("id"))
+        rec.update(status=status, jobid=inner.get("jobid"), vmid=inner.get("id"), busy=busy)
         rec["errortext"] = inner.get("errortext", "") if status != 200 else ""
         with lock:
             submits.append(rec)
