@@ -10,7 +10,6 @@ import pymysql
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from cumulo.db.database import Database
@@ -260,18 +259,3 @@ def test_connection_lost_in_commit_is_not_retried_unless_idempotent(db: Database
         assert len(runs) == 2
     finally:
         event.remove(db._writer, "before_commit", fail_commit)
-
-
-def test_no_pooled_connection_in_time_is_retried(db: Database) -> None:
-    """A pool timeout (every connection busy) sent nothing: always safe to run again."""
-    runs = []
-
-    def work(s: Session) -> None:
-        runs.append(1)
-        if len(runs) == 1:
-            raise PoolTimeout("QueuePool limit reached, connection timed out")
-        _bump(s, 2)
-
-    db.run(work)
-    assert len(runs) == 2 and _counts(db) == [0, 1]
-    assert is_retryable(PoolTimeout("x"), idempotent=False)

@@ -9,15 +9,11 @@ tests stand in a pool timeout for the saturated pool.
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.orm import Session
 
-from cumulo.db.database import Database
 from cumulo.services.configuration import ConfigStore
 
 
@@ -66,24 +62,3 @@ def test_readers_do_not_queue_behind_a_reload() -> None:
         assert got == [7]  # answered from the snapshot, not blocked on the lock
     finally:
         store._lock.release()
-
-
-def test_a_nested_unit_of_work_does_not_retry_a_pool_timeout(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'n.db'}")
-    inner_runs: list[int] = []
-
-    def inner(_s: Session) -> None:
-        inner_runs.append(1)
-        raise PoolTimeout("no free connection")
-
-    def outer(s: Session) -> str:
-        s.execute(text("SELECT 1"))  # holds a connection, as a request handler does
-        try:
-            db.run(inner)
-        except PoolTimeout:
-            return "gave up at once"
-        return "retried"
-
-    assert db.run(outer) == "gave up at once"
-    assert inner_runs == [1]
-    db.dispose()

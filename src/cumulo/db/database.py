@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, event, text
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 
 from cumulo.db.endpoints import EndpointSet
@@ -51,7 +49,6 @@ class Database:
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(read_engine, expire_on_commit=False)
         self.retry = RetryPolicy()
-        self._depth = threading.local()  # units of work running in this thread
         self._commit_listeners: list[Callable[[frozenset[str]], None]] = []
         event.listen(self._writer, "after_flush", _note_flushed)
         event.listen(self._writer, "do_orm_execute", _note_statement)
@@ -95,13 +92,8 @@ class Database:
         is always retried (nothing was committed).
         """
         attempt = 0
-        # A unit of work started inside another one (a cache reload) must not
-        # wait for the pool again and again: its thread holds a connection
-        # already, and threads like it could hold them all.
-        nested = getattr(self._depth, "n", 0) > 0
         while True:
             committing = False
-            self._depth.n = getattr(self._depth, "n", 0) + 1
             try:
                 with self.session(write=write) as session:
                     result = work(session)
@@ -114,8 +106,6 @@ class Database:
                 retry_ok = is_retryable(exc, idempotent=idempotent or not write or known) or (
                     write and attempt < DUPLICATE_RETRIES and is_duplicate_key(exc)
                 )
-                if nested and isinstance(exc, PoolTimeout):
-                    raise
                 if not retry_ok or attempt + 1 >= self.retry.attempts:
                     raise
                 log.info(
@@ -125,8 +115,6 @@ class Database:
                 )
                 self.retry.sleep(attempt)
                 attempt += 1
-            finally:
-                self._depth.n -= 1
 
     def now(self) -> datetime:
         """The database clock, the one time every node agrees on."""

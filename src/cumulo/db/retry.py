@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 DEADLOCK = 1213
 LOCK_WAIT_TIMEOUT = 1205
@@ -72,10 +71,6 @@ def is_duplicate_key(exc: BaseException) -> bool:
 
 def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
     """``idempotent``: also when the outcome is unknown (connection lost in COMMIT)."""
-    if isinstance(exc, PoolTimeout):
-        # No pooled connection came free in time (a node saturated by a request
-        # storm): nothing was sent, so running again is always safe.
-        return True
     if not isinstance(exc, DBAPIError):
         # SQLAlchemy's own ROLLBACK TO SAVEPOINT raises the driver's error unwrapped.
         args = getattr(exc, "args", ())
