@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 import pymysql
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -218,3 +218,44 @@ def test_a_savepoint_the_server_discarded_is_retried() -> None:
     assert is_retryable(gone, idempotent=False)
     assert not is_retryable(pymysql.err.OperationalError(1054, "Unknown column"), idempotent=True)
     assert not is_retryable(ValueError(1305), idempotent=True)
+
+
+def test_connection_lost_before_commit_is_retried_even_when_not_idempotent(
+    db: Database, mariadb: MariaDB
+) -> None:
+    """Lost in the middle of the work, the transaction died with the connection:
+    nothing was committed, so the work runs again (and lands once)."""
+    runs = []
+
+    def work(s: Session) -> None:
+        runs.append(1)
+        _bump(s, 1)
+        if len(runs) == 1:
+            conn_id = s.execute(text("SELECT CONNECTION_ID()")).scalar_one()
+            threading.Timer(0.3, _kill, (mariadb, conn_id)).start()
+            s.execute(text("SELECT SLEEP(5)"))
+
+    db.run(work)
+    assert len(runs) == 2
+    assert _counts(db) == [1, 0]
+
+
+def test_connection_lost_in_commit_is_not_retried_unless_idempotent(db: Database) -> None:
+    """At COMMIT the outcome is unknown: a non-idempotent unit of work is not repeated."""
+    lost = DBAPIError("COMMIT", {}, pymysql.err.OperationalError(LOST_CONNECTION, "lost"))
+    runs = []
+
+    def fail_commit(_session: Session) -> None:
+        if len(runs) == 1:
+            raise lost
+
+    event.listen(db._writer, "before_commit", fail_commit)
+    try:
+        with pytest.raises(DBAPIError):
+            db.run(lambda s: (runs.append(1), _bump(s, 1)))
+        assert len(runs) == 1
+        runs.clear()
+        db.run(lambda s: (runs.append(1), _bump(s, 1)), idempotent=True)
+        assert len(runs) == 2
+    finally:
+        event.remove(db._writer, "before_commit", fail_commit)

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     workers: int = 1
     # Threads per worker process running API requests (the database calls block).
     request_threads: int = 8
+    # A request not finished this long after it arrived (queued for a thread,
+    # waiting for a connection or a lock) is rolled back and answered 503
+    # instead: below the load balancer's `timeout server` (60 s), so nothing is
+    # ever committed for a client that was already told 504.
+    request_deadline_seconds: float = 40.0
     node_name: str = Field(default_factory=socket.gethostname)
     # Address other nodes and operators see for this node (listManagementServers).
     service_ip: str = "127.0.0.1"

@@ -88,15 +88,22 @@ class Database:
 
         ``work`` must have no effect outside the session: it may run several
         times. ``idempotent`` allows a retry after a connection lost during
-        COMMIT, whose outcome is unknown.
+        COMMIT, whose outcome is unknown; a connection lost while ``work`` ran
+        is always retried (nothing was committed).
         """
         attempt = 0
         while True:
+            committing = False
             try:
                 with self.session(write=write) as session:
-                    return work(session)
+                    result = work(session)
+                    committing = True
+                return result
             except Exception as exc:
-                retry_ok = is_retryable(exc, idempotent=idempotent or not write) or (
+                # A connection lost before COMMIT was sent took the transaction with
+                # it (known outcome): only a lost COMMIT leaves the outcome unknown.
+                known = not committing
+                retry_ok = is_retryable(exc, idempotent=idempotent or not write or known) or (
                     write and attempt < DUPLICATE_RETRIES and is_duplicate_key(exc)
                 )
                 if not retry_ok or attempt + 1 >= self.retry.attempts:

@@ -70,6 +70,7 @@ def is_duplicate_key(exc: BaseException) -> bool:
 
 
 def is_retryable(exc: BaseException, *, idempotent: bool) -> bool:
+    """``idempotent``: also when the outcome is unknown (connection lost in COMMIT)."""
     if not isinstance(exc, DBAPIError):
         # SQLAlchemy's own ROLLBACK TO SAVEPOINT raises the driver's error unwrapped.
         args = getattr(exc, "args", ())

@@ -55,6 +55,8 @@ class ApiRequest:
     cookies: dict[str, str]
     client_ip: str = ""
     secure: bool = False
+    # time.monotonic() when the request arrived, before it queued for a thread.
+    received: float | None = None
 
 
 class ApiHandler:
@@ -100,7 +102,13 @@ class ApiHandler:
                 )
             self._throttle(caller.account_id, caller.is_root_admin)
             result = dispatch(
-                self.rt, caller, command, low, http_method=req.method, request_id=request_id
+                self.rt,
+                caller,
+                command,
+                low,
+                http_method=req.method,
+                request_id=request_id,
+                received=req.received,
             )
             return envelope(wrapper, body_of(result, command.object_name), json=json)
         except CumuloError as exc:

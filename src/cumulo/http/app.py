@@ -47,6 +47,7 @@ def create_app(rt: Runtime) -> Starlette:
         return found
 
     async def api(request: Request) -> Response:
+        received = time.monotonic()  # the request deadline counts the queueing below
         body: str | None = None
         if request.method == "POST":
             ctype = request.headers.get("content-type", "")
@@ -68,6 +69,7 @@ def create_app(rt: Runtime) -> Starlette:
             cookies=dict(request.cookies) if "cookie" in request.headers else {},
             client_ip=client[0] if client else "",
             secure=scope.get("scheme") == "https",
+            received=received,
         )
         return _send(await to_thread.run_sync(handler.handle, req, limiter=limiter()))
 

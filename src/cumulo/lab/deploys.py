@@ -2,9 +2,11 @@
 
 ``python -m cumulo.lab.deploys STATE_DIR COUNT ZONE_NAME SOURCE_IP...``
 
-Creates (once) a shared guest network in the zone, then submits COUNT
-deployments at once, spread over the given source addresses (HAProxy balances
-by source, so each address lands on one management node). Prints
+Uses the zone's guest network (creating a shared one in an Advanced zone),
+then submits COUNT deployments at once, spread over the given source addresses
+(HAProxy balances by source, so each address lands on one management node). A
+submission answered 503 (every node too busy, nothing done) is sent again after
+``BUSY_RETRY_S``, as a client should, for up to ``SUBMIT_TIMEOUT``. Prints
 ``submitted`` when every submission has been answered, polls every job until
 it ends (at most ``JOB_DEADLINE`` s), then prints one JSON object:
 ``{"network": id, "submits": [...], "jobs": [...]}``.
@@ -28,6 +30,7 @@ from cumulo.lab.topology import LabConfig
 JOB_DEADLINE = 240.0
 # 100 deployments at once on 2 shared cores: an answer can take a while.
 SUBMIT_TIMEOUT = 180.0
+BUSY_RETRY_S = 2.0
 NETWORK = "storm"
 
 
@@ -55,20 +58,28 @@ def _first(body: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def prepare(url: str, creds: dict[str, str], zone_name: str) -> dict[str, str]:
-    """Zone, offering, template and a shared network with room for every VM."""
+    """Zone, offering, template and the guest network every VM will get an address on.
+
+    A Basic zone has its one shared network and takes no ``networkids``
+    (CloudStack: "Can't specify network Ids in Basic zone"); an Advanced zone
+    gets a shared network with room for every VM, created once.
+    """
     c = lambda cmd, **p: call(url, creds, cmd, 30, **p)  # noqa: E731
-    zone = _first(c("listZones", name=zone_name), "zone")["id"]
+    zone = _first(c("listZones", name=zone_name), "zone")
     offering = _first(c("listServiceOfferings", name="Small Instance"), "serviceoffering")["id"]
-    template = _first(c("listTemplates", templatefilter="executable", zoneid=zone), "template")[
-        "id"
-    ]
-    nets = c("listNetworks", zoneid=zone)["listnetworksresponse"].get("network", [])
+    template = _first(
+        c("listTemplates", templatefilter="executable", zoneid=zone["id"]), "template"
+    )["id"]
+    ids = {"zoneid": zone["id"], "serviceofferingid": offering, "templateid": template}
+    nets = c("listNetworks", zoneid=zone["id"])["listnetworksresponse"].get("network", [])
+    if zone["networktype"] == "Basic":
+        return {**ids, "network": next(n["id"] for n in nets if n["type"] == "Shared")}
     net = next((n["id"] for n in nets if n["name"] == NETWORK), None)
     if net is None:
         shared = _first(c("listNetworkOfferings", guestiptype="Shared"), "networkoffering")
         body = c(
             "createNetwork",
-            zoneid=zone,
+            zoneid=zone["id"],
             networkofferingid=shared["id"],
             name=NETWORK,
             displaytext=NETWORK,
@@ -79,27 +90,37 @@ def prepare(url: str, creds: dict[str, str], zone_name: str) -> dict[str, str]:
             vlan="untagged",
         )
         net = body["createnetworkresponse"]["network"]["id"]
-    return {"zoneid": zone, "serviceofferingid": offering, "templateid": template, "network": net}
+    return {**ids, "network": net, "networkids": net}
 
 
 def storm(url: str, creds: dict[str, str], ids: dict[str, str], count: int, sources: list[str]):  # type: ignore[no-untyped-def]
     clients = [Client(url, creds, s) for s in sources]
     lock = threading.Lock()
     submits: list[dict[str, Any]] = []
-    params = {k: ids[k] for k in ("zoneid", "serviceofferingid", "templateid")}
+    params = {
+        k: ids[k] for k in ("zoneid", "serviceofferingid", "templateid", "networkids") if k in ids
+    }
 
     def submit(i: int) -> None:
         client = clients[i % len(clients)]
         t0 = time.time()
-        try:
-            status, body = client.call("deployVirtualMachine", networkids=ids["network"], **params)
-        except httpx.HTTPError as exc:
-            status, body = 0, {"errortext": f"{exc.__class__.__name__}: {exc}"}
+        busy = 0
+        while True:
+            try:
+                status, body = client.call("deployVirtualMachine", **params)
+            except httpx.HTTPError as exc:
+                status, body = 0, {"errortext": f"{exc.__class__.__name__}: {exc}"}
+            # 503: every node was too busy (or draining) and nothing was done, so
+            # a client may simply try again; anything else is final.
+            if status != 503 or time.time() - t0 > SUBMIT_TIMEOUT:
+                break
+            busy += 1
+            time.sleep(BUSY_RETRY_S)
         inner: Any = next(iter(body.values()), {}) if body else {}
         if not isinstance(inner, dict):  # HAProxy's own error page, not an API envelope
             inner = {"errortext": str(inner)}
         rec = {"i": i, "source": sources[i % len(sources)], "t0": t0, "t1": time.time()}
-        rec.update(status=status, jobid=inner.get("jobid"), vmid=inner.get("id"))
+        rec.update(status=status, jobid=inner.get("jobid"), vmid=inner.get("id"), busy=busy)
         rec["errortext"] = inner.get("errortext", "") if status != 200 else ""
         with lock:
             submits.append(rec)

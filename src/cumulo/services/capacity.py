@@ -102,9 +102,10 @@ def _host_capacity(session: Session, where: Where) -> list[Capacity]:
     for zone_id, cluster_id, mem, mem_used, cpu, cpu_used in rows:
         cpu_ratio, mem_ratio = ratios.get(cluster_id, (1.0, 1.0))
         z = zones[zone_id]
-        z[0] += int((mem or 0) * mem_ratio)
+        # MariaDB's SUM of integers is a DECIMAL: int() before the float ratio.
+        z[0] += int(int(mem or 0) * mem_ratio)
         z[1] += int(mem_used or 0)
-        z[2] += int((cpu or 0) * cpu_ratio)
+        z[2] += int(int(cpu or 0) * cpu_ratio)
         z[3] += int(cpu_used or 0)
     out = []
     for zone_id, (mem, mem_used, cpu, cpu_used) in zones.items():

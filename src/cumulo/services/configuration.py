@@ -7,16 +7,20 @@ made the change drops its cache as soon as the change is committed.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
 from sqlalchemy import event, select
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from cumulo.db.database import Database
 from cumulo.db.models.config import ConfigValue
 from cumulo.services.config_catalog import CATALOG
 from cumulo.services.generation import Generation
+
+log = logging.getLogger(__name__)
 
 
 class ConfigStore:
@@ -46,15 +50,33 @@ class ConfigStore:
         )
 
     def _snapshot(self) -> dict[tuple[str, str, int], str | None]:
-        if self._stale():
-            with self._lock:
-                if self._stale():
-                    generation, node = self._generation, self._node.current()
-                    self._values = self._db.run(_load_all, write=False)
-                    if generation == self._generation:
-                        self._node_seen = node
-                        self._loaded_at = time.monotonic()
+        if not self._stale():
+            return self._values
+        # Callers are usually inside a transaction, so the reload needs a second
+        # pooled connection. With a snapshot at hand nobody waits for another
+        # thread's reload (each waiter would hold its connection and could starve
+        # the reload of one), and a reload that finds no free connection keeps
+        # the snapshot a little longer.
+        loaded = bool(self._loaded_at)
+        if not self._lock.acquire(blocking=not loaded):
+            return self._values
+        try:
+            if self._stale():
+                self._reload()
+        except PoolTimeout:
+            if not loaded:
+                raise
+            log.warning("settings not reloaded (no free database connection); kept for now")
+        finally:
+            self._lock.release()
         return self._values
+
+    def _reload(self) -> None:
+        generation, node = self._generation, self._node.current()
+        self._values = self._db.run(_load_all, write=False)
+        if generation == self._generation:
+            self._node_seen = node
+            self._loaded_at = time.monotonic()
 
     def invalidate(self) -> None:
         self._generation += 1

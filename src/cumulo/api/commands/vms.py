@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from sqlalchemy import select
@@ -269,11 +268,18 @@ def _deploy_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
             )
         except (JobInterrupted, CumuloError):
             raise  # handed over, or already cleaned up (no capacity)
-        except Exception:
-            # Unexpected (e.g. no database connection within the pool timeout):
-            # the new VM must not keep its charges in Stopped/Starting.
-            with contextlib.suppress(Exception):
+        except Exception as exc:
+            # Unexpected (e.g. the database unreachable): the new VM must not keep
+            # its charges in Stopped/Starting.
+            try:
                 job.transaction(lambda s: start.abandon_deploy(s, job.caller, vm_id))
+            except Exception as cleanup:
+                # Not even that: hand the job over (its lease lapses) rather than
+                # end it with the VM stuck; a later run resumes or compensates it.
+                raise JobInterrupted(
+                    f"deploy of VM {vm_id} failed ({exc!r}) and could not be undone "
+                    f"({cleanup!r}); left to a later run"
+                ) from exc
             raise
     return with_password(job, vm_id)
 

@@ -265,14 +265,18 @@ def create(
         vm.name = f"VM-{vm.uuid}"
     vm.display_name = vm.display_name or vm.name
     instance_groups.assign(session, vm, req.group, vm.project_id)
-    charges.charge_vm(session, config, vm)
-    _volumes(session, config, owner, vm, req)
+    sizes = _volumes(session, owner, vm, req)
     _nics(session, vm, req)
     for group in req.affinity_groups:
         session.add(AffinityGroupVmMap(group_id=group.id, instance_id=vm.id))
     for sg in req.security_groups:
         session.add(SecurityGroupVm(group_id=sg.id, vm_id=vm.id))
     session.flush()
+    # Charged last: every deployment of the account (and of its whole domain
+    # chain) updates the same counter rows, which stay locked until COMMIT.
+    charges.charge_vm(session, config, vm)
+    for disk_bytes in sizes:
+        charges.charge_volume(session, config, owner.account_id, disk_bytes)
     events.record(
         session,
         caller,
@@ -287,14 +291,12 @@ def create(
     return vm
 
 
-def _volumes(
-    session: Session, config: ConfigStore, owner: Owner, vm: VMInstance, req: DeployRequest
-) -> None:
+def _volumes(session: Session, owner: Owner, vm: VMInstance, req: DeployRequest) -> list[int]:
+    """Add the VM's disks; their sizes, to be charged."""
     disks: list[tuple[str, int, int | None]] = [("ROOT", _root_size(req), None)]
     if req.disk_offering is not None:
         disks.append(("DATADISK", _data_size(req), req.disk_offering.id))
     for device, (kind, size, offering_id) in enumerate(disks):
-        charges.charge_volume(session, config, owner.account_id, size)
         session.add(
             Volume(
                 name=f"{'ROOT' if kind == 'ROOT' else 'DATA'}-{vm.id}",
@@ -313,6 +315,7 @@ def _volumes(
                 domain_path=owner.domain_path,
             )
         )
+    return [size for _kind, size, _offering in disks]
 
 
 def _nics(session: Session, vm: VMInstance, req: DeployRequest) -> None:
