@@ -144,15 +144,19 @@ def _forget_tables(session: Session, _previous: object) -> None:
     session.info.pop(_TOUCHED, None)
 
 
+_MARIADB_NOW = text("SELECT UTC_TIMESTAMP(6)")
+
+
 def db_now(conn: Session | Connection) -> datetime:
-    bind = conn.get_bind() if isinstance(conn, Session) else conn
-    dialect = bind.dialect.name
-    sql = (
-        "SELECT UTC_TIMESTAMP(6)"
-        if dialect in ("mysql", "mariadb")
-        else "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"
-    )
-    value = conn.execute(text(sql)).scalar_one()
+    bind = conn.connection() if isinstance(conn, Session) else conn
+    if bind.dialect.name == "sqlite":
+        # SQLite's clock is this machine's (every process on the file shares it):
+        # no round trip, at SQLite's millisecond precision. Read after the
+        # transaction has begun (a writer's BEGIN IMMEDIATE may wait for the
+        # lock), as the SELECT it replaces was.
+        now = datetime.now(UTC)
+        return now.replace(microsecond=now.microsecond // 1000 * 1000)
+    value = conn.execute(_MARIADB_NOW).scalar_one()
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     assert isinstance(moment, datetime)
     return moment.replace(tzinfo=UTC)

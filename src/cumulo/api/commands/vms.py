@@ -242,7 +242,7 @@ def _deploy_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     vm_id = int(payload["vm_id"])
     if payload.get("start", True):
         try:
-            start.start(
+            answer = start.start(
                 job.transaction,
                 job.runtime.config,
                 job.caller,
@@ -250,6 +250,7 @@ def _deploy_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
                 deploy=True,
                 explicit=payload.get("explicit") or {},
                 resumed=job.attempt > 1,
+                result=lambda s: vm_result(s, job.caller, vm_id),
             )
         except (JobInterrupted, CumuloError):
             raise  # handed over, or already cleaned up (no capacity)
@@ -259,6 +260,8 @@ def _deploy_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
             with contextlib.suppress(Exception):
                 job.transaction(lambda s: start.abandon_deploy(s, job.caller, vm_id))
             raise
+        if answer is not None:
+            return answer
     return result_tx(job, vm_id)
 
 
@@ -293,15 +296,16 @@ def start_vm(call: Call, args: Args) -> Enqueue:
 @start_vm.execute
 def _start_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     vm_id = int(payload["vm_id"])
-    start.start(
+    answer = start.start(
         job.transaction,
         job.runtime.config,
         job.caller,
         vm_id,
         deploy=False,
         explicit=payload.get("explicit") or {},
+        result=lambda s: vm_result(s, job.caller, vm_id),
     )
-    return result_tx(job, vm_id)
+    return answer if answer is not None else result_tx(job, vm_id)
 
 
 @command(

@@ -260,8 +260,9 @@ def create(
         vm.name = f"VM-{vm.uuid}"
     vm.display_name = vm.display_name or vm.name
     instance_groups.assign(session, vm, req.group, vm.project_id)
-    charges.charge_vm(session, config, vm)
-    _volumes(session, config, owner, vm, req)
+    disks = _disks(req)
+    charges.charge_vm(session, config, vm, tuple(size for _kind, size, _off in disks))
+    _volumes(session, owner, vm, req, disks)
     _nics(session, vm, req)
     for group in req.affinity_groups:
         session.add(AffinityGroupVmMap(group_id=group.id, instance_id=vm.id))
@@ -282,14 +283,21 @@ def create(
     return vm
 
 
-def _volumes(
-    session: Session, config: ConfigStore, owner: Owner, vm: VMInstance, req: DeployRequest
-) -> None:
-    disks: list[tuple[str, int, int | None]] = [("ROOT", _root_size(req), None)]
+Disk = tuple[str, int, int | None]  # (volume type, bytes, disk offering id)
+
+
+def _disks(req: DeployRequest) -> list[Disk]:
+    disks: list[Disk] = [("ROOT", _root_size(req), None)]
     if req.disk_offering is not None:
         disks.append(("DATADISK", _data_size(req), req.disk_offering.id))
+    return disks
+
+
+def _volumes(
+    session: Session, owner: Owner, vm: VMInstance, req: DeployRequest, disks: list[Disk]
+) -> None:
+    """The volumes' rows; ``charges.charge_vm`` has charged them already."""
     for device, (kind, size, offering_id) in enumerate(disks):
-        charges.charge_volume(session, config, owner.account_id, size)
         session.add(
             Volume(
                 name=f"{'ROOT' if kind == 'ROOT' else 'DATA'}-{vm.id}",
