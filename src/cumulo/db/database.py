@@ -11,12 +11,16 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 
+from cumulo.db import writelock
 from cumulo.db.endpoints import EndpointSet
 from cumulo.db.engine import is_sqlite, make_engine, normalise_url
 from cumulo.db.retry import DUPLICATE_RETRIES, RetryPolicy, is_duplicate_key, is_retryable
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+# Seconds a SQLite writer waits in this process's queue before trying SQLite's
+# own lock anyway (as long as its busy timeout).
+WRITE_QUEUE_TIMEOUT = 30.0
 
 
 class Database:
@@ -49,6 +53,8 @@ class Database:
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(read_engine, expire_on_commit=False)
         self.retry = RetryPolicy()
+        # SQLite: this process's writers queue in order (db/writelock.py).
+        self._write_lock = writelock.for_file(self.url) if self.sqlite else None
         self._commit_listeners: list[Callable[[frozenset[str]], None]] = []
         event.listen(self._writer, "after_flush", _note_flushed)
         event.listen(self._writer, "do_orm_execute", _note_statement)
@@ -74,6 +80,10 @@ class Database:
     def session(self, *, write: bool = True) -> Iterator[Session]:
         """One transaction, committed on success, rolled back on error. No retry."""
         factory = self._writer if write else self._reader
+        if write and self._write_lock is not None:
+            with self._write_lock.held(WRITE_QUEUE_TIMEOUT), factory() as session, session.begin():
+                yield session
+            return
         with factory() as session, session.begin():
             yield session
 
