@@ -58,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-n", type=int, default=100, help="instances to deploy")
     ap.add_argument("--hosts", type=int, default=4)
     ap.add_argument("--polls", type=int, default=1, help="queryAsyncJobResult per job")
-    ap.add_argument("--yappi", action="store_true")
+    ap.add_argument(
+        "--yappi", choices=("all", "submit", "job", "poll"), help="profile this phase (CPU clock)"
+    )
     ap.add_argument("--sql", action="store_true", help="print statements by frequency")
     a = ap.parse_args(argv)
     from cumulo.http.api import ApiHandler, ApiRequest
@@ -101,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
 
             stmts = Statements(a.sql)
             event.listen(cloud.rt.db.engine, "after_cursor_execute", stmts.after)
-            prof = _yappi_start() if a.yappi else None
+            prof = _yappi_start() if a.yappi in ("all", "submit") else None
             # Jobs wait while the deploys are submitted, so each phase is measured alone.
             runner = cloud.agent.jobs
             claim = runner.claim_and_run
@@ -126,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
             submit_cpu = time.thread_time() - c0
             submit_stmts = stmts.count["MainThread"]
             before = Counter(stmts.count)
+            if a.yappi == "submit":
+                _yappi_report(prof)
+            prof = _yappi_start() if a.yappi == "job" else prof
             p0 = time.process_time()
             runner.claim_and_run = claim  # type: ignore[method-assign]
             cloud.rt.job_wakeup.set()
@@ -136,6 +141,9 @@ def main(argv: list[str] | None = None) -> int:
             during.subtract(before)
             job_stmts = during["job"] + during["job-poll"]
             by_group = dict(during)
+            if a.yappi == "job":
+                _yappi_report(prof)
+            prof = _yappi_start() if a.yappi == "poll" else prof
             c0 = time.thread_time()
             results = [call("queryAsyncJobResult", jobid=j) for j in jobs for _ in range(a.polls)]
             poll_cpu = time.thread_time() - c0
@@ -161,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             if a.sql:
                 for text, k in stmts.text.most_common(60):
                     print(f"  {k / n:6.2f}  {text}")
-            if prof is not None:
+            if prof is not None and a.yappi in ("all", "poll"):
                 _yappi_report(prof)
     return 0
 
@@ -193,8 +201,10 @@ def _yappi_start() -> Any:
 
 def _yappi_report(yappi: Any) -> None:
     yappi.stop()
+    print("yappi (CPU clock):")
     stats = yappi.get_func_stats()
     stats.sort("ttot")
+    yappi.clear_stats()
     stats.print_all(
         columns={0: ("name", 90), 1: ("ncall", 10), 3: ("ttot", 8), 4: ("tsub", 8)},
     )

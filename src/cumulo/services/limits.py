@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BindParameter,
     CompoundSelect,
+    Table,
     and_,
     bindparam,
     case,
@@ -265,13 +266,14 @@ def _in_count_units(k: ResourceKind, limit: int) -> int:
 
 
 Owner = tuple[str, int]  # (ACCOUNT or DOMAIN, id)
+_COUNTS = cast(Table, ResourceCount.__table__)
 
 
 def _stored_counts(
     session: Session, owners: list[Owner], types: list[int]
 ) -> dict[tuple[str, int, int], int]:
     """The count rows of these owners and types, in one query: {(type, id, rtype): count}."""
-    rc = ResourceCount.__table__
+    rc = _COUNTS
     domains = [i for t, i in owners if t == DOMAIN]
     accounts = [i for t, i in owners if t == ACCOUNT]
     rows = session.execute(
@@ -359,7 +361,7 @@ def _bump_many(
     session: Session, owner: Owner, amounts: dict[int, int], caps: dict[int, int]
 ) -> int:
     """Add ``amounts`` to one owner's counts where each stays within its cap; rows changed."""
-    rc = ResourceCount.__table__
+    rc = _COUNTS
     add: Any
     if len(amounts) == 1:
         ((t, n),) = amounts.items()
@@ -421,7 +423,7 @@ def release_many(session: Session, account_id: int, amounts: dict[int, int]) -> 
         return
     account = session.get(Account, account_id)
     assert account is not None
-    rc = ResourceCount.__table__
+    rc = _COUNTS
     take: Any = (
         literal(next(iter(wanted.values())))
         if len(wanted) == 1

@@ -104,12 +104,12 @@ def targets(session: Session, vm_ids: list[int]) -> list[dict[str, Any]]:
         vm = session.get(VMInstance, vm_id)
         if vm is None or vm.state != "Running" or vm.host_id is None:
             continue
-        nics = session.execute(
+        rows = session.execute(
             select(Nic, Network)
             .join(Network, Network.id == Nic.network_id)
             .where(Nic.instance_id == vm_id, Nic.removed.is_(None))
         ).all()
-        nics = [(nic, network) for nic, network in nics if _sg_network(session, network, cache)]
+        nics = [(nic, network) for nic, network in rows if _sg_network(session, network, cache)]
         host = session.get(Host, vm.host_id) if nics else None
         if host is None:
             continue

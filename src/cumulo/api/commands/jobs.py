@@ -11,7 +11,7 @@ from cumulo.api.arguments import Args
 from cumulo.api.context import Call
 from cumulo.api.declaration import command
 from cumulo.api.paging import fetch_page
-from cumulo.api.params import Param, ParamType
+from cumulo.api.params import Param, ParamType, is_internal_id
 from cumulo.api.results import InlineResult, ListResult
 from cumulo.api.roles import ALL_ROLES
 from cumulo.api.scope import list_scope
@@ -59,6 +59,37 @@ def _view(row: Any) -> dict[str, Any]:
     )
 
 
+# queryAsyncJobResult is what every client polls: one statement, only the columns
+# the answer shows (not the job's payload or checkpoint), no ORM object.
+_POLL = (
+    select(
+        AsyncJob.uuid,
+        AsyncJob.command,
+        AsyncJob.status,
+        AsyncJob.process_status,
+        AsyncJob.result_code,
+        AsyncJob.instance_type,
+        AsyncJob.instance_uuid,
+        AsyncJob.created,
+        AsyncJob.completed,
+        AsyncJob.result,
+        AsyncJob.account_id,
+        AsyncJob.domain_path.label("job_domain_path"),
+        Account.name,
+        Account.uuid,
+        Domain.uuid,
+        Domain.path,
+        User.uuid,
+        Owner.uuid,
+        Owner.name,
+    )
+    .join(Account, Account.id == AsyncJob.account_id)
+    .join(Domain, Domain.id == AsyncJob.domain_id)
+    .join(User, User.id == AsyncJob.user_id)
+    .outerjoin(Owner, Owner.msid == AsyncJob.owner_msid)
+)
+
+
 @command(
     "queryAsyncJobResult",
     roles=ALL_ROLES,
@@ -67,7 +98,6 @@ def _view(row: Any) -> dict[str, Any]:
             "jobid",
             ParamType.UUID,
             required=True,
-            entity="AsyncJob",
             description="the ID of the asynchronous job",
         )
     ],
@@ -75,22 +105,24 @@ def _view(row: Any) -> dict[str, Any]:
 )
 def query_async_job_result(call: Call, args: Args) -> InlineResult:
     """Retrieves the current status of asynchronous job."""
-    job: AsyncJob = args.jobid
+    key = args.jobid
+    by = AsyncJob.id == int(key) if is_internal_id(key) else AsyncJob.uuid == key
+    row = call.db.execute(_POLL.where(by)).first()
     caller = call.caller
-    visible = (
+    visible = row is not None and (
         caller.is_root_admin
-        or job.account_id == caller.account_id
-        or (caller.is_domain_admin and job.domain_path.startswith(caller.domain_path))
+        or row.account_id == caller.account_id
+        or (caller.is_domain_admin and row.job_domain_path.startswith(caller.domain_path))
     )
     if not visible:
         # Someone else's job is reported like an unknown one: no information leaks.
         raise InvalidParameter(
-            f"Invalid parameter jobid value={job.uuid} due to incorrect long value format, "
+            f"Invalid parameter jobid value={args.jobid} due to incorrect long value format, "
             "or entity does not exist or due to incorrect parameter annotation for the field "
             "in api cmd class."
         )
-    row = call.db.execute(_joined().where(AsyncJob.id == job.id)).one()
-    return InlineResult(_view(row))
+    assert row is not None
+    return InlineResult(_view((row, *row[-7:])))
 
 
 @command(

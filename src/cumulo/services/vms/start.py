@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.orm import Session
 
@@ -400,7 +400,7 @@ def _record_start(
 
     pushes, value = tx(work)
     sg_rules.push_targets(tx, caller, pushes)
-    return value
+    return cast("T | None", value)
 
 
 def abandon_deploy(session: Session, caller: Caller, vm_id: int) -> str:
