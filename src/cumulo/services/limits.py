@@ -349,7 +349,7 @@ def consume_many(
         if _bump_many(session, o, wanted, caps[o]) != len(wanted):
             # Another transaction charged the owner since the read (not on SQLite,
             # whose writer holds the database): the whole allocation is refused.
-            t = next(t for t in wanted if caps[o][t] >= 0)
+            t = next((t for t in wanted if caps[o][t] >= 0), next(iter(wanted)))
             raise _exceeded(BY_NUMBER[t], names[o], _api_cap(t, caps[o][t]), session, *o)
 
 
