@@ -11,12 +11,16 @@ from typing import TypeVar
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 
+from cumulo.db import writelock
 from cumulo.db.endpoints import EndpointSet
 from cumulo.db.engine import is_sqlite, make_engine, normalise_url
 from cumulo.db.retry import DUPLICATE_RETRIES, RetryPolicy, is_duplicate_key, is_retryable
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+# Seconds a SQLite writer waits in this process's queue before trying SQLite's
+# own lock anyway (as long as its busy timeout).
+WRITE_QUEUE_TIMEOUT = 30.0
 
 
 class Database:
@@ -49,6 +53,8 @@ class Database:
         self._writer = sessionmaker(self.engine, expire_on_commit=False)
         self._reader = sessionmaker(read_engine, expire_on_commit=False)
         self.retry = RetryPolicy()
+        # SQLite: this process's writers queue in order (db/writelock.py).
+        self._write_lock = writelock.for_file(self.url) if self.sqlite else None
         self._commit_listeners: list[Callable[[frozenset[str]], None]] = []
         event.listen(self._writer, "after_flush", _note_flushed)
         event.listen(self._writer, "do_orm_execute", _note_statement)
@@ -74,6 +80,10 @@ class Database:
     def session(self, *, write: bool = True) -> Iterator[Session]:
         """One transaction, committed on success, rolled back on error. No retry."""
         factory = self._writer if write else self._reader
+        if write and self._write_lock is not None:
+            with self._write_lock.held(WRITE_QUEUE_TIMEOUT), factory() as session, session.begin():
+                yield session
+            return
         with factory() as session, session.begin():
             yield session
 
@@ -151,15 +161,19 @@ def _forget_tables(session: Session, _previous: object) -> None:
     session.info.pop(_TOUCHED, None)
 
 
+_MARIADB_NOW = text("SELECT UTC_TIMESTAMP(6)")
+
+
 def db_now(conn: Session | Connection) -> datetime:
-    bind = conn.get_bind() if isinstance(conn, Session) else conn
-    dialect = bind.dialect.name
-    sql = (
-        "SELECT UTC_TIMESTAMP(6)"
-        if dialect in ("mysql", "mariadb")
-        else "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"
-    )
-    value = conn.execute(text(sql)).scalar_one()
+    bind = conn.connection() if isinstance(conn, Session) else conn
+    if bind.dialect.name == "sqlite":
+        # SQLite's clock is this machine's (every process on the file shares it):
+        # no round trip, at SQLite's millisecond precision. Read after the
+        # transaction has begun (a writer's BEGIN IMMEDIATE may wait for the
+        # lock), as the SELECT it replaces was.
+        now = datetime.now(UTC)
+        return now.replace(microsecond=now.microsecond // 1000 * 1000)
+    value = conn.execute(_MARIADB_NOW).scalar_one()
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     assert isinstance(moment, datetime)
     return moment.replace(tzinfo=UTC)

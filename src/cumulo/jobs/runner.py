@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
 from cumulo.api.declaration import lookup
+from cumulo.db import writelock
 from cumulo.db.database import Database
 from cumulo.db.models.cluster import ManagementServer
 from cumulo.db.models.job import AsyncJob, JobStatus
@@ -39,7 +40,10 @@ class JobRunner:
         self.rt = runtime
         self.threads = runtime.settings.job_threads
         self.lease = timedelta(seconds=runtime.settings.job_lease_seconds)
-        self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="job")
+        # Job threads, claims and renewals go first in SQLite's write queue.
+        self._pool = ThreadPoolExecutor(
+            self.threads, thread_name_prefix="job", initializer=writelock.mark_urgent
+        )
         self._running: dict[int, tuple[Claim, JobRun | None]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -87,6 +91,7 @@ class JobRunner:
 
     # -- claiming --------------------------------------------------------
     def _poll_loop(self) -> None:
+        writelock.mark_urgent()
         while not self._stop.is_set():
             # Cleared before claiming: a wake-up that arrives during the claim
             # is kept for the next round instead of being lost.
@@ -117,6 +122,7 @@ class JobRunner:
         return len(claimed)
 
     def _renew_loop(self) -> None:
+        writelock.mark_urgent()
         interval = self.lease.total_seconds() / 3
         while not self._stop.wait(interval):
             with self._lock:

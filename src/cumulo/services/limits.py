@@ -15,14 +15,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any, cast
 
 from sqlalchemy import (
     BindParameter,
     CompoundSelect,
+    Table,
+    and_,
     bindparam,
     case,
     func,
     literal,
+    or_,
     select,
     union_all,
     update,
@@ -271,25 +275,129 @@ def _ensure_count_row(session: Session, owner_type: str, owner_id: int, rtype: i
         pass  # a concurrent transaction created it first: fine
 
 
-def _bump(session: Session, owner_type: str, owner_id: int, rtype: int, amount: int, cap: int):  # type: ignore[no-untyped-def]
-    _ensure_count_row(session, owner_type, owner_id, rtype)
-    stmt = (
-        update(ResourceCount)
-        .where(
-            ResourceCount.owner_type == owner_type,
-            ResourceCount.owner_id == owner_id,
-            ResourceCount.resource_type == rtype,
-        )
-        .values(count=ResourceCount.count + amount)
-        .execution_options(synchronize_session=False)
-    )
-    if cap >= 0:
-        stmt = stmt.where(ResourceCount.count + amount <= cap)
-    return session.execute(stmt).rowcount  # type: ignore[attr-defined]
-
-
 def _in_count_units(k: ResourceKind, limit: int) -> int:
     return limit * GIB if k.in_bytes and limit >= 0 else limit
+
+
+Owner = tuple[str, int]  # (ACCOUNT or DOMAIN, id)
+_COUNTS = cast(Table, ResourceCount.__table__)
+
+
+def _stored_counts(
+    session: Session, owners: list[Owner], types: list[int]
+) -> dict[tuple[str, int, int], int]:
+    """The count rows of these owners and types, in one query: {(type, id, rtype): count}."""
+    rc = _COUNTS
+    domains = [i for t, i in owners if t == DOMAIN]
+    accounts = [i for t, i in owners if t == ACCOUNT]
+    rows = session.execute(
+        select(rc.c.owner_type, rc.c.owner_id, rc.c.resource_type, rc.c["count"]).where(
+            or_(
+                and_(rc.c.owner_type == ACCOUNT, rc.c.owner_id.in_(accounts)),
+                and_(rc.c.owner_type == DOMAIN, rc.c.owner_id.in_(domains)),
+            ),
+            rc.c.resource_type.in_(types),
+        )
+    )
+    return {(o, i, t): int(c) for o, i, t, c in rows}
+
+
+def _add_count_rows(session: Session, missing: list[tuple[str, int, int]]) -> None:
+    """Create absent count rows (at 0); a concurrent creator winning is fine."""
+    if not missing:
+        return
+    try:
+        with session.begin_nested():
+            session.add_all(
+                ResourceCount(owner_type=o, owner_id=i, resource_type=t) for o, i, t in missing
+            )
+    except IntegrityError:
+        for o, i, t in missing:
+            _ensure_count_row(session, o, i, t)
+
+
+def _caps(
+    session: Session, config: ConfigStore, account: Account, chain: list[Domain]
+) -> dict[Owner, dict[int, int]]:
+    """Each owner's effective limits in API units (-1 unlimited)."""
+    if is_exempt(account):
+        unlimited = dict.fromkeys(BY_NUMBER, UNLIMITED)
+        return {(ACCOUNT, account.id): unlimited, **{(DOMAIN, d.id): unlimited for d in chain}}
+    explicit = explicit_many(session, DOMAIN, [d.id for d in chain])
+    return {
+        (ACCOUNT, account.id): account_limits(session, config, account),
+        **{(DOMAIN, d.id): domain_limits(session, config, d, explicit[d.id]) for d in chain},
+    }
+
+
+def consume_many(
+    session: Session, config: ConfigStore, account_id: int, amounts: dict[int, int]
+) -> None:
+    """``consume`` for several types at once: one read, one UPDATE per owner.
+
+    ``amounts`` maps resource type to amount (count units), checked in this
+    order, each for the account and then its domains nearest first, as that
+    many ``consume`` calls would be. Every UPDATE is still conditional on its
+    limit, so a concurrent allocation cannot slip past one.
+    """
+    wanted = {kind(t).number: n for t, n in amounts.items() if n > 0}
+    if not wanted:
+        return
+    account = session.get(Account, account_id)
+    assert account is not None
+    chain = domain_chain(session, account.domain_id)
+    names = {(ACCOUNT, account.id): f"account {account.name}"}
+    names.update({(DOMAIN, d.id): f"domain {d.name}" for d in chain})
+    owners = list(names)
+    caps = {
+        o: {t: _in_count_units(BY_NUMBER[t], c[t]) for t in wanted}
+        for o, c in _caps(session, config, account, chain).items()
+    }
+    stored = _stored_counts(session, owners, list(wanted))
+    for t, n in wanted.items():
+        for o in owners:
+            if 0 <= caps[o][t] < stored.get((*o, t), 0) + n:
+                raise _exceeded(BY_NUMBER[t], names[o], _api_cap(t, caps[o][t]), session, *o)
+    _add_count_rows(session, [(*o, t) for o in owners for t in wanted if (*o, t) not in stored])
+    for o in owners:
+        if _bump_many(session, o, wanted, caps[o]) != len(wanted):
+            # Another transaction charged the owner since the read (not on SQLite,
+            # whose writer holds the database): the whole allocation is refused.
+            t = next((t for t in wanted if caps[o][t] >= 0), next(iter(wanted)))
+            raise _exceeded(BY_NUMBER[t], names[o], _api_cap(t, caps[o][t]), session, *o)
+
+
+def _api_cap(rtype: int, cap: int) -> int:
+    return cap // GIB if BY_NUMBER[rtype].in_bytes and cap >= 0 else cap
+
+
+def _bump_many(
+    session: Session, owner: Owner, amounts: dict[int, int], caps: dict[int, int]
+) -> int:
+    """Add ``amounts`` to one owner's counts where each stays within its cap; rows changed."""
+    rc = _COUNTS
+    add: Any
+    if len(amounts) == 1:
+        ((t, n),) = amounts.items()
+        add, cap = literal(n), caps[t]
+        within = rc.c["count"] + add <= cap if cap >= 0 else None
+    else:
+        add = case(amounts, value=rc.c.resource_type)
+        capped = case(caps, value=rc.c.resource_type)
+        limited = any(c >= 0 for c in caps.values())
+        within = or_(capped < 0, rc.c["count"] + add <= capped) if limited else None
+    stmt = (
+        update(rc)
+        .where(
+            rc.c.owner_type == owner[0],
+            rc.c.owner_id == owner[1],
+            rc.c.resource_type.in_(list(amounts)),
+        )
+        .values(count=rc.c["count"] + add)
+    )
+    if within is not None:
+        stmt = stmt.where(within)
+    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
 
 def consume(
@@ -301,19 +409,8 @@ def consume(
     the insert; a raise rolls everything back. ``amount`` is in count units:
     1 per VM/volume/..., cores for cpu, MiB for memory, bytes for storage.
     """
-    if amount <= 0:
-        return
-    k = kind(resource_type)
-    account = session.get(Account, account_id)
-    assert account is not None
-    exempt = is_exempt(account)
-    cap = UNLIMITED if exempt else account_limits(session, config, account)[k.number]
-    if not _bump(session, ACCOUNT, account.id, k.number, amount, _in_count_units(k, cap)):
-        raise _exceeded(k, f"account {account.name}", cap, session, ACCOUNT, account.id)
-    for domain in domain_chain(session, account.domain_id):
-        cap = UNLIMITED if exempt else domain_limits(session, config, domain)[k.number]
-        if not _bump(session, DOMAIN, domain.id, k.number, amount, _in_count_units(k, cap)):
-            raise _exceeded(k, f"domain {domain.name}", cap, session, DOMAIN, domain.id)
+    kind(resource_type)
+    consume_many(session, config, account_id, {resource_type: amount})
 
 
 def _exceeded(
@@ -329,26 +426,35 @@ def _exceeded(
 
 def release(session: Session, account_id: int, resource_type: int, amount: int = 1) -> None:
     """Give back what ``consume`` took (never below zero)."""
-    if amount <= 0:
+    kind(resource_type)
+    release_many(session, account_id, {resource_type: amount})
+
+
+def release_many(session: Session, account_id: int, amounts: dict[int, int]) -> None:
+    """``release`` for several types at once: one UPDATE per owner."""
+    wanted = {kind(t).number: n for t, n in amounts.items() if n > 0}
+    if not wanted:
         return
-    k = kind(resource_type)
     account = session.get(Account, account_id)
     assert account is not None
+    rc = _COUNTS
+    take: Any = (
+        literal(next(iter(wanted.values())))
+        if len(wanted) == 1
+        else case(wanted, value=rc.c.resource_type)
+    )
     owners = [(ACCOUNT, account.id)] + [
         (DOMAIN, d.id) for d in domain_chain(session, account.domain_id)
     ]
     for owner_type, owner_id in owners:
         session.execute(
-            update(ResourceCount)
+            update(rc)
             .where(
-                ResourceCount.owner_type == owner_type,
-                ResourceCount.owner_id == owner_id,
-                ResourceCount.resource_type == k.number,
+                rc.c.owner_type == owner_type,
+                rc.c.owner_id == owner_id,
+                rc.c.resource_type.in_(list(wanted)),
             )
-            .values(
-                count=case((ResourceCount.count >= amount, ResourceCount.count - amount), else_=0)
-            )
-            .execution_options(synchronize_session=False)
+            .values(count=case((rc.c["count"] >= take, rc.c["count"] - take), else_=0))
         )
 
 
@@ -361,13 +467,17 @@ def move_domain_usage(
 ) -> None:
     """A subtree using ``usage`` moves (moveDomain): add it to the domains it joins,
     within their limits (532 otherwise), and take it off the domains it leaves."""
-    for domain in joining:
-        caps = domain_limits(session, config, domain)
-        for rtype, amount in usage.items():
-            k = kind(rtype)
-            cap = _in_count_units(k, caps[rtype])
-            if amount > 0 and not _bump(session, DOMAIN, domain.id, rtype, amount, cap):
-                raise _exceeded(k, f"domain {domain.name}", caps[rtype], session, DOMAIN, domain.id)
+    wanted = {rtype: amount for rtype, amount in usage.items() if amount > 0}
+    for domain in joining if wanted else []:
+        limits = domain_limits(session, config, domain)
+        caps = {t: _in_count_units(kind(t), limits[t]) for t in wanted}
+        for rtype in wanted:
+            _ensure_count_row(session, DOMAIN, domain.id, rtype)
+        if _bump_many(session, (DOMAIN, domain.id), wanted, caps) != len(wanted):
+            used = counts(session, DOMAIN, domain.id)
+            over = [t for t in wanted if 0 <= caps[t] < used[t] + wanted[t]]
+            t = (over or [t for t in wanted if caps[t] >= 0] or list(wanted))[0]
+            raise _exceeded(kind(t), f"domain {domain.name}", limits[t], session, DOMAIN, domain.id)
     for domain in leaving:
         for rtype, amount in usage.items():
             if amount > 0:

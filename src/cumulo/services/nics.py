@@ -394,33 +394,45 @@ def take_pod_address(
     raise _pod_full(network)
 
 
-def _pod_nics(session: Session, instance_id: int) -> list[tuple[Nic, Network]]:
-    """The instance's live NICs on pod-addressed (Basic zone, no CIDR) shared networks."""
+def vm_nics(session: Session, instance_id: int) -> list[tuple[Nic, Network]]:
+    """The instance's live NICs with their networks, in device order."""
     rows = session.execute(
         select(Nic, Network)
         .join(Network, Network.id == Nic.network_id)
-        .where(
-            Nic.instance_id == instance_id,
-            Nic.removed.is_(None),
-            Network.cidr.is_(None),
-            Network.guest_type == "Shared",
-        )
+        .where(Nic.instance_id == instance_id, Nic.removed.is_(None))
+        .order_by(Nic.device_id)
     ).all()
     return [(nic, network) for nic, network in rows]
 
 
-def pinned_pod(session: Session, instance_id: int) -> int | None:
-    """The pod a VM must run in because a Basic-zone NIC holds one of its addresses."""
-    for nic, network in _pod_nics(session, instance_id):
+def _pod_nics(
+    session: Session, instance_id: int, rows: list[tuple[Nic, Network]] | None
+) -> list[tuple[Nic, Network]]:
+    """The instance's live NICs on pod-addressed (Basic zone, no CIDR) shared networks."""
+    if rows is None:
+        rows = vm_nics(session, instance_id)
+    return [(n, net) for n, net in rows if net.cidr is None and net.guest_type == "Shared"]
+
+
+def pinned_pod(
+    session: Session, instance_id: int, rows: list[tuple[Nic, Network]] | None = None
+) -> int | None:
+    """The pod a VM must run in because a Basic-zone NIC holds one of its addresses.
+
+    ``rows``: the VM's ``vm_nics``, when the caller has them already.
+    """
+    for nic, network in _pod_nics(session, instance_id, rows):
         for vlan in pod_ranges(session, network):
             if nic.ip4_address and _in(vlan, nic.ip4_address):
                 return vlan.pod_id
     return None
 
 
-def assign_pod_addresses(session: Session, instance_id: int, pod_id: int) -> None:
+def assign_pod_addresses(
+    session: Session, instance_id: int, pod_id: int, rows: list[tuple[Nic, Network]] | None = None
+) -> None:
     """Every pod-addressed NIC of the instance gets (or keeps) an address in ``pod_id``."""
-    for nic, network in _pod_nics(session, instance_id):
+    for nic, network in _pod_nics(session, instance_id, rows):
         assign_pod_address(session, nic, network, pod_id)
 
 

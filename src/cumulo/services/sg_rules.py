@@ -107,18 +107,17 @@ def targets(session: Session, vm_ids: list[int]) -> list[dict[str, Any]]:
         vm = session.get(VMInstance, vm_id)
         if vm is None or vm.state != "Running" or vm.host_id is None:
             continue
-        host = session.get(Host, vm.host_id)
-        if host is None:
-            continue
-        rules = None
-        nics = session.execute(
+        rows = session.execute(
             select(Nic, Network)
             .join(Network, Network.id == Nic.network_id)
             .where(Nic.instance_id == vm_id, Nic.removed.is_(None))
         ).all()
-        for nic, network in nics:
-            if not _sg_network(session, network, cache):
-                continue
+        nics = [(nic, network) for nic, network in rows if _sg_network(session, network, cache)]
+        host = session.get(Host, vm.host_id) if nics else None
+        if host is None:
+            continue
+        rules = None
+        for nic, _network in nics:
             rules = rules if rules is not None else effective_rules(session, vm_id)
             out.append(
                 {
@@ -152,8 +151,13 @@ def affected(session: Session, group_ids: list[int]) -> list[int]:
 
 def push(tx: Tx[Any], caller: Caller, vm_ids: list[int]) -> list[str]:
     """Send the effective rules to the hosts; the VMs that could not be programmed."""
+    return push_targets(tx, caller, tx(lambda s: targets(s, vm_ids)))
+
+
+def push_targets(tx: Tx[Any], caller: Caller, found: list[dict[str, Any]]) -> list[str]:
+    """``push`` for targets already computed (``targets``), e.g. in the caller's transaction."""
     failed: list[str] = []
-    for target in tx(lambda s: targets(s, vm_ids)):
+    for target in found:
         driver = registry.driver_for(target["hypervisor"])
         answer = driver.apply_security_rules(
             target["guid"], target["vm"], target["mac"], target["rules"], _mock(target["mock"])
@@ -180,5 +184,9 @@ def push_for_groups(tx: Tx[Any], caller: Caller, group_ids: list[int]) -> list[s
 
 def push_for_vm(tx: Tx[Any], caller: Caller, vm_id: int) -> list[str]:
     """A VM started (or its address changed): its own rules, and the rules that name it."""
-    vm_ids = tx(lambda s: sorted({vm_id, *affected(s, groups_of(s, [vm_id])[vm_id])}))
-    return push(tx, caller, vm_ids)
+    return push_targets(tx, caller, tx(lambda s: targets_for_vm(s, vm_id)))
+
+
+def targets_for_vm(session: Session, vm_id: int) -> list[dict[str, Any]]:
+    """``push_for_vm``'s targets, computed in ``session``."""
+    return targets(session, sorted({vm_id, *affected(session, groups_of(session, [vm_id])[vm_id])}))

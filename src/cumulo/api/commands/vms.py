@@ -46,16 +46,16 @@ def result_tx(job: JobRun, vm_id: int) -> ObjectResult:
 def with_password(job: JobRun, vm_id: int) -> ObjectResult:
     """The VM, plus its new password when its template is password-enabled (CloudStack
     returns it once, in the response of the command that set it)."""
-    view = result_tx(job, vm_id)
+    return job.transaction(lambda s: answer_with_password(s, job, vm_id), idempotent=True)
 
-    def password(s: Session) -> str | None:
-        vm = vm_of(s, vm_id)
-        if vm.password is None or not credentials.password_enabled(s, vm):
-            return None
-        return job.runtime.secrets.open(vm.password)
 
-    secret = job.transaction(password, idempotent=True)
-    return ObjectResult({**view.fields, "password": secret}) if secret else view
+def answer_with_password(s: Session, job: JobRun, vm_id: int) -> ObjectResult:
+    """``with_password`` inside a transaction the caller already has."""
+    view = vm_result(s, job.caller, vm_id)
+    vm = vm_of(s, vm_id)
+    if vm.password is None or not credentials.password_enabled(s, vm):
+        return view
+    return ObjectResult({**view.fields, "password": job.runtime.secrets.open(vm.password)})
 
 
 def owned_vm(call: Call, vm: VMInstance) -> VMInstance:
@@ -257,7 +257,7 @@ def _deploy_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     vm_id = int(payload["vm_id"])
     if payload.get("start", True):
         try:
-            start.start(
+            answer = start.start(
                 job.transaction,
                 job.runtime.config,
                 job.caller,
@@ -265,6 +265,7 @@ def _deploy_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
                 deploy=True,
                 explicit=payload.get("explicit") or {},
                 resumed=job.attempt > 1,
+                result=lambda s: answer_with_password(s, job, vm_id),
             )
         except (JobInterrupted, CumuloError):
             raise  # handed over, or already cleaned up (no capacity)
@@ -281,6 +282,8 @@ def _deploy_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
                     f"({cleanup!r}); left to a later run"
                 ) from exc
             raise
+        if answer is not None:
+            return answer
     return with_password(job, vm_id)
 
 
@@ -315,15 +318,16 @@ def start_vm(call: Call, args: Args) -> Enqueue:
 @start_vm.execute
 def _start_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     vm_id = int(payload["vm_id"])
-    start.start(
+    answer = start.start(
         job.transaction,
         job.runtime.config,
         job.caller,
         vm_id,
         deploy=False,
         explicit=payload.get("explicit") or {},
+        result=lambda s: vm_result(s, job.caller, vm_id),
     )
-    return result_tx(job, vm_id)
+    return answer if answer is not None else result_tx(job, vm_id)
 
 
 @command(

@@ -12,7 +12,7 @@ CMD_PREFIX = "org.apache.cloudstack.api.command."
 
 
 def job_view(
-    job: AsyncJob,
+    job: AsyncJob | Any,  # or a row with the columns used here
     *,
     account: str | None,
     account_uuid: str | None,

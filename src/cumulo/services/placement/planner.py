@@ -122,6 +122,11 @@ def candidate_query(config: ConfigStore, need: Need):  # type: ignore[no-untyped
     return stmt
 
 
+_ID_RANGE = select(
+    select(func.min(Host.id)).scalar_subquery(), select(func.max(Host.id)).scalar_subquery()
+)
+
+
 def candidates(session: Session, config: ConfigStore, need: Need) -> list[tuple[int, int, int]]:
     """A bounded, ranked candidate set.
 
@@ -130,9 +135,8 @@ def candidates(session: Session, config: ConfigStore, need: Need) -> list[tuple[
     found is ranked by free memory and the best few shuffled.
     """
     base = candidate_query(config, need)
-    # Two statements: a lone min()/max() is an index lookup, both together a full scan.
-    low = session.execute(select(func.min(Host.id))).scalar()
-    high = session.execute(select(func.max(Host.id))).scalar()
+    # Two subqueries: a lone min()/max() is an index lookup, both in one a full scan.
+    low, high = session.execute(_ID_RANGE).one()
     pivot = random.randint(low, high) if low is not None and high is not None else 0
     rows = list(session.execute(base.where(Host.id >= pivot).order_by(Host.id).limit(SCAN)))
     if len(rows) < SCAN:

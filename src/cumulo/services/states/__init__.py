@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cumulo.errors import ConcurrentOperation, InvalidParameter
 
@@ -60,8 +61,18 @@ class Machine:
         )
         if res.rowcount != 1:  # type: ignore[attr-defined]
             return False
-        session.refresh(row)
+        changed = {self.column: tr.target, **values}
+        if all(isinstance(v, _PLAIN) for v in changed.values()):
+            # What the UPDATE wrote is known: no SELECT to read it back.
+            for name, value in changed.items():
+                set_committed_value(row, name, value)
+        else:  # e.g. datetimes: read back as the column type stores them
+            session.refresh(row)
         return True
+
+
+# Values stored as given (a datetime comes back from its column type changed).
+_PLAIN = (str, int, type(None))
 
 
 def table(

@@ -12,10 +12,23 @@ from cumulo.services.configuration import ConfigStore
 from cumulo.services.limits import ResourceType
 
 
-def charge_vm(session: Session, config: ConfigStore, vm: VMInstance) -> None:
-    limits.consume(session, config, vm.account_id, ResourceType.USER_VM)
-    limits.consume(session, config, vm.account_id, ResourceType.CPU, vm.cpu_number)
-    limits.consume(session, config, vm.account_id, ResourceType.MEMORY, vm.memory_mb)
+def vm_amounts(vm: VMInstance) -> dict[int, int]:
+    return {
+        ResourceType.USER_VM: 1,
+        ResourceType.CPU: vm.cpu_number,
+        ResourceType.MEMORY: vm.memory_mb,
+    }
+
+
+def charge_vm(
+    session: Session, config: ConfigStore, vm: VMInstance, volume_sizes: tuple[int, ...] = ()
+) -> None:
+    """Charge the VM (and, in the same statements, new volumes of these sizes)."""
+    amounts = vm_amounts(vm)
+    if volume_sizes:
+        amounts[ResourceType.VOLUME] = len(volume_sizes)
+        amounts[ResourceType.PRIMARY_STORAGE] = sum(volume_sizes)
+    limits.consume_many(session, config, vm.account_id, amounts)
 
 
 def release_vm(session: Session, vm: VMInstance) -> None:
@@ -28,9 +41,7 @@ def release_vm(session: Session, vm: VMInstance) -> None:
     )
     if res.rowcount != 1:  # type: ignore[attr-defined]
         return
-    limits.release(session, vm.account_id, ResourceType.USER_VM)
-    limits.release(session, vm.account_id, ResourceType.CPU, vm.cpu_number)
-    limits.release(session, vm.account_id, ResourceType.MEMORY, vm.memory_mb)
+    limits.release_many(session, vm.account_id, vm_amounts(vm))
     session.refresh(vm)
 
 
@@ -47,13 +58,13 @@ def recharge_vm(session: Session, config: ConfigStore, vm: VMInstance) -> None:
 
 
 def charge_volume(session: Session, config: ConfigStore, account_id: int, size: int) -> None:
-    limits.consume(session, config, account_id, ResourceType.VOLUME)
-    limits.consume(session, config, account_id, ResourceType.PRIMARY_STORAGE, size)
+    amounts = {ResourceType.VOLUME: 1, ResourceType.PRIMARY_STORAGE: size}
+    limits.consume_many(session, config, account_id, amounts)
 
 
 def release_volume(session: Session, volume: Volume) -> None:
-    limits.release(session, volume.account_id, ResourceType.VOLUME)
-    limits.release(session, volume.account_id, ResourceType.PRIMARY_STORAGE, volume.size)
+    amounts = {ResourceType.VOLUME: 1, ResourceType.PRIMARY_STORAGE: volume.size}
+    limits.release_many(session, volume.account_id, amounts)
 
 
 def _vm_usage(column):  # type: ignore[no-untyped-def]

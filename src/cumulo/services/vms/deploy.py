@@ -265,7 +265,8 @@ def create(
         vm.name = f"VM-{vm.uuid}"
     vm.display_name = vm.display_name or vm.name
     instance_groups.assign(session, vm, req.group, vm.project_id)
-    sizes = _volumes(session, owner, vm, req)
+    disks = _disks(req)
+    _volumes(session, owner, vm, req, disks)
     _nics(session, vm, req)
     for group in req.affinity_groups:
         session.add(AffinityGroupVmMap(group_id=group.id, instance_id=vm.id))
@@ -274,9 +275,7 @@ def create(
     session.flush()
     # Charged last: every deployment of the account (and of its whole domain
     # chain) updates the same counter rows, which stay locked until COMMIT.
-    charges.charge_vm(session, config, vm)
-    for disk_bytes in sizes:
-        charges.charge_volume(session, config, owner.account_id, disk_bytes)
+    charges.charge_vm(session, config, vm, tuple(size for _kind, size, _off in disks))
     events.record(
         session,
         caller,
@@ -291,11 +290,21 @@ def create(
     return vm
 
 
-def _volumes(session: Session, owner: Owner, vm: VMInstance, req: DeployRequest) -> list[int]:
-    """Add the VM's disks; their sizes, to be charged."""
-    disks: list[tuple[str, int, int | None]] = [("ROOT", _root_size(req), None)]
+Disk = tuple[str, int, int | None]  # (volume type, bytes, disk offering id)
+
+
+def _disks(req: DeployRequest) -> list[Disk]:
+    """The VM's disks, sizes checked (before anything is charged)."""
+    disks: list[Disk] = [("ROOT", _root_size(req), None)]
     if req.disk_offering is not None:
         disks.append(("DATADISK", _data_size(req), req.disk_offering.id))
+    return disks
+
+
+def _volumes(
+    session: Session, owner: Owner, vm: VMInstance, req: DeployRequest, disks: list[Disk]
+) -> None:
+    """The volumes' rows; ``create`` charges them with the VM."""
     for device, (kind, size, offering_id) in enumerate(disks):
         session.add(
             Volume(
@@ -315,7 +324,6 @@ def _volumes(session: Session, owner: Owner, vm: VMInstance, req: DeployRequest)
                 domain_path=owner.domain_path,
             )
         )
-    return [size for _kind, size, _offering in disks]
 
 
 def _nics(session: Session, vm: VMInstance, req: DeployRequest) -> None:

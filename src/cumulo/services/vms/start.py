@@ -10,7 +10,8 @@ whatever reservation the dead node left, then starts over.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from sqlalchemy.orm import Session
 
@@ -38,21 +39,33 @@ from cumulo.services.vms.common import (
 )
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Hosts tried per start before giving up (CloudStack retries a few times too).
 MAX_ATTEMPTS = 5
 
 
-def need_for(session: Session, vm: VMInstance, avoid: set[int], explicit: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """The planner's request for this VM: size, tags, pinned pool, affinity, avoid-set."""
+def need_for(  # type: ignore[no-untyped-def]
+    session: Session,
+    vm: VMInstance,
+    avoid: set[int],
+    explicit: dict[str, Any],
+    vm_nics: list[Any] | None = None,
+    vols: list[Any] | None = None,
+):
+    """The planner's request for this VM: size, tags, pinned pool, affinity, avoid-set.
+
+    ``vm_nics``, ``vols``: the VM's ``nics.vm_nics`` and ``volumes_of``, when the
+    caller has them already.
+    """
     offering = session.get(ServiceOffering, vm.service_offering_id)
     assert offering is not None
-    vols = volumes_of(session, vm.id)
+    vols = volumes_of(session, vm.id) if vols is None else vols
     placed = [v for v in vols if v.pool_id is not None]
     pod_id, cluster_id = explicit.get("pod_id"), explicit.get("cluster_id")
     host_id = explicit.get("host_id")
     # A Basic-zone VM keeps its address, so it stays in the pod that address belongs to.
-    pod_id = pod_id or nics.pinned_pod(session, vm.id)
+    pod_id = pod_id or nics.pinned_pod(session, vm.id, vm_nics)
     if placed:  # disks exist already: only hosts that reach their pool
         pool = session.get(StoragePool, placed[0].pool_id)
         assert pool is not None
@@ -127,7 +140,9 @@ def reserve(
 ) -> dict[str, Any] | None:
     """Place and reserve in one transaction; the plan for the driver calls, or None."""
     vm = vm_of(session, vm_id)
-    need, new_disks = need_for(session, vm, avoid, explicit)
+    vm_nics = nics.vm_nics(session, vm.id)
+    vols = volumes_of(session, vm.id)
+    need, new_disks = need_for(session, vm, avoid, explicit, vm_nics, vols)
     placement = planner.place(session, config, need, with_pool=new_disks)
     if placement is None:
         return None
@@ -137,9 +152,8 @@ def reserve(
     # Raises InsufficientCapacity (rolling the whole reservation back) if the pod is out
     # of guest addresses.
     if placement.pod_id is not None:
-        nics.assign_pod_addresses(session, vm.id, placement.pod_id)
+        nics.assign_pod_addresses(session, vm.id, placement.pod_id, vm_nics)
     vm.hypervisor = host.hypervisor
-    vols = volumes_of(session, vm.id)
     fresh = [v for v in vols if v.pool_id is None]
     pool_id = placement.pool_id or next((v.pool_id for v in vols if v.pool_id), None)
     # Disks attached since the others were created go on the same pool.
@@ -175,7 +189,7 @@ def reserve(
         "disk_bytes": need.disk_bytes,
         "create": create,
         "vm": [vm.instance_name, vm.cpu_number, vm.cpu_speed, vm.memory_mb * 1024 * 1024],
-        "nics": [nic_spec_json(session, n) for n in nics_of(session, vm.id)],
+        "nics": [_nic_json(n, net) for n, net in vm_nics],
         "start_mock": _mj(simulator_mocks.take(session, COMMAND_START, host)),
         "iso": iso_for_start(session, vm),
     }
@@ -185,7 +199,10 @@ def nic_spec_json(session: Session, nic: Any) -> dict[str, Any]:
     """A NIC as the driver plugs it (JSON, so it can travel in a job checkpoint)."""
     from cumulo.db.models.network import Network
 
-    network = session.get(Network, nic.network_id)
+    return _nic_json(nic, session.get(Network, nic.network_id))
+
+
+def _nic_json(nic: Any, network: Any) -> dict[str, Any]:
     return {
         "mac": nic.mac_address,
         "ip": nic.ip4_address,
@@ -313,41 +330,46 @@ def start(
     deploy: bool,
     explicit: dict[str, Any] | None = None,
     resumed: bool = False,
-) -> None:
+    result: Callable[[Session], T] | None = None,
+) -> T | None:
     """Run the whole start; raises InsufficientCapacity after cleaning up on failure.
 
     ``resumed``: an earlier run of the same job was cut short (its node died);
     whatever it reserved or started is undone first, and a start it finished
-    is not repeated.
+    is not repeated. ``result(session)`` is computed in the transaction that
+    records the start (the job's answer, without a transaction of its own) and
+    returned; None when this run did not start the VM itself (already Running).
     """
     if resumed:
         stop_leftover(tx(lambda s: left_on_host(s, vm_id)))
-    found = tx(lambda s: begin(s, vm_id, resumed=resumed))
+    avoid: set[int] = set()
+    try:
+        # The state change and the first reservation share a transaction.
+        found, plan = tx(lambda s: _begin_and_reserve(s, config, vm_id, resumed, explicit or {}))
+    except InsufficientCapacity:  # the loop below meets it again and cleans up
+        found, plan = tx(lambda s: begin(s, vm_id, resumed=resumed)), _RESERVE
     if found == vm_states.RUNNING:
-        return
+        return None
     if found == vm_states.ERROR:
         name = tx(lambda s: vm_of(s, vm_id).name)
         raise InsufficientCapacity(f"Unable to start VM {name}; it was put in Error before")
-    avoid: set[int] = set()
     errors: list[str] = []
     for _ in range(MAX_ATTEMPTS):
-        try:
-            plan = tx(lambda s: reserve(s, config, vm_id, avoid, explicit or {}))
-        except InsufficientCapacity as exc:  # e.g. the pod has no guest address left
-            errors.append(str(exc))
-            break
+        if plan is _RESERVE:
+            try:
+                plan = tx(lambda s: reserve(s, config, vm_id, avoid, explicit or {}))
+            except InsufficientCapacity as exc:  # e.g. the pod has no guest address left
+                errors.append(str(exc))
+                break
         if plan is None:
             break
         ok, error, created = run_on_host(plan)
         if ok:
-            tx(lambda s, c=created: started(s, caller, vm_id, c))  # type: ignore[misc]
-            from cumulo.services import sg_rules
-
-            sg_rules.push_for_vm(tx, caller, vm_id)
-            return
+            return _record_start(tx, caller, vm_id, created, result)
         errors.append(error)
         avoid.add(plan["host_id"])
         tx(lambda s: undo(s, vm_id, None))
+        plan = _RESERVE
     detail = errors[-1] if errors else "no host with enough free capacity"
     tx(lambda s: failed(s, caller, vm_id, deploy, detail))
     name = tx(lambda s: vm_of(s, vm_id).name)
@@ -356,6 +378,39 @@ def start(
         if errors
         else f"Unable to create a deployment for VM {name}: {detail}"
     )
+
+
+# ``plan`` placeholder: no reservation made yet for this attempt.
+_RESERVE: dict[str, Any] = {}
+
+
+def _begin_and_reserve(
+    session: Session, config: ConfigStore, vm_id: int, resumed: bool, explicit: dict[str, Any]
+) -> tuple[str, dict[str, Any] | None]:
+    found = begin(session, vm_id, resumed=resumed)
+    if found != vm_states.STARTING:
+        return found, None
+    return found, reserve(session, config, vm_id, set(), explicit)
+
+
+def _record_start(
+    tx: Tx[Any],
+    caller: Caller,
+    vm_id: int,
+    created: dict[int, str],
+    result: Callable[[Session], T] | None,
+) -> T | None:
+    """Running, in one transaction with the security-group pushes' plan and the answer."""
+    from cumulo.services import sg_rules
+
+    def work(session: Session) -> tuple[list[dict[str, Any]], T | None]:
+        started(session, caller, vm_id, created)
+        pushes = sg_rules.targets_for_vm(session, vm_id)
+        return pushes, (result(session) if result is not None else None)
+
+    pushes, value = tx(work)
+    sg_rules.push_targets(tx, caller, pushes)
+    return cast("T | None", value)
 
 
 def abandon_deploy(session: Session, caller: Caller, vm_id: int) -> str:
