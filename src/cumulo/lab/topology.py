@@ -125,7 +125,10 @@ def inventory(cfg: LabConfig) -> Inventory:
                 {**host("lb2"), "priority": 100},
             ],
             "database": {
-                "pool_size": 5,
+                # At least a node's request threads (8) plus a few of its job threads:
+                # with 5 (+5 overflow) a deploy storm queued requests and jobs on
+                # connection checkouts until HAProxy timed them out (docs/failover.md).
+                "pool_size": 12,
                 "innodb_buffer_pool_size": "128M",
                 "gcache_size": "64M",
             },
