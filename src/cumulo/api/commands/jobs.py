@@ -30,23 +30,23 @@ from cumulo.errors import InvalidParameter
 Owner = aliased(ManagementServer)
 
 
-def _joined() -> Select:  # type: ignore[type-arg]
+# Who a job belongs to and which node runs it: the columns after the job's own in
+# every job answer (``_view`` unpacks the last seven).
+_PEOPLE = (Account.name, Account.uuid, Domain.uuid, Domain.path, User.uuid, Owner.uuid, Owner.name)
+
+
+def _with_people(stmt: Select) -> Select:  # type: ignore[type-arg]
     return (
-        select(
-            AsyncJob,
-            Account.name,
-            Account.uuid,
-            Domain.uuid,
-            Domain.path,
-            User.uuid,
-            Owner.uuid,
-            Owner.name,
-        )
+        stmt.add_columns(*_PEOPLE)
         .join(Account, Account.id == AsyncJob.account_id)
         .join(Domain, Domain.id == AsyncJob.domain_id)
         .join(User, User.id == AsyncJob.user_id)
         .outerjoin(Owner, Owner.msid == AsyncJob.owner_msid)
     )
+
+
+def _joined() -> Select:  # type: ignore[type-arg]
+    return _with_people(select(AsyncJob))
 
 
 def _view(row: Any) -> dict[str, Any]:
@@ -65,7 +65,7 @@ def _view(row: Any) -> dict[str, Any]:
 
 # queryAsyncJobResult is what every client polls: one statement, only the columns
 # the answer shows (not the job's payload or checkpoint), no ORM object.
-_POLL = (
+_POLL = _with_people(
     select(
         AsyncJob.uuid,
         AsyncJob.command,
@@ -79,18 +79,7 @@ _POLL = (
         AsyncJob.result,
         AsyncJob.account_id,
         AsyncJob.domain_path.label("job_domain_path"),
-        Account.name,
-        Account.uuid,
-        Domain.uuid,
-        Domain.path,
-        User.uuid,
-        Owner.uuid,
-        Owner.name,
     )
-    .join(Account, Account.id == AsyncJob.account_id)
-    .join(Domain, Domain.id == AsyncJob.domain_id)
-    .join(User, User.id == AsyncJob.user_id)
-    .outerjoin(Owner, Owner.msid == AsyncJob.owner_msid)
 )
 
 
