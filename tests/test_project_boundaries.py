@@ -19,6 +19,8 @@ from tests.test_projects import create_project
 
 # Required parameters a list needs besides projectid.
 NEEDS = {"listTemplates": {"templatefilter": "self"}, "listIsos": {"isofilter": "self"}}
+# Lists of one project's own things: projectid=-1 (every project) is a 431 there.
+ONE_PROJECT = {"listProjectAccounts", "listProjectRoles", "listProjectRolePermissions"}
 LISTS_WITH_PROJECT = sorted(
     c.name
     for c in load_commands().values()
@@ -42,7 +44,9 @@ def test_lists_refuse_a_foreign_project(projects: tuple, command: str) -> None:
     extra = NEEDS.get(command, {})
     assert error_of(alice.call, command, projectid=theirs["id"], **extra) == 531
     alice.call(command, projectid=mine["id"], **extra)  # the own project lists fine
-    if command != "listProjectAccounts":  # names one project; -1 is a 431 there
+    if command in ONE_PROJECT:
+        assert error_of(alice.call, command, projectid="-1", **extra) == 431
+    else:
         alice.call(command, projectid="-1", **extra)
 
 

@@ -46,13 +46,22 @@ def is_builtin_root_admin(caller: Caller) -> bool:
     return caller.role_type == RoleType.ADMIN and caller.role_id == BUILTIN_ROLE_IDS[RoleType.ADMIN]
 
 
+def first_match(rules: Rules, api_name: str) -> bool | None:
+    """Whether the first rule matching ``api_name`` allows it; None when none matches.
+
+    Shared by account roles and project roles (services/project_roles.py).
+    """
+    for rule, permission in rules:
+        if rule_pattern(rule).match(api_name):
+            return permission.lower() == "allow"
+    return None
+
+
 def is_allowed(caller: Caller, command: Command, rules: Rules) -> bool:
     if is_builtin_root_admin(caller):
         return True
-    for rule, permission in rules:
-        if rule_pattern(rule).match(command.name):
-            return permission.lower() == "allow"
-    return caller.role_type in command.authorized
+    decided = first_match(rules, command.name)
+    return caller.role_type in command.authorized if decided is None else decided
 
 
 def check_available(
@@ -70,19 +79,26 @@ def check_available(
     else:
         rules = cache.get_or_load(caller.role_id, lambda: role_rules(session, caller.role_id))
     if not is_allowed(caller, command, rules):
-        raise CommandUnavailable(
-            f"The API [{command.name}] does not exist or is not available for the account "
-            f"{caller.account_name}."
-        )
+        raise unavailable(caller, command.name)
+
+
+def unavailable(caller: Caller, api_name: str) -> CommandUnavailable:
+    return CommandUnavailable(
+        f"The API [{api_name}] does not exist or is not available for the account "
+        f"{caller.account_name}."
+    )
 
 
 def check_project(session: Session, caller: Caller, args: Args) -> None:
     """``projectid`` reaches a project's resources only for its members (or an
-    admin over its domain): checked here once, for every command that takes it."""
-    from cumulo.services import projects  # late: services import api modules
+    admin over its domain), and only through the APIs their project role allows:
+    checked here once, for every command that takes it."""
+    from cumulo.services import project_roles, projects  # late: services import api modules
 
     project = args.get("projectid")
     if isinstance(project, Project):
         if args.command.params_by_key["projectid"].own_project_check:
             return
         projects.check_read(session, caller, project)
+        if not project_roles.allows(session, caller, project, args.command.name):
+            raise unavailable(caller, args.command.name)

@@ -99,7 +99,7 @@ def invite(
     config: ConfigStore,
     caller: Caller,
     project: Project,
-    role: str,
+    roles: projects.MemberRoles,
     *,
     account: Account | None = None,
     user: User | None = None,
@@ -130,7 +130,8 @@ def invite(
         user_id=user.id if user else None,
         email=email,
         token_hash=hash_token(token) if token else None,
-        role=role,
+        role=roles.role,
+        project_role_id=roles.project_role_id,
         pending_key=key,
     )
     try:
@@ -216,10 +217,11 @@ def respond(
     assert project is not None
     if accept:
         user = session.get(User, inv.user_id) if inv.user_id else None
+        roles = projects.MemberRoles(inv.role, inv.project_role_id)
         if user is not None:
-            project_users.add_user(session, caller, project, user, inv.role)
+            project_users.add_user(session, caller, project, user, roles)
         else:
-            projects.add_member(session, caller, project, account, inv.role)
+            projects.add_member(session, caller, project, account, roles)
     verb = "accepted" if accept else "declined"
     projects.event(
         session, caller, "PROJECT.INVITATION.UPDATE", f"Invitation {inv.uuid} {verb}", project

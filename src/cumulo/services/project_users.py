@@ -52,12 +52,17 @@ def check_addable(session: Session, project: Project, user: User) -> Account:
 
 
 def add_user(
-    session: Session, caller: Caller, project: Project, user: User, role: str
+    session: Session, caller: Caller, project: Project, user: User, roles: projects.MemberRoles
 ) -> ProjectMember:
-    """Make the user a member with ``role`` (the caller's permission is checked before)."""
+    """Make the user a member with ``roles`` (the caller's permission is checked before)."""
     account = check_addable(session, project, user)
     row = ProjectMember(
-        project_id=project.id, account_id=account.id, user_id=user.id, user_slot=user.id, role=role
+        project_id=project.id,
+        account_id=account.id,
+        user_id=user.id,
+        user_slot=user.id,
+        role=roles.role,
+        project_role_id=roles.project_role_id,
     )
     session.add(row)
     session.flush()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -18,6 +18,13 @@ from cumulo.services.configuration import ConfigStore
 
 ADMIN, REGULAR = "Admin", "Regular"
 STATES = ("Active", "Suspended", "Disabled")
+
+
+class MemberRoles(NamedTuple):
+    """What a joining member gets: Admin or Regular, and a project role (id) or none."""
+
+    role: str = REGULAR
+    project_role_id: int | None = None
 
 
 def live(project: Project) -> Project:
@@ -318,9 +325,13 @@ def check_role(role: str | None) -> str:
 
 
 def add_member(
-    session: Session, caller: Caller, project: Project, account: Account, role: str = REGULAR
+    session: Session,
+    caller: Caller,
+    project: Project,
+    account: Account,
+    roles: MemberRoles = MemberRoles(),
 ) -> None:
-    """Add the account itself (so every one of its users) with ``role``.
+    """Add the account itself (so every one of its users) with ``roles``.
 
     Who may add is checked by the caller of this function: the command checks
     ``check_manage``; an accepted invitation is its own permission.
@@ -328,7 +339,14 @@ def add_member(
     check_joinable(project, account)
     if member_role(session, account.id, project) is not None:
         raise InvalidParameter(f"Account {account.name} is already a member of the project")
-    session.add(ProjectMember(project_id=project.id, account_id=account.id, role=role))
+    session.add(
+        ProjectMember(
+            project_id=project.id,
+            account_id=account.id,
+            role=roles.role,
+            project_role_id=roles.project_role_id,
+        )
+    )
     session.flush()
     event(session, caller, "PROJECT.ACCOUNT.ADD", f"Account {account.name} added", project)
 

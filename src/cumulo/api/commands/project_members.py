@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from cumulo.api.arguments import Args
 from cumulo.api.context import Call, Caller
-from cumulo.api.declaration import Command, Executor, Kind, command
+from cumulo.api.declaration import Executor, Kind, command
 from cumulo.api.paging import fetch_page
 from cumulo.api.params import STRING, UUID, Param
 from cumulo.api.results import Enqueue, ListResult, SuccessResult
@@ -24,33 +24,50 @@ from cumulo.api.views.project import project_account_view
 from cumulo.db.models.account import Account, User
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.project import Project, ProjectMember
+from cumulo.db.models.project_role import ProjectRole
 from cumulo.errors import InvalidParameter, ResourceUnavailable
 from cumulo.jobs.context import JobRun
-from cumulo.services import project_invitations, project_mail, project_users, projects
+from cumulo.services import (
+    project_invitations,
+    project_mail,
+    project_roles,
+    project_users,
+    projects,
+)
 
 MEMBER_FIELDS: dict[str, Any] = dict(
     kind=Kind.ASYNC, roles=ALL_ROLES, instance_type="Project", response_class="SuccessResponse"
 )
 # projects.remove_member / project_users.remove_user
 Remove = Callable[[Session, Caller, Project, Any], None]
-PROJECT_ROLE = Param("projectroleid", UUID, description="ID of the project role")
+PROJECT_ROLE = Param(
+    "projectroleid", UUID, entity="ProjectRole", description="ID of the project role"
+)
 ROLE_TYPE = Param("roletype", STRING, description="Project role type: Admin or Regular")
 
 
-def _by_email(call: Call, project: Project, role: str | None, email: str) -> Enqueue:
+def _roles(project: Project, args: Args) -> dict[str, Any]:
+    """roletype and projectroleid of an add command, as payload fields."""
+    return {
+        "role": projects.check_role(args.roletype),
+        "project_role_id": project_roles.role_id_for(project, args.projectroleid),
+    }
+
+
+def _by_email(call: Call, project: Project, roles: dict[str, Any], email: str) -> Enqueue:
     """With invitations required, ``email`` gets a token invitation by mail."""
     project_invitations.check_email(email)
     projects.check_open(project)
     project_mail.check_configured(call.runtime.config)
-    payload = {"project_id": project.id, "email": email, "role": projects.check_role(role)}
+    payload = {"project_id": project.id, "email": email, **roles}
     return Enqueue(payload, instance_uuid=project.uuid)
 
 
-def _join(call: Call, project: Project, role: str | None, **who: Any) -> Enqueue:
+def _join(call: Call, project: Project, roles: dict[str, Any], **who: Any) -> Enqueue:
     """Add ``account`` (or ``user``) now, or invite it when invitations are required."""
     invite = project_invitations.required(call.runtime.config)
     if invite and who.get("email"):
-        return _by_email(call, project, role, who["email"])
+        return _by_email(call, project, roles, who["email"])
     user: User | None = who.get("user")
     account: Account | None = who.get("account")
     if user is not None:
@@ -64,8 +81,8 @@ def _join(call: Call, project: Project, role: str | None, **who: Any) -> Enqueue
         "project_id": project.id,
         "account_id": account.id,
         "user_id": user.id if user else None,
-        "role": projects.check_role(role),
         "invite": invite,
+        **roles,
     }
     return Enqueue(payload, instance_uuid=project.uuid)
 
@@ -78,7 +95,7 @@ def _mail_invitation(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
         project = session.get(Project, payload["project_id"])
         assert project is not None
         _inv, token = project_invitations.invite(
-            session, config, job.caller, project, payload["role"], email=email
+            session, config, job.caller, project, _member_roles(payload), email=email
         )
         return project.name, token
 
@@ -99,6 +116,11 @@ def _mail_invitation(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
     return SuccessResult()
 
 
+def _member_roles(payload: dict[str, Any]) -> projects.MemberRoles:
+    # Jobs queued before project roles existed have no project_role_id.
+    return projects.MemberRoles(payload["role"], payload.get("project_role_id"))
+
+
 def _run_join(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
     if payload.get("email"):
         return _mail_invitation(job, payload)
@@ -108,7 +130,7 @@ def _run_join(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
         account = session.get(Account, payload["account_id"])
         user = session.get(User, payload["user_id"]) if payload["user_id"] else None
         assert project is not None and account is not None
-        role = payload["role"]
+        role = _member_roles(payload)
         if payload["invite"]:
             project_invitations.invite(
                 session, job.runtime.config, job.caller, project, role, account=account, user=user
@@ -129,6 +151,7 @@ def _run_join(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
         Param("account", STRING, description="Name of the account to be added to the project"),
         Param("email", STRING, description="Email address to send the invitation to"),
         ROLE_TYPE,
+        PROJECT_ROLE,
     ],
     since="3.0.0",
     **MEMBER_FIELDS,
@@ -137,14 +160,15 @@ def add_account_to_project(call: Call, args: Args) -> Enqueue:
     """Adds account to a project"""
     project: Project = args.projectid
     projects.check_manage(call.db, call.caller, project)
+    roles = _roles(project, args)
     if args.email and project_invitations.required(call.runtime.config):
-        return _by_email(call, project, args.roletype, args.email)
+        return _by_email(call, project, roles, args.email)
     if not args.account:
         raise InvalidParameter(
             "Give the account to add to the project (or, with invitations, an email)"
         )
     account = find_account(call.db, args.account, project.domain_id)
-    return _join(call, project, args.roletype, account=account, email=args.email)
+    return _join(call, project, roles, account=account, email=args.email)
 
 
 add_account_to_project.execute(_run_join)
@@ -157,6 +181,7 @@ add_account_to_project.execute(_run_join)
         Param("username", STRING, required=True, description="Name of the user to be added"),
         Param("email", STRING, description="Email ID of user to whom invite is sent"),
         ROLE_TYPE,
+        PROJECT_ROLE,
     ],
     since="4.14",
     **MEMBER_FIELDS,
@@ -166,15 +191,10 @@ def add_user_to_project(call: Call, args: Args) -> Enqueue:
     project: Project = args.projectid
     projects.check_manage(call.db, call.caller, project)
     user = project_users.find_user(call.db, project, args.username)
-    return _join(call, project, args.roletype, user=user, email=args.email)
+    return _join(call, project, _roles(project, args), user=user, email=args.email)
 
 
 add_user_to_project.execute(_run_join)
-
-
-def _not_supported(*commands: Command) -> None:
-    for cmd in commands:
-        cmd.not_supported(PROJECT_ROLE)
 
 
 @command(
@@ -242,6 +262,7 @@ delete_user_from_project.execute(_removal(User, "user_id", project_users.remove_
         Param("account", STRING, description="List accounts of the project by account name"),
         Param("role", STRING, description="List accounts by role: Admin or Regular"),
         Param("userid", UUID, entity="User", description="List the project membership of a user"),
+        PROJECT_ROLE,
     ],
     roles=ALL_ROLES,
     is_list=True,
@@ -258,16 +279,19 @@ def list_project_accounts(call: Call, args: Args) -> ListResult:
         raise InvalidParameter("projectid must name one project, not -1")
     projects.check_read(call.db, call.caller, project)
     stmt = (
-        select(ProjectMember, Account, Domain, User)
+        select(ProjectMember, Account, Domain, User, ProjectRole)
         .join(Account, Account.id == ProjectMember.account_id)
         .join(Domain, Domain.id == Account.domain_id)
         .outerjoin(User, User.id == ProjectMember.user_id)
+        .outerjoin(ProjectRole, ProjectRole.id == ProjectMember.project_role_id)
         .where(ProjectMember.project_id == project.id, Account.removed.is_(None))
     )
     if args.account:
         stmt = stmt.where(Account.name == args.account)
     if args.role:
         stmt = stmt.where(ProjectMember.role == args.role.capitalize())
+    if args.projectroleid is not None:
+        stmt = stmt.where(ProjectMember.project_role_id == args.projectroleid.id)
     if args.userid is not None:
         # The user's own membership and that of its account.
         stmt = stmt.where(
@@ -287,7 +311,5 @@ def list_project_accounts(call: Call, args: Args) -> ListResult:
             )
         )
     rows, count = fetch_page(call.db, stmt.order_by(ProjectMember.id), call, args)
-    return ListResult([project_account_view(project, m, a, d, u) for m, a, d, u in rows], count)
-
-
-_not_supported(add_account_to_project, add_user_to_project, list_project_accounts)
+    items = [project_account_view(project, m, a, d, u, r) for m, a, d, u, r in rows]
+    return ListResult(items, count)

@@ -11,6 +11,7 @@ from cumulo.api.views.resource_limit import limit_fields
 from cumulo.db.models.account import Account, User
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.project import Project, ProjectMember
+from cumulo.db.models.project_role import ProjectRole
 from cumulo.services import limits, projects
 from cumulo.services.configuration import ConfigStore
 
@@ -50,6 +51,7 @@ def project_account_view(
     account: Account,
     domain: Domain,
     user: User | None = None,
+    project_role: ProjectRole | None = None,
 ) -> dict[str, Any]:
     """One membership: an account's, or (``user``) a single user's of that account."""
     return {
@@ -61,6 +63,7 @@ def project_account_view(
         "userid": user.uuid if user else None,
         "username": user.username if user else None,
         "role": member.role,
+        "projectroleid": project_role.uuid if project_role else None,
         "domainid": domain.uuid,
         "domain": domain.name,
         "domainpath": pretty_path(domain.path),

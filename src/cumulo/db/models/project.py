@@ -38,6 +38,10 @@ class ProjectMember(Entity):
     user_slot: Mapped[int] = mapped_column(BigInteger, default=0)
     # Admin | Regular
     role: Mapped[str] = mapped_column(String(16), default="Regular")
+    # A project role narrowing what a Regular member may call in the project.
+    project_role_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project_role.id"), nullable=True, index=True
+    )
 
 
 class ProjectInvitation(Entity):
@@ -59,6 +63,10 @@ class ProjectInvitation(Entity):
     state: Mapped[str] = mapped_column(String(16), default="Pending")
     # The project role the invitee gets on accepting: Admin | Regular
     role: Mapped[str] = mapped_column(String(16), default="Regular")
+    # ... and the project role it gets (ProjectMember.project_role_id).
+    project_role_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project_role.id"), nullable=True, index=True
+    )
     # "<project>:<account>:<user or 0>" (email: "<project>:@<address>") while
     # Pending, else NULL: one pending invitation per invitee, also against
     # concurrent adds on other nodes.

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_baseline
 Revises: 
-Create Date: 2026-11-22 09:49:09.655792
+Create Date: 2026-11-22 12:58:03.407222
 """
 
 from collections.abc import Sequence
@@ -1193,50 +1193,22 @@ def upgrade() -> None:
     with op.batch_alter_table('physical_network_traffic_type', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_physical_network_traffic_type_physical_network_id'), ['physical_network_id'], unique=False)
 
-    op.create_table('project_account',
+    op.create_table('project_role',
     sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('user_slot', sa.BigInteger(), nullable=False),
-    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=1024), nullable=True),
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('uuid', sa.String(length=40), nullable=False),
     sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_project_account_account_id_account')),
-    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_project_account_project_id_project')),
-    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_project_account_user_id_user')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_account')),
-    sa.UniqueConstraint('project_id', 'account_id', 'user_slot', name=op.f('uq_project_account_project_id_account_id_user_slot')),
-    sa.UniqueConstraint('uuid', name=op.f('uq_project_account_uuid'))
+    sa.Column('removed', cumulo.db.base.UTCDateTime(), nullable=True),
+    sa.Column('tombstone', sa.BigInteger(), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_project_role_project_id_project')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_role')),
+    sa.UniqueConstraint('project_id', 'name', 'tombstone', name=op.f('uq_project_role_project_id_name_tombstone')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_project_role_uuid'))
     )
-    with op.batch_alter_table('project_account', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_project_account_account_id'), ['account_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_project_account_project_id'), ['project_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_project_account_user_id'), ['user_id'], unique=False)
-
-    op.create_table('project_invitation',
-    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
-    sa.Column('email', sa.String(length=255), nullable=True),
-    sa.Column('token_hash', sa.String(length=64), nullable=True),
-    sa.Column('state', sa.String(length=16), nullable=False),
-    sa.Column('role', sa.String(length=16), nullable=False),
-    sa.Column('pending_key', sa.String(length=320), nullable=True),
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('uuid', sa.String(length=40), nullable=False),
-    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
-    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_project_invitation_account_id_account')),
-    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_project_invitation_domain_id_domain')),
-    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_project_invitation_project_id_project')),
-    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_project_invitation_user_id_user')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_invitation')),
-    sa.UniqueConstraint('pending_key', name=op.f('uq_project_invitation_pending_key')),
-    sa.UniqueConstraint('uuid', name=op.f('uq_project_invitation_uuid'))
-    )
-    with op.batch_alter_table('project_invitation', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_project_invitation_project_id'), ['project_id'], unique=False)
+    with op.batch_alter_table('project_role', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_role_project_id'), ['project_id'], unique=False)
 
     op.create_table('security_group_rule',
     sa.Column('group_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -1600,6 +1572,77 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_nic_secondary_ip_nic_id'), ['nic_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_nic_secondary_ip_vm_id'), ['vm_id'], unique=False)
 
+    op.create_table('project_account',
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('user_slot', sa.BigInteger(), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('project_role_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_project_account_account_id_account')),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_project_account_project_id_project')),
+    sa.ForeignKeyConstraint(['project_role_id'], ['project_role.id'], name=op.f('fk_project_account_project_role_id_project_role')),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_project_account_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_account')),
+    sa.UniqueConstraint('project_id', 'account_id', 'user_slot', name=op.f('uq_project_account_project_id_account_id_user_slot')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_project_account_uuid'))
+    )
+    with op.batch_alter_table('project_account', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_account_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_account_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_account_project_role_id'), ['project_role_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_account_user_id'), ['user_id'], unique=False)
+
+    op.create_table('project_invitation',
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('domain_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('account_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('user_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('email', sa.String(length=255), nullable=True),
+    sa.Column('token_hash', sa.String(length=64), nullable=True),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('role', sa.String(length=16), nullable=False),
+    sa.Column('project_role_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('pending_key', sa.String(length=320), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_project_invitation_account_id_account')),
+    sa.ForeignKeyConstraint(['domain_id'], ['domain.id'], name=op.f('fk_project_invitation_domain_id_domain')),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_project_invitation_project_id_project')),
+    sa.ForeignKeyConstraint(['project_role_id'], ['project_role.id'], name=op.f('fk_project_invitation_project_role_id_project_role')),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_project_invitation_user_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_invitation')),
+    sa.UniqueConstraint('pending_key', name=op.f('uq_project_invitation_pending_key')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_project_invitation_uuid'))
+    )
+    with op.batch_alter_table('project_invitation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_invitation_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_invitation_project_role_id'), ['project_role_id'], unique=False)
+
+    op.create_table('project_role_permission',
+    sa.Column('project_role_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('project_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('rule', sa.String(length=255), nullable=False),
+    sa.Column('permission', sa.String(length=8), nullable=False),
+    sa.Column('description', sa.String(length=1024), nullable=True),
+    sa.Column('sort_order', sa.Integer(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=40), nullable=False),
+    sa.Column('created', cumulo.db.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], name=op.f('fk_project_role_permission_project_id_project')),
+    sa.ForeignKeyConstraint(['project_role_id'], ['project_role.id'], name=op.f('fk_project_role_permission_project_role_id_project_role')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_project_role_permission')),
+    sa.UniqueConstraint('project_role_id', 'rule', name=op.f('uq_project_role_permission_project_role_id_rule')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_project_role_permission_uuid'))
+    )
+    with op.batch_alter_table('project_role_permission', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_role_permission_project_id'), ['project_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_role_permission_project_role_id'), ['project_role_id'], unique=False)
+
     op.create_table('public_ip',
     sa.Column('zone_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('vlan_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -1749,6 +1792,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_public_ip_account_id'))
 
     op.drop_table('public_ip')
+    with op.batch_alter_table('project_role_permission', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_role_permission_project_role_id'))
+        batch_op.drop_index(batch_op.f('ix_project_role_permission_project_id'))
+
+    op.drop_table('project_role_permission')
+    with op.batch_alter_table('project_invitation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_invitation_project_role_id'))
+        batch_op.drop_index(batch_op.f('ix_project_invitation_project_id'))
+
+    op.drop_table('project_invitation')
+    with op.batch_alter_table('project_account', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_account_user_id'))
+        batch_op.drop_index(batch_op.f('ix_project_account_project_role_id'))
+        batch_op.drop_index(batch_op.f('ix_project_account_project_id'))
+        batch_op.drop_index(batch_op.f('ix_project_account_account_id'))
+
+    op.drop_table('project_account')
     with op.batch_alter_table('nic_secondary_ip', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_nic_secondary_ip_vm_id'))
         batch_op.drop_index(batch_op.f('ix_nic_secondary_ip_nic_id'))
@@ -1830,16 +1890,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_security_group_rule_allowed_group_id'))
 
     op.drop_table('security_group_rule')
-    with op.batch_alter_table('project_invitation', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_project_invitation_project_id'))
+    with op.batch_alter_table('project_role', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_role_project_id'))
 
-    op.drop_table('project_invitation')
-    with op.batch_alter_table('project_account', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_project_account_user_id'))
-        batch_op.drop_index(batch_op.f('ix_project_account_project_id'))
-        batch_op.drop_index(batch_op.f('ix_project_account_account_id'))
-
-    op.drop_table('project_account')
+    op.drop_table('project_role')
     with op.batch_alter_table('physical_network_traffic_type', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_physical_network_traffic_type_physical_network_id'))
 
