@@ -25,6 +25,9 @@ class Setting:
     parent: str | None = None
     # Inclusive (low, high) for numeric and Range settings.
     bounds: tuple[float, float] | None = None
+    # A credential (CloudStack's "Secure" category): stored sealed with the cluster
+    # key (services.secrets.seal_text), never shown in clear by listConfigurations.
+    secure: bool = False
 
 
 def _all() -> list[Setting]:
@@ -654,6 +657,49 @@ def _all() -> list[Setting]:
             category="Network",
             group="Network",
             subgroup="Network",
+        ),
+        *_project_smtp_auth(),
+    ]
+
+
+def _project_smtp_auth() -> list[Setting]:
+    """CloudStack's SMTP authentication settings for project invitation mails."""
+    return [
+        Setting(
+            "project.smtp.useAuth",
+            "false",
+            "If true, use SMTP authentication when sending emails",
+            type="Boolean",
+            category="Project Defaults",
+            group="Access",
+            subgroup="Project",
+        ),
+        Setting(
+            "project.smtp.username",
+            "",
+            "Username for SMTP authentication (applies only if project.smtp.useAuth is true)",
+            category="Project Defaults",
+            group="Access",
+            subgroup="Project",
+        ),
+        Setting(
+            "project.smtp.password",
+            "",
+            "Password for SMTP authentication (applies only if project.smtp.useAuth is true)",
+            category="Secure",
+            secure=True,
+            group="Access",
+            subgroup="Project",
+        ),
+        Setting(
+            "project.smtp.useStartTLS",
+            "false",
+            "If set to true and if we enable security via project.smtp.useAuth, this will "
+            "enable StartTLS to secure the connection.",
+            type="Boolean",
+            category="Project Defaults",
+            group="Access",
+            subgroup="Project",
         ),
     ]
 

@@ -19,6 +19,7 @@ from cumulo.errors import InvalidParameter
 from cumulo.services import events
 from cumulo.services.config_catalog import CATALOG, Setting
 from cumulo.services.config_scopes import ScopeRef
+from cumulo.services.secrets import SecretBox, seal_text
 
 _INT_BITS = {"Integer": 31, "Long": 63}
 _EXPECTED = {
@@ -136,15 +137,29 @@ def effective(session: Session, setting: Setting, scope: ScopeRef | None) -> str
 
 
 def update(
-    session: Session, caller: Caller, setting: Setting, value: str, scope: ScopeRef | None
+    session: Session,
+    caller: Caller,
+    setting: Setting,
+    value: str,
+    scope: ScopeRef | None,
+    box: SecretBox | None = None,
 ) -> None:
-    """Store a value; an empty value (or "null") clears it, as CloudStack does."""
+    """Store a value; an empty value (or "null") clears it, as CloudStack does.
+
+    A secure setting's value is sealed with ``box`` (the cluster key) as given.
+    """
     check_scope(setting, scope)
     cleared = value.strip() in ("", "null")
-    new = None if cleared else normalise(setting, value)
+    if cleared:
+        new = None
+    elif setting.secure:
+        assert box is not None, "secure settings need the cluster key"
+        new = seal_text(box, value)
+    else:
+        new = normalise(setting, value)
     _write(session, setting.name, scope, new)
     where = f" for {scope.kind} {scope.uuid}" if scope else ""
-    shown = "its default" if new is None else repr(new)
+    shown = "its default" if new is None else "a new secret" if setting.secure else repr(new)
     events.record(
         session,
         caller,

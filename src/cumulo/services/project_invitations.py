@@ -63,11 +63,12 @@ def check_email(email: str) -> str:
     return address
 
 
-def withdraw(session: Session, project: Project, email: str) -> None:
+def withdraw(session: Session, caller: Caller, project: Project, email: str, why: str) -> None:
     """The mail of a new email invitation could not be sent: the invitation goes."""
     session.query(ProjectInvitation).filter(
         ProjectInvitation.pending_key == _key(project, None, None, email)
     ).delete()
+    projects.event(session, caller, "PROJECT.INVITATION.REMOVE", why, project, level="ERROR")
 
 
 def _key(project: Project, account: Account | None, user: User | None, email: str | None) -> str:

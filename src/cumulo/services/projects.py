@@ -420,6 +420,7 @@ def event(
     text: str,
     project: Project,
     domain: Domain | None = None,
+    level: str = "INFO",
 ) -> None:
     domain = domain or _domain(session, project)
     recorded = events.record(
@@ -427,6 +428,7 @@ def event(
         caller,
         kind,
         text,
+        level=level,
         resource_type="Project",
         resource_uuid=project.uuid,
         account_id=project.account_id,

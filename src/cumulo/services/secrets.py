@@ -70,3 +70,20 @@ class SecretBox:
     def open(self, sealed: bytes) -> str:
         nonce, body = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
         return self._aead.decrypt(nonce, body, None).decode()
+
+
+SEALED_PREFIX = "sealed:"
+
+
+def seal_text(box: SecretBox, plaintext: str) -> str:
+    """A secret as text for a string column (a secure setting's value)."""
+    return SEALED_PREFIX + base64.b64encode(box.seal(plaintext)).decode()
+
+
+def open_text(box: SecretBox, stored: str) -> str:
+    """The secret ``seal_text`` stored; an empty value stays empty."""
+    if not stored:
+        return ""
+    if not stored.startswith(SEALED_PREFIX):
+        raise ClusterKeyError("a secure setting holds a value that was not sealed; set it again")
+    return box.open(base64.b64decode(stored[len(SEALED_PREFIX) :]))

@@ -122,7 +122,7 @@ def update_configuration(call: Call, args: Args) -> ObjectResult:
     scope = _scope(call, args)
     config_values.check_scope(setting, scope)
     if args.value is not None:  # absent: CloudStack answers the current value unchanged
-        config_values.update(call.db, call.caller, setting, args.value, scope)
+        config_values.update(call.db, call.caller, setting, args.value, scope, call.runtime.secrets)
         call.runtime.config.invalidate_after_commit(call.db)
     value = config_values.effective(call.db, setting, scope)
     return ObjectResult(configuration_view(setting, value, scope))

@@ -103,13 +103,15 @@ def _mail_invitation(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
     if token is None:
         return SuccessResult()  # a pending invitation was mailed before
     try:
-        project_mail.send_invitation(config, email, name, token)
-    except ResourceUnavailable:
+        project_mail.send_invitation(config, job.runtime.secrets, email, name, token)
+    except ResourceUnavailable as exc:
+        why = str(exc)
 
+        # Nobody got the token: the invitation goes, and the event says why.
         def withdraw(session: Session) -> None:
             project = session.get(Project, payload["project_id"])
             assert project is not None
-            project_invitations.withdraw(session, project, email)
+            project_invitations.withdraw(session, job.caller, project, email, why)
 
         job.transaction(withdraw)
         raise

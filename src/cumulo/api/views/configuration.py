@@ -10,6 +10,8 @@ from cumulo.services.config_scopes import ScopeRef
 
 # The catalogue's Java-ish types → CloudStack's Configuration.ValueType names.
 WIRE_TYPES = {"Integer": "Number", "Long": "Number", "Float": "Decimal"}
+# What a secure setting with a value shows instead of it.
+MASK = "********"
 
 
 def display_text(setting: Setting) -> str:
@@ -24,7 +26,7 @@ def configuration_view(setting: Setting, value: str, scope: ScopeRef | None) -> 
     return {
         "category": setting.category,
         "name": setting.name,
-        "value": value,
+        "value": MASK if setting.secure and value else value,
         "defaultvalue": setting.default,
         "description": setting.description,
         # The scope asked about in scoped listings; else where the value may be set.
