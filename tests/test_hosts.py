@@ -81,6 +81,13 @@ def test_list_hosts_filters(cloud: Cloud) -> None:
     assert api.call("listHosts", type="SecondaryStorageVM") == {}
     assert api.call("listHosts", hypervisor="Simulator", podid=pod["id"])["count"] == 2
     assert api.call("listHosts", id=first["id"])["host"][0]["hosttags"] == "ssd,fast"
+    # An empty hosttags removes every tag; leaving it out keeps them.
+    api.call("updateHost", id=first["id"], hosttags="ssd")
+    api.call("updateHost", id=first["id"], annotation="tags stay")
+    assert api.call("listHosts", id=first["id"])["host"][0]["hosttags"] == "ssd"
+    api.call("updateHost", id=first["id"], hosttags="")
+    assert "hosttags" not in api.call("listHosts", id=first["id"])["host"][0]
+    assert api.call("listHostTags") == {}
     assert api.call("listHosts", keyword=first["name"][-8:])["count"] == 1
     page = api.call("listHosts", page=2, pagesize=1)
     assert page["count"] == 2 and len(page["host"]) == 1

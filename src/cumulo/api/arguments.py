@@ -126,7 +126,7 @@ def parse_args(command: Command, params: dict[str, str], caller: Caller | None) 
                 raise missing(command, param.name)
             continue
         raw = params.get(key)
-        if raw is None or (raw == "" and param.type != ParamType.STRING):
+        if raw is None or (raw == "" and param.type != ParamType.STRING and not param.empty_clears):
             if param.required:
                 raise missing(command, param.name)
             continue

@@ -57,6 +57,9 @@ class Param:
     # answers an invitation to a project it is not a member of yet), so the
     # generic member check (api.access.check_project) is skipped.
     own_project_check: bool = False
+    # An empty value is given, not absent: updateHost hosttags="" clears the tags
+    # (an empty list), where an empty non-string parameter is otherwise ignored.
+    empty_clears: bool = False
 
     @property
     def key(self) -> str:
