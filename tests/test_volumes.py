@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.infra_helpers import make_user
@@ -158,3 +160,34 @@ def _pk(cloud: Cloud) -> int:
     return cloud.rt.db.run(
         lambda s: s.execute(select(Account.id).where(Account.name == "alice")).scalar_one()
     )
+
+
+def _volume_counts(api) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    (acct,) = api.call("listAccounts", name="admin")["account"]
+    return acct["volumetotal"], acct["primarystoragetotal"]
+
+
+def test_destroyed_volume_expunged_by_storage_cleanup(cloud: Cloud) -> None:
+    env = build(cloud)
+    api = cloud.admin
+    fixed, _ = _offerings(api)
+    vm = deploy(api, env, name="cleanup")["virtualmachine"]
+    before, counts = _allocated(api), _volume_counts(api)
+    vol = api.run("createVolume", zoneid=env.zone["id"], diskofferingid=fixed, name="gone")
+    vid = vol["volume"]["id"]
+    api.run("attachVolume", id=vid, virtualmachineid=vm["id"])
+    api.run("detachVolume", id=vid)
+    assert _allocated(api) == before + 5 * GiB
+    assert _volume_counts(api) == (counts[0] + 1, counts[1] + 5)
+    api.call("updateConfiguration", name="storage.cleanup.interval", value="1")
+    api.run("destroyVolume", id=vid)
+    time.sleep(2.5)  # a few sweeps: the default storage.cleanup.delay (a day) keeps it
+    assert api.call("listVolumes", id=vid)["volume"][0]["state"] == "Destroy"
+    api.call("updateConfiguration", name="storage.cleanup.delay", value="1")
+    deadline = time.monotonic() + 15
+    while api.call("listVolumes", id=vid).get("volume") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert api.call("listVolumes", id=vid).get("volume") is None
+    assert _allocated(api) == before
+    assert _volume_counts(api) == counts
+    assert api.call("listEvents", type="VOLUME.DELETE")["count"] == 1

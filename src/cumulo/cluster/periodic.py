@@ -42,7 +42,8 @@ def _load() -> None:
     # Modules that register tasks; imported here so the agent needs no list of areas.
     import cumulo.services.project_invitations
     import cumulo.services.snapshot_scheduler
-    import cumulo.services.vms.sweeps  # noqa: F401
+    import cumulo.services.vms.sweeps
+    import cumulo.services.volumes.sweeps  # noqa: F401
 
 
 def tick(rt: Runtime, now: float | None = None) -> None:

@@ -659,6 +659,17 @@ def _all() -> list[Setting]:
             subgroup="Network",
         ),
         *_project_smtp_auth(),
+        Setting(
+            "storage.cleanup.delay",
+            "86400",
+            "Determines how long (in seconds) to wait before actually expunging destroyed "
+            "volumes. The default value = the default value of storage.cleanup.interval.",
+            type="Integer",
+            bounds=(0, 2**31 - 1),
+            category="Advanced",
+            group="Storage",
+            subgroup="Primary Storage",
+        ),
     ]
 
 

@@ -340,13 +340,7 @@ def _expunge(job: JobRun, vol_id: int) -> None:
         return ops.expunge(s, job.caller, vol)
 
     disk = job.transaction(work)
-    _destroy_disk(disk)
-
-
-def _destroy_disk(disk: dict[str, Any] | None) -> None:
-    if disk is not None:
-        driver = registry.driver_for(disk["hv"] or "Simulator")
-        driver.destroy_volume(spec_from_json(disk["pool"]), disk["path"])
+    ops.destroy_disk(disk)
 
 
 @command("recoverVolume", params=[VOL_ID], **VOL)  # type: ignore[arg-type]
@@ -370,7 +364,7 @@ def delete_volume(call: Call, args: Args) -> SuccessResult:
     disk = ops.expunge(call.db, call.caller, vol)
     call.db.flush()
     # Deleting the disk is idempotent, so a retried transaction repeats it harmlessly.
-    _destroy_disk(disk)
+    ops.destroy_disk(disk)
     return SuccessResult()
 
 

@@ -20,6 +20,7 @@ from cumulo.db.models.storage_pool import StoragePool
 from cumulo.db.models.vm import VMInstance
 from cumulo.db.models.volume import Volume
 from cumulo.db.models.zone import Zone
+from cumulo.drivers import registry
 from cumulo.drivers.base import COMMAND_CREATE_VOLUME
 from cumulo.errors import InsufficientCapacity, InvalidParameter, ResourceInUse
 from cumulo.services import events, limits, simulator_mocks, vm_snapshots
@@ -29,7 +30,7 @@ from cumulo.services.placement import capacity
 from cumulo.services.resource_owner import Owner
 from cumulo.services.states import volume as states
 from cumulo.services.vms import charges
-from cumulo.services.vms.common import pool_spec_json
+from cumulo.services.vms.common import pool_spec_json, spec_from_json
 from cumulo.services.vms.start import _mj
 from cumulo.services.volumes import uploads
 
@@ -284,6 +285,13 @@ def expunge(session: Session, caller: Caller, vol: Volume) -> dict[str, Any] | N
     vol.mark_removed()
     record(session, caller, vol, "VOLUME.DELETE", "Deleted volume")
     return disk
+
+
+def destroy_disk(disk: dict[str, Any] | None) -> None:
+    """Delete on its pool the disk ``expunge`` gave back (after its transaction)."""
+    if disk is not None:
+        driver = registry.driver_for(disk["hv"] or "Simulator")
+        driver.destroy_volume(spec_from_json(disk["pool"]), disk["path"])
 
 
 def check_target(vol: Volume, pool: StoragePool) -> None:
