@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 
+from cumulo.drivers import registry
 from tests.infra_helpers import make_user
 from tests.support.client import ApiError
 from tests.support.cloud import Cloud
@@ -191,3 +193,53 @@ def test_destroyed_volume_expunged_by_storage_cleanup(cloud: Cloud) -> None:
     assert _allocated(api) == before
     assert _volume_counts(api) == counts
     assert api.call("listEvents", type="VOLUME.DELETE")["count"] == 1
+
+
+def test_vm_start_refused_while_a_volume_migrates(
+    cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = build(cloud)
+    api = cloud.admin
+    fixed, _ = _offerings(api)
+    second = api.call(
+        "createStoragePool",
+        zoneid=env.zone["id"],
+        podid=env.pod["id"],
+        clusterid=env.clusters[0]["id"],
+        name="PS-slow",
+        scope="cluster",
+        url="nfs://10.147.28.6/export/slow",
+    )["storagepool"]
+    vm = deploy(api, env, name="mover", diskofferingid=fixed)["virtualmachine"]
+    api.run("stopVirtualMachine", id=vm["id"])
+    data = next(
+        v
+        for v in api.call("listVolumes", virtualmachineid=vm["id"])["volume"]
+        if v["type"] == "DATADISK"
+    )
+    # The copy to the new pool takes a while, as on real storage.
+    driver = registry.driver_for("Simulator")
+    copy = driver.create_volume
+    released = threading.Event()
+
+    def slow_copy(*args: object, **kwargs: object) -> object:
+        released.wait(10)
+        return copy(*args, **kwargs)
+
+    monkeypatch.setattr(driver, "create_volume", slow_copy)
+    job = api.call("migrateVolume", volumeid=data["id"], storageid=second["id"])["jobid"]
+    try:
+        deadline = time.monotonic() + 10  # the job marks the volume when it runs
+        while time.monotonic() < deadline:
+            state = api.call("listVolumes", id=data["id"])["volume"][0]["state"]
+            if state == "Migrating":
+                break
+            time.sleep(0.1)
+        assert state == "Migrating"
+        with pytest.raises(ApiError) as err:
+            api.call("startVirtualMachine", id=vm["id"])
+        assert err.value.status == 431 and "migrat" in str(err.value.body)
+    finally:
+        released.set()
+    assert api.wait_job(job)["jobstatus"] == 1
+    assert api.run("startVirtualMachine", id=vm["id"])["virtualmachine"]["state"] == "Running"

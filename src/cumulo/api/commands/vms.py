@@ -312,6 +312,7 @@ def start_vm(call: Call, args: Args) -> Enqueue:
         raise InvalidParameter(f"VM {vm.name} is already Running")
     if vm.state != "Stopped":
         raise InvalidParameter(f"VM {vm.name} is {vm.state}; only a Stopped VM can be started")
+    start.check_volumes_settled(call.db, vm)
     return Enqueue({"vm_id": vm.id, "explicit": _explicit(call, args)}, instance_uuid=vm.uuid)
 
 

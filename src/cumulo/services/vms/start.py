@@ -22,7 +22,7 @@ from cumulo.db.models.storage_pool import StoragePool
 from cumulo.db.models.vm import VMInstance, VmType
 from cumulo.drivers import registry
 from cumulo.drivers.base import COMMAND_CREATE_VOLUME, COMMAND_START, Mock, NicSpec, VmSpec
-from cumulo.errors import InsufficientCapacity
+from cumulo.errors import InsufficientCapacity, InvalidParameter
 from cumulo.services import nics, simulator_mocks
 from cumulo.services.configuration import ConfigStore
 from cumulo.services.placement import capacity, dedication, planner
@@ -106,8 +106,23 @@ def begin(session: Session, vm_id: int, *, resumed: bool = False) -> str:
         if vm.host_id is not None:
             undo(session, vm_id, None)
         return vm_states.STARTING
+    check_volumes_settled(session, vm)
     vm_states.STATE.apply(session, vm, "start")
     return vm_states.STARTING
+
+
+def check_volumes_settled(session: Session, vm: VMInstance) -> None:
+    """A VM does not start while one of its volumes moves between pools (431).
+
+    Checked by startVirtualMachine and again when the start job begins, in case a
+    migrateVolume slipped in between; migrateVolume itself wants a Stopped VM.
+    """
+    moving = [v.name for v in volumes_of(session, vm.id) if v.state == volume_states.MIGRATING]
+    if moving:
+        raise InvalidParameter(
+            f"VM {vm.name} cannot start while its volume(s) {', '.join(moving)} are being "
+            "migrated; start it when the migration has finished"
+        )
 
 
 def left_on_host(session: Session, vm_id: int) -> tuple[str, str, str] | None:
