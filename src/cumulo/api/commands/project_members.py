@@ -95,7 +95,12 @@ def _mail_invitation(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
         project = session.get(Project, payload["project_id"])
         assert project is not None
         _inv, token = project_invitations.invite(
-            session, config, job.caller, project, _member_roles(payload), email=email
+            session,
+            config,
+            job.caller,
+            project,
+            _member_roles(session, project, payload),
+            email=email,
         )
         return project.name, token
 
@@ -118,9 +123,16 @@ def _mail_invitation(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
     return SuccessResult()
 
 
-def _member_roles(payload: dict[str, Any]) -> projects.MemberRoles:
-    # Jobs queued before project roles existed have no project_role_id.
-    return projects.MemberRoles(payload["role"], payload.get("project_role_id"))
+def _member_roles(
+    session: Session, project: Project, payload: dict[str, Any]
+) -> projects.MemberRoles:
+    """The payload's roles; the project role must still be live (deleted since the call: 431)."""
+    role_id = payload.get("project_role_id")  # absent in jobs queued before project roles
+    if role_id is not None:
+        role = session.get(ProjectRole, role_id)
+        assert role is not None
+        project_roles.of_project(role, project)
+    return projects.MemberRoles(payload["role"], role_id)
 
 
 def _run_join(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
@@ -132,7 +144,7 @@ def _run_join(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
         account = session.get(Account, payload["account_id"])
         user = session.get(User, payload["user_id"]) if payload["user_id"] else None
         assert project is not None and account is not None
-        role = _member_roles(payload)
+        role = _member_roles(session, project, payload)
         if payload["invite"]:
             project_invitations.invite(
                 session, job.runtime.config, job.caller, project, role, account=account, user=user
