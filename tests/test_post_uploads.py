@@ -241,3 +241,17 @@ def test_template_and_iso_upload_then_deploy(cloud: Cloud) -> None:
     disc = api.call("listIsos", id=iso_params["id"])["iso"][0]
     assert disc["isready"] is True
     api.run("attachIso", id=iso_params["id"], virtualmachineid=vm["id"])
+
+
+def test_deleting_before_the_upload_gives_everything_back(cloud: Cloud) -> None:
+    env = build(cloud, hosts_per_cluster=1)
+    api, zone = cloud.admin, env.zone["id"]
+    vols0, templates0 = totals(api)
+    vol = upload_params(api, "getUploadParamsForVolume", zoneid=zone, name="gone", format="RAW")
+    iso_params = upload_params(api, "getUploadParamsForIso", zoneid=zone, name="i", format="ISO")
+    assert totals(api) == (vols0 + 1, templates0 + 1)
+    api.call("deleteVolume", id=vol["id"])
+    api.run("deleteIso", id=iso_params["id"])
+    assert totals(api) == (vols0, templates0)
+    assert post(cloud.http, vol, b"raw bytes").status_code == 409
+    assert post(cloud.http, iso_params, iso()).status_code == 409
