@@ -253,53 +253,38 @@ def sweep(rt: Runtime) -> int:
     """Abandon copies not posted within upload.operation.timeout; how many."""
     minutes = rt.config.get_int("upload.operation.timeout")
     cutoff = utcnow() - timedelta(minutes=minutes)
-    return int(rt.db.run(lambda s: _abandon_volumes(s, cutoff) + _abandon_templates(s, cutoff)))
+    return int(rt.db.run(lambda s: _abandon(s, cutoff, "volume") + _abandon(s, cutoff, "template")))
 
 
-def _claim(session: Session, model: Any, ref_id: int) -> bool:
-    moved = session.execute(
-        update(model)
-        .where(model.id == ref_id, model.download_state == NOT_UPLOADED)
-        .values(download_state=ABANDONED, state=uploads.GONE)
-    )
-    return bool(moved.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def _abandon_volumes(session: Session, cutoff: Any) -> int:
+def _abandon(session: Session, cutoff: Any, kind: str) -> int:
+    """Abandon one kind's timed-out copies; each claimed with a conditional UPDATE."""
+    model = MODELS[kind]
+    owner_col = model.volume_id if kind == "volume" else model.template_id
     refs = session.execute(
-        select(VolumeStoreRef.id, VolumeStoreRef.volume_id)
-        .where(VolumeStoreRef.download_state == NOT_UPLOADED, VolumeStoreRef.created < cutoff)
+        select(model.id, owner_col)
+        .where(model.download_state == NOT_UPLOADED, model.created < cutoff)
         .limit(100)
     ).all()
     done = 0
-    for ref_id, vol_id in refs:
-        vol = session.get(Volume, vol_id)
-        if vol is None or not _claim(session, VolumeStoreRef, ref_id):
+    for ref_id, owner_id in refs:
+        row: Any = session.get(Volume if kind == "volume" else VMTemplate, owner_id)
+        claimed = session.execute(
+            update(model)
+            .where(model.id == ref_id, model.download_state == NOT_UPLOADED)
+            .values(download_state=ABANDONED, state=uploads.GONE)
+        )
+        if row is None or claimed.rowcount != 1:  # type: ignore[attr-defined]
             continue
-        vol_states.STATE.try_apply(session, vol, "post_abandoned")
-        limits.release(session, vol.account_id, ResourceType.VOLUME)
-        vol.mark_removed()
-        _system_event(session, "VOLUME.DELETE", f"Upload of volume {vol.name}", vol, "Volume")
-        done += 1
-    return done
-
-
-def _abandon_templates(session: Session, cutoff: Any) -> int:
-    refs = session.execute(
-        select(TemplateStoreRef.id, TemplateStoreRef.template_id)
-        .where(TemplateStoreRef.download_state == NOT_UPLOADED, TemplateStoreRef.created < cutoff)
-        .limit(100)
-    ).all()
-    done = 0
-    for ref_id, template_id in refs:
-        template = session.get(VMTemplate, template_id)
-        if template is None or not _claim(session, TemplateStoreRef, ref_id):
-            continue
-        template.state = T_ABANDONED
-        limits.release(session, template.account_id, ResourceType.TEMPLATE)
-        template.mark_removed()
-        kind = "TEMPLATE" if template.is_template else "ISO"
-        _system_event(session, f"{kind}.DELETE", f"Upload of {template.name}", template, "Template")
+        if kind == "volume":
+            vol_states.STATE.try_apply(session, row, "post_abandoned")
+            counted, event, noun = ResourceType.VOLUME, "VOLUME.DELETE", "Volume"
+        else:
+            row.state = T_ABANDONED
+            counted, noun = ResourceType.TEMPLATE, "Template"
+            event = "TEMPLATE.DELETE" if row.is_template else "ISO.DELETE"
+        limits.release(session, row.account_id, counted)
+        row.mark_removed()
+        _system_event(session, event, f"Upload of {noun.lower()} {row.name}", row, noun)
         done += 1
     return done
 
