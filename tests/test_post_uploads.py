@@ -15,6 +15,7 @@ from cumulo.db.models.template import TemplateStoreRef, VMTemplate
 from cumulo.db.models.volume_store_ref import VolumeStoreRef
 from cumulo.services import limits, post_uploads, upload_tickets
 from cumulo.services.limits import ResourceType
+from tests.infra_helpers import make_user
 from tests.support.client import ApiError
 from tests.support.cloud import Cloud
 from tests.vm_helpers import build, deploy
@@ -255,3 +256,20 @@ def test_deleting_before_the_upload_gives_everything_back(cloud: Cloud) -> None:
     assert totals(api) == (vols0, templates0)
     assert post(cloud.http, vol, b"raw bytes").status_code == 409
     assert post(cloud.http, iso_params, iso()).status_code == 409
+
+
+def test_secondary_storage_limit_refuses_the_finished_upload(cloud: Cloud) -> None:
+    env = build(cloud, hosts_per_cluster=1)
+    admin = cloud.admin
+    user = make_user(cloud)
+    root = admin.call("listDomains", name="ROOT")["domain"][0]["id"]
+    admin.call("updateResourceLimit", account="alice", domainid=root, resourcetype=11, max=0)
+    params = upload_params(
+        user, "getUploadParamsForVolume", zoneid=env.zone["id"], name="mine", format="QCOW2"
+    )
+    resp = post(cloud.http, params, qcow2(GiB, b"z" * 1000))
+    assert resp.status_code == 413 and "secondary" in resp.text.lower()
+    vol = volume(user, params["id"])
+    assert vol["state"] == "UploadError" and vol["account"] == "alice"
+    acct = admin.call("listAccounts", name="alice", listall=True)["account"][0]
+    assert acct["secondarystoragetotal"] == 0 and acct["volumetotal"] == 1
