@@ -107,6 +107,8 @@ def test_volume_upload_then_attach(cloud: Cloud) -> None:
     attached = api.run("attachVolume", id=params["id"], virtualmachineid=vm["id"])["volume"]
     assert attached["state"] == "Ready" and attached["storageid"] == env.pools[0]["id"]
     assert secondary_bytes(cloud) == secondary0  # moved off secondary storage
+    post_uploads.sweep(cloud.rt)  # and its file is deleted from the store
+    assert not stored.exists()
 
 
 def _store_uuid(cloud: Cloud, store_id: int) -> str:

@@ -12,6 +12,7 @@ sweep: the resource is UploadAbandoned and removed, its count given back.
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -250,10 +251,53 @@ def fail(session: Session, ticket: Ticket, text: str) -> None:
 
 
 def sweep(rt: Runtime) -> int:
-    """Abandon copies not posted within upload.operation.timeout; how many."""
+    """Abandon copies not posted within upload.operation.timeout; how many.
+
+    Then delete this node's store files no live copy names any more (moved to primary
+    storage, deleted, failed) and partial files nobody wrote to within the timeout.
+    """
     minutes = rt.config.get_int("upload.operation.timeout")
     cutoff = utcnow() - timedelta(minutes=minutes)
-    return int(rt.db.run(lambda s: _abandon(s, cutoff, "volume") + _abandon(s, cutoff, "template")))
+    done = rt.db.run(lambda s: _abandon(s, cutoff, "volume") + _abandon(s, cutoff, "template"))
+    _collect_files(rt, minutes * 60)
+    return int(done)
+
+
+def _collect_files(rt: Runtime, idle_seconds: float) -> int:
+    """Delete unneeded files of the simulated stores on this node; how many."""
+    root = rt.settings.data_dir / "image-stores"
+    files = (p for p in root.rglob("*") if p.is_file()) if root.is_dir() else iter(())
+    found = {p: p.relative_to(root) for p in files}
+    if not found:
+        return 0
+    wanted = [str(Path(*rel.parts[1:])) for rel in found.values()]
+
+    def live(session: Session) -> set[str]:
+        paths: set[str] = set()
+        for model in MODELS.values():
+            for start in range(0, len(wanted), 500):  # IN lists of bounded length
+                paths.update(
+                    session.execute(
+                        select(model.install_path).where(
+                            model.install_path.in_(wanted[start : start + 500]),
+                            model.download_state.in_((templates.DOWNLOADED, UPLOAD_IN_PROGRESS)),
+                            model.state != uploads.GONE,
+                        )
+                    ).scalars()
+                )
+        return paths
+
+    keep = rt.db.run(live, write=False)
+    now, removed = time.time(), 0
+    for path, rel in found.items():
+        if path.suffix == ".part":
+            stale = now - path.stat().st_mtime > idle_seconds
+        else:
+            stale = str(Path(*rel.parts[1:])) not in keep
+        if stale:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def _abandon(session: Session, cutoff: Any, kind: str) -> int:
