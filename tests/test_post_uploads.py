@@ -165,9 +165,21 @@ def test_bad_uploads_end_in_upload_error(cloud: Cloud, monkeypatch: pytest.Monke
     resp = post(cloud.http, stale, qcow2(GiB))
     assert resp.status_code == 403 and "expired" in resp.text
     assert volume(api, fresh["id"])["state"] == "NotUploaded"
+    # Refused from the headers alone: the ticket stays usable.
+    no_headers = cloud.http.post(fresh["postURL"], files={"file": ("a", b"x")})
+    assert no_headers.status_code == 400 and "X-signature" in no_headers.text
+    signed = {"X-signature": fresh["signature"], "X-metadata": fresh["metadata"]}
+    not_multipart = cloud.http.post(
+        fresh["postURL"], content=qcow2(GiB), headers={**signed, "X-expires": fresh["expires"]}
+    )
+    assert not_multipart.status_code == 400 and "multipart" in not_multipart.text
+    assert volume(api, fresh["id"])["state"] == "NotUploaded"
     # Forged metadata (not sealed with the cluster key) is refused too.
     resp = post(cloud.http, {**fresh, "metadata": "bm90IG91cnM="}, qcow2(GiB))
     assert resp.status_code == 403
+    # ... and after all those refusals the ticket still uploads.
+    assert post(cloud.http, fresh, qcow2(GiB)).status_code == 200
+    assert volume(api, fresh["id"])["state"] == "Uploaded"
 
 
 def test_abandoned_uploads_are_swept(cloud: Cloud) -> None:

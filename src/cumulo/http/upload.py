@@ -7,6 +7,8 @@ held in memory), counted against the ticket's size limit, hashed and checked
 for its format on the way; then the copy is recorded (services/post_uploads).
 Answers are plain text, as the SSVM's: 200 when stored, 400 bad request or
 file, 403 bad or expired signature, 409 not waiting for an upload, 413 too large.
+What the headers show to be wrong is refused before the ticket is used (the
+resource stays NotUploaded); a failure once the body streams ends UploadError.
 """
 
 from __future__ import annotations
@@ -78,8 +80,8 @@ class _FileSink:
             self.seen_file, self.is_file = True, False
 
 
-async def _receive(request: Request, ticket: Ticket, part: Path) -> tuple[int, int]:
-    """Stream the file part into ``part``; (bytes stored, virtual size)."""
+def _boundary(request: Request, ticket: Ticket) -> bytes:
+    """The request's multipart boundary; refused before the ticket is used when unfit."""
     ctype, opts = parse_options_header(request.headers.get("content-type", ""))
     if ctype != b"multipart/form-data" or b"boundary" not in opts:
         raise UploadRefused(400, "Send the file as multipart/form-data")
@@ -90,11 +92,18 @@ async def _receive(request: Request, ticket: Ticket, part: Path) -> tuple[int, i
             f"Maximum file upload size exceeded. Content Length received: {length} is "
             f"greater than the maximum allowed: {ticket.max_bytes}",
         )
+    return bytes(opts[b"boundary"])
+
+
+async def _receive(
+    request: Request, ticket: Ticket, boundary: bytes, part: Path
+) -> tuple[int, int]:
+    """Stream the file part into ``part``; (bytes stored, virtual size)."""
     image = ImageStream(ticket.format, ticket.checksum)
     part.parent.mkdir(parents=True, exist_ok=True)
     with part.open("wb") as out:
         sink = _FileSink(out, image, ticket.max_bytes)
-        parser = MultipartParser(opts[b"boundary"], sink.callbacks())
+        parser = MultipartParser(boundary, sink.callbacks())
         async for chunk in request.stream():
             if chunk:
                 # The parser writes the file: off the event loop, like any disk I/O.
@@ -121,13 +130,14 @@ def upload_endpoint(rt: Runtime) -> Any:
                 h.get("x-metadata"),
                 h.get("x-expires"),
             )
+            boundary = _boundary(request, ticket)
             await to_thread.run_sync(rt.db.run, lambda s: post_uploads.start(s, ticket))
         except UploadRefused as exc:
             return PlainTextResponse(exc.text, exc.status, headers=CORS)
         final = post_uploads.store_root(rt, ticket.store_uuid) / ticket.install_path
         part = final.with_name(final.name + ".part")
         try:
-            stored, virtual = await _receive(request, ticket, part)
+            stored, virtual = await _receive(request, ticket, boundary, part)
             await to_thread.run_sync(
                 rt.db.run, lambda s: post_uploads.finish(s, rt.config, ticket, stored, virtual)
             )
