@@ -109,3 +109,45 @@ def test_keys_of_another_account_are_refused(cloud: Cloud) -> None:
     assert err.value.status == 531
     done = api.run("resetSSHKeyForVirtualMachine", id=vm["id"], keypair="admins")
     assert done["virtualmachine"]["keypairs"] == "admins"
+
+
+def _job_rows_text(cloud: Cloud) -> str:
+    """Everything the async_job table holds, as text (what a database dump would show)."""
+    from sqlalchemy import text
+
+    rows = cloud.rt.db.run(
+        lambda s: s.execute(text("SELECT payload, result, checkpoint FROM async_job")).all()
+    )
+    return "\n".join(" ".join(str(c) for c in row) for row in rows)
+
+
+def test_passwords_are_not_kept_in_clear_in_job_rows(cloud: Cloud) -> None:
+    env = build(cloud, hosts_per_cluster=1)
+    api = cloud.admin
+    _password_template(api, env.template_id)
+    api.call("createSSHKeyPair", name="k")
+    deployed = api.call(
+        "deployVirtualMachine",
+        zoneid=env.zone["id"],
+        serviceofferingid=env.offering["id"],
+        templateid=env.template_id,
+        networkids=env.network_id,
+        name="sealed",
+        keypair="k",
+    )
+    vm = api.wait_job(deployed["jobid"])["jobresult"]["virtualmachine"]
+    reset = api.run("resetPasswordForVirtualMachine", id=vm["id"])["virtualmachine"]
+    api.run("stopVirtualMachine", id=vm["id"])
+    rekeyed = api.run("resetSSHKeyForVirtualMachine", id=vm["id"], keypair="k")["virtualmachine"]
+    passwords = [vm["password"], reset["password"], rekeyed["password"]]
+    assert all(len(p) == 12 for p in passwords) and len(set(passwords)) == 3
+    stored = _job_rows_text(cloud)
+    assert "cumulo-sealed:v1:" in stored
+    for password in passwords:
+        assert password not in stored
+    # Polling again (and listing jobs) still answers the password, as CloudStack does.
+    again = api.call("queryAsyncJobResult", jobid=deployed["jobid"])
+    assert again["jobresult"]["virtualmachine"]["password"] == vm["password"]
+    listed = api.call("listAsyncJobs")["asyncjobs"]
+    mine = next(j for j in listed if j["jobid"] == deployed["jobid"])
+    assert mine["jobresult"]["virtualmachine"]["password"] == vm["password"]

@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     node_name: str = Field(default_factory=socket.gethostname)
     # Address other nodes and operators see for this node (listManagementServers).
     service_ip: str = "127.0.0.1"
+    # Where clients POST browser uploads (getUploadParamsFor*'s postURL, then
+    # /upload/<id> below it): the load balancer's public URL in a cluster.
+    # Empty = http://<service_ip>:<port> of the node that answered.
+    upload_base_url: str = ""
 
     cluster_key_file: Path | None = None
     # Argon2id cost; lower it only for tests and throw-away demos.

@@ -40,6 +40,7 @@ def register(
 
 def _load() -> None:
     # Modules that register tasks; imported here so the agent needs no list of areas.
+    import cumulo.services.post_uploads
     import cumulo.services.project_invitations
     import cumulo.services.snapshot_scheduler
     import cumulo.services.vms.sweeps

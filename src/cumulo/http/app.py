@@ -19,6 +19,7 @@ from cumulo.api.declaration import load_commands
 from cumulo.http.api import ApiHandler, ApiRequest
 from cumulo.http.params import MAX_BODY_BYTES, RequestTooLarge, merge_params
 from cumulo.http.reply import Reply, plain
+from cumulo.http.upload import upload_endpoint
 from cumulo.runtime import Runtime
 from cumulo.settings import get_settings
 
@@ -95,6 +96,8 @@ def create_app(rt: Runtime) -> Starlette:
     routes = [
         Route("/client/api", api, methods=["GET", "POST"]),
         Route("/client/api/{rest:path}", api, methods=["GET", "POST"]),
+        # Browser uploads (getUploadParamsFor*): the image store's endpoint, served here.
+        Route("/upload/{token}", upload_endpoint(rt), methods=["POST", "OPTIONS"]),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/", root),

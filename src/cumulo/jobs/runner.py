@@ -26,7 +26,7 @@ from cumulo.db import writelock
 from cumulo.db.database import Database
 from cumulo.db.models.cluster import ManagementServer
 from cumulo.db.models.job import AsyncJob, JobStatus
-from cumulo.jobs import adoption, leases
+from cumulo.jobs import adoption, leases, sealed
 from cumulo.jobs.context import JobInterrupted, JobRun
 from cumulo.jobs.leases import Claim
 from cumulo.jobs.results import failure_result, success_result
@@ -200,7 +200,12 @@ class JobRunner:
             log.info("resuming job %s after %s stopped", run.job_uuid, run.adopted_from)
         try:
             result = command.executor(run, payload)
-            return JobStatus.SUCCEEDED, 0, success_result(command, result)
+            # A new password in the result is kept sealed in the job row (jobs/sealed.py).
+            return (
+                JobStatus.SUCCEEDED,
+                0,
+                sealed.seal(success_result(command, result), self.rt.secrets),
+            )
         except JobInterrupted:
             raise
         except Exception as exc:

@@ -670,6 +670,7 @@ def _all() -> list[Setting]:
             group="Storage",
             subgroup="Primary Storage",
         ),
+        *_upload_settings(),
     ]
 
 
@@ -711,6 +712,51 @@ def _project_smtp_auth() -> list[Setting]:
             category="Project Defaults",
             group="Access",
             subgroup="Project",
+        ),
+    ]
+
+
+def _upload_settings() -> list[Setting]:
+    """Browser (HTTP POST) uploads of volumes, templates and ISOs."""
+    return [
+        Setting(
+            "upload.operation.timeout",
+            "60",
+            "Time (in minutes) to wait before abandoning volume upload operation",
+            type="Integer",
+            bounds=(1, 2**31 - 1),
+            group="Storage",
+            subgroup="Volume",
+        ),
+        Setting(
+            "upload.monitoring.interval",
+            "60",
+            "Interval (in seconds) to check the status of volumes that are uploaded using HTTP "
+            "POST request",
+            type="Integer",
+            bounds=(1, 2**31 - 1),
+            group="Storage",
+            subgroup="Volume",
+        ),
+        Setting(
+            "storage.max.volume.upload.size",
+            "500",
+            "The maximum size for a uploaded volume(in GB).",
+            category="Storage",
+            type="Integer",
+            bounds=(1, 2**31 - 1),
+            group="Storage",
+            subgroup="Volume",
+        ),
+        Setting(
+            "max.template.iso.size",
+            "50",
+            "The maximum size for a downloaded template or ISO (in GB).",
+            category="Storage",
+            type="Integer",
+            bounds=(1, 2**31 - 1),
+            group="Storage",
+            subgroup="Images",
         ),
     ]
 

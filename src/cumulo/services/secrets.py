@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 from pathlib import Path
 
@@ -61,7 +62,15 @@ class SecretBox:
 
     def __init__(self, key: bytes) -> None:
         self._aead = AESGCM(key)
+        self._key = key
         self.fingerprint = fingerprint(key)
+
+    def subkey(self, label: str) -> bytes:
+        """A key for one purpose (e.g. signing upload URLs), derived from the cluster key.
+
+        Every node derives the same one; a leak of it reveals nothing of the cluster key.
+        """
+        return hmac.new(self._key, b"cumulo-subkey\0" + label.encode(), hashlib.sha256).digest()
 
     def seal(self, plaintext: str) -> bytes:
         nonce = os.urandom(NONCE_BYTES)

@@ -122,7 +122,8 @@ def register(
 ) -> VMTemplate:
     """A new template or ISO owned by ``owner``; ``zones=None`` means cross-zone."""
     fmt = str(fields["format"])
-    check_url(str(fields["url"]), fmt)
+    if fields.get("url") is not None:  # None: a browser upload (getUploadParamsForTemplate)
+        check_url(str(fields["url"]), fmt)
     if fields.get("is_featured") and not caller.is_root_admin:
         raise PermissionDenied("Only root admins may register featured templates")
     limits.consume(session, config, owner.account_id, ResourceType.TEMPLATE)

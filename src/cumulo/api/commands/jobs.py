@@ -26,6 +26,7 @@ from cumulo.db.models.cluster import ManagementServer
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.job import AsyncJob
 from cumulo.errors import InvalidParameter
+from cumulo.jobs.sealed import Sealer
 
 Owner = aliased(ManagementServer)
 
@@ -49,7 +50,7 @@ def _joined() -> Select:  # type: ignore[type-arg]
     return _with_people(select(AsyncJob))
 
 
-def _view(row: Any) -> dict[str, Any]:
+def _view(row: Any, secrets: Sealer) -> dict[str, Any]:
     job, acc, acc_uuid, dom_uuid, dom_path, user_uuid, node_uuid, node_name = row
     return job_view(
         job,
@@ -60,6 +61,7 @@ def _view(row: Any) -> dict[str, Any]:
         user_uuid=user_uuid,
         node_uuid=node_uuid,
         node_name=node_name,
+        secrets=secrets,
     )
 
 
@@ -118,7 +120,7 @@ def query_async_job_result(call: Call, args: Args) -> InlineResult:
     if row.status == 0 and _wait_until_done(call, by, row.created):
         # Finished in the meantime: this request's transaction still sees it pending.
         row = call.runtime.db.run(lambda s: s.execute(_POLL.where(by)).one(), write=False)
-    return InlineResult(_view((row, *row[-7:])))
+    return InlineResult(_view((row, *row[-7:]), call.runtime.secrets))
 
 
 # How often a waiting query looks at a job run by another node or process,
@@ -198,4 +200,4 @@ def list_async_jobs(call: Call, args: Args) -> ListResult:
     if args.keyword:
         stmt = stmt.where(AsyncJob.command.contains(args.keyword, autoescape=True))
     rows, count = fetch_page(call.db, stmt.order_by(AsyncJob.id.desc()), call, args)
-    return ListResult([_view(r) for r in rows], count)
+    return ListResult([_view(r, call.runtime.secrets) for r in rows], count)

@@ -76,14 +76,13 @@ def _flags(args: Args) -> dict[str, Any]:
     }
 
 
-def _register(call: Call, args: Args, *, iso: bool) -> ListResult:
-    owner = resolve_owner(call.db, call.caller, args.account, args.domainid, args.projectid)
+def template_fields(call: Call, args: Args, *, iso: bool) -> dict[str, Any]:
+    """The vm_template columns of a register/getUploadParamsFor command's arguments."""
     os_row = templates.guest_os(call.db, args.ostypeid, not iso)
     fields = _flags(args)
     fields.update(
         name=args.name.strip(),
         display_text=(args.displaytext or args.name).strip(),
-        url=args.url.strip(),
         guest_os_id=os_row.id if os_row else None,
         is_template=not iso,
     )
@@ -103,6 +102,13 @@ def _register(call: Call, args: Args, *, iso: bool) -> ListResult:
             raise InvalidParameter("templatetype must be USER, SYSTEM, ROUTING or BUILTIN")
         if fields["template_type"] != "USER" and not call.caller.is_root_admin:
             raise PermissionDenied("Only root admins may register non-USER templates")
+    return fields
+
+
+def _register(call: Call, args: Args, *, iso: bool) -> ListResult:
+    owner = resolve_owner(call.db, call.caller, args.account, args.domainid, args.projectid)
+    fields = template_fields(call, args, iso=iso)
+    fields["url"] = args.url.strip()
     row = templates.register(
         call.db, call.caller, call.runtime.config, owner, _zones(args), **fields
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cumulo.api.arguments import Args
-from cumulo.api.commands.vms import VM, owned_vm, result_tx
+from cumulo.api.commands.vms import VM, owned_vm, result_tx, with_password
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
 from cumulo.api.params import Param, ParamType
@@ -55,17 +55,17 @@ def reset_ssh_key(call: Call, args: Args) -> Enqueue:
     names = list(args.keypairs or []) + ([args.keypair] if args.keypair else [])
     pairs = credentials.keypairs(call.db, account_id, [n.strip() for n in names if n.strip()])
     password = credentials.reset_keys(call.db, call.caller, vm, pairs, call.runtime.secrets)
-    return Enqueue({"vm_id": vm.id, "password": password}, instance_uuid=vm.uuid)
+    # The password stays sealed in vm_instance.password: never clear text in the job row.
+    return Enqueue({"vm_id": vm.id, "new_password": password is not None}, instance_uuid=vm.uuid)
 
 
 @reset_ssh_key.execute
 def _reset_ssh_key(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     # Everything changed in the handler's transaction; CloudStack answers with the VM
     # (and its new password when the template is password-enabled).
-    view = result_tx(job, int(payload["vm_id"]))
-    if payload.get("password"):
-        return ObjectResult({**view.fields, "password": payload["password"]})
-    return view
+    if payload.get("new_password") or payload.get("password"):
+        return with_password(job, int(payload["vm_id"]))
+    return result_tx(job, int(payload["vm_id"]))
 
 
 @command(

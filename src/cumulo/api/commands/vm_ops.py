@@ -6,7 +6,7 @@ from typing import Any
 
 from cumulo.api.arguments import Args
 from cumulo.api.commands.hosts import host_items
-from cumulo.api.commands.vms import VM, owned_vm, result_tx, vm_result
+from cumulo.api.commands.vms import VM, owned_vm, result_tx, vm_result, with_password
 from cumulo.api.context import Call
 from cumulo.api.declaration import Kind, command
 from cumulo.api.params import Param, ParamType
@@ -186,14 +186,14 @@ def reset_password(call: Call, args: Args) -> Enqueue:
     and the template must already support this feature for this command to take effect.
     """
     vm = owned_vm(call, args.id)
-    password = resize.reset_password(call.db, call.caller, vm, call.runtime.secrets)
-    return Enqueue({"vm_id": vm.id, "password": password}, instance_uuid=vm.uuid)
+    # The password stays sealed in vm_instance.password: never clear text in the job row.
+    resize.reset_password(call.db, call.caller, vm, call.runtime.secrets)
+    return Enqueue({"vm_id": vm.id}, instance_uuid=vm.uuid)
 
 
 @reset_password.execute
 def _reset_password(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
-    view = result_tx(job, int(payload["vm_id"]))
-    return ObjectResult({**view.fields, "password": payload["password"]})
+    return with_password(job, int(payload["vm_id"]))
 
 
 # CloudStack parameters cumulo does not implement yet: declared so that listApis and

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from cumulo.db.models.job import AsyncJob, JobStatus
+from cumulo.jobs import sealed
 
 # CloudStack reports the Java class of the command; we name our command.
 CMD_PREFIX = "org.apache.cloudstack.api.command."
@@ -21,6 +22,7 @@ def job_view(
     user_uuid: str | None,
     node_uuid: str | None,
     node_name: str | None,
+    secrets: sealed.Sealer | None = None,
 ) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "jobid": job.uuid,
@@ -48,4 +50,6 @@ def job_view(
             if job.result
             else {"errorcode": job.result_code or 530, "errortext": "job ended without a result"}
         )
+        if secrets is not None and job.result and sealed.MARK in job.result:
+            fields["jobresult"] = sealed.reveal(fields["jobresult"], secrets)
     return fields

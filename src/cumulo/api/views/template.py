@@ -9,6 +9,7 @@ from cumulo.db.models.domain import Domain
 from cumulo.db.models.guest_os import GuestOs
 from cumulo.db.models.template import TemplateStoreRef, VMTemplate
 from cumulo.db.models.zone import Zone
+from cumulo.services.volumes.uploads import UPLOAD_STATUS
 
 
 def status_text(ref: TemplateStoreRef | None) -> str | None:
@@ -20,6 +21,8 @@ def status_text(ref: TemplateStoreRef | None) -> str | None:
         return ref.error_text or "Failed to download template"
     if ref.download_state == "DOWNLOAD_IN_PROGRESS":
         return f"{ref.download_pct}% Downloaded"
+    if ref.download_state in UPLOAD_STATUS:
+        return ref.error_text or UPLOAD_STATUS[ref.download_state]
     return "Download pending"
 
 

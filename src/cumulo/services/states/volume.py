@@ -15,8 +15,16 @@ UPLOAD_OP, UPLOADED, DESTROY, EXPUNGING, EXPUNGED = (
     "Expunged",
 )
 ERROR, UPLOAD_ERROR = "Error", "UploadError"
-# On secondary storage (uploaded from a URL), not on a primary pool yet.
-ON_SECONDARY = frozenset({UPLOAD_OP, UPLOADED, UPLOAD_ERROR})
+# Browser (HTTP POST) uploads: getUploadParamsForVolume, then the POST to the image store.
+NOT_UPLOADED, UPLOAD_IN_PROGRESS, UPLOAD_ABANDONED = (
+    "NotUploaded",
+    "UploadInProgress",
+    "UploadAbandoned",
+)
+# On secondary storage (uploaded from a URL or posted), not on a primary pool yet.
+ON_SECONDARY = frozenset(
+    {UPLOAD_OP, UPLOADED, UPLOAD_ERROR, NOT_UPLOADED, UPLOAD_IN_PROGRESS, UPLOAD_ABANDONED}
+)
 TRANSITIONAL = frozenset({CREATING, ATTACHING, MIGRATING, RESIZING, SNAPSHOTTING, EXPUNGING})
 
 STATE = table(
@@ -40,7 +48,11 @@ STATE = table(
         "snapshotted": ((SNAPSHOTTING,), READY),
         "upload": ((ALLOCATED,), UPLOAD_OP),
         "uploaded": ((UPLOAD_OP,), UPLOADED),
-        "upload_failed": ((UPLOAD_OP,), UPLOAD_ERROR),
+        "upload_failed": ((UPLOAD_OP, UPLOAD_IN_PROGRESS), UPLOAD_ERROR),
+        "post_upload": ((ALLOCATED,), NOT_UPLOADED),
+        "post_started": ((NOT_UPLOADED,), UPLOAD_IN_PROGRESS),
+        "post_done": ((UPLOAD_IN_PROGRESS,), UPLOADED),
+        "post_abandoned": ((NOT_UPLOADED,), UPLOAD_ABANDONED),
         "destroy": ((READY, ALLOCATED, UPLOADED, UPLOAD_ERROR, ERROR), DESTROY),
         "recover": ((DESTROY,), READY),
         "expunge": ((DESTROY, ALLOCATED, ERROR, UPLOADED, UPLOAD_ERROR), EXPUNGING),

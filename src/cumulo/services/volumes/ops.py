@@ -269,7 +269,7 @@ def expunge(session: Session, caller: Caller, vol: Volume) -> dict[str, Any] | N
     """Remove the row and give everything back; the disk to delete on its pool, if any."""
     check_detached(vol, "deleting it")
     check_unprotected(vol)
-    if vol.state == states.UPLOAD_OP:
+    if vol.state in (states.UPLOAD_OP, states.UPLOAD_IN_PROGRESS):
         raise InvalidParameter("Please specify a volume that is not uploading")
     if vol.state in states.TRANSITIONAL:
         raise InvalidParameter(f"Volume {vol.name} is {vol.state}; wait for it to finish")

@@ -34,15 +34,32 @@ from cumulo.services.templates import DOWNLOADED, ERROR, IN_PROGRESS, NOT_DOWNLO
 # CloudStack's ImageFormat values a data volume can come in.
 FORMATS = ("QCOW2", "RAW", "VHD", "VHDX", "OVA", "VMDK", "TAR")
 ABANDONED, GONE = "ABANDONED", "Destroyed"
+# Copies of browser uploads (getUploadParamsForVolume/Template/Iso) before they are DOWNLOADED.
+NOT_UPLOADED, UPLOAD_IN_PROGRESS, UPLOAD_ERROR = (
+    "NOT_UPLOADED",
+    "UPLOAD_IN_PROGRESS",
+    "UPLOAD_ERROR",
+)
+UPLOAD_STATUS = {
+    NOT_UPLOADED: "Upload not started",
+    UPLOAD_IN_PROGRESS: "Upload in progress",
+    UPLOAD_ERROR: "Upload failed",
+    ABANDONED: "Upload abandoned",
+}
 
 
-def check_url(url: str, fmt: str) -> str:
-    """CloudStack's checks: http(s) with a host, a path ending in the format's suffix."""
+def check_format(fmt: str) -> str:
     kind = fmt.strip().upper()
     if kind not in FORMATS:
         raise InvalidParameter(
             f"Image format {fmt!r} is incorrect; use one of {', '.join(FORMATS)}"
         )
+    return kind
+
+
+def check_url(url: str, fmt: str) -> str:
+    """CloudStack's checks: http(s) with a host, a path ending in the format's suffix."""
+    kind = check_format(fmt)
     parsed = urlparse(url.strip())
     if parsed.scheme.lower() not in ("http", "https") or not parsed.hostname:
         raise InvalidParameter(f"Unsupported URL {url!r}: give an http or https URL")
@@ -54,7 +71,9 @@ def check_url(url: str, fmt: str) -> str:
     return kind
 
 
-def _store(session: Session, zone: Zone, store_uuid: str | None) -> ImageStore:
+def pick_store(
+    session: Session, zone: Zone, store_uuid: str | None, what: str = "the volume"
+) -> ImageStore:
     stmt = select(ImageStore).where(
         ImageStore.zone_id == zone.id,
         ImageStore.removed.is_(None),
@@ -68,7 +87,7 @@ def _store(session: Session, zone: Zone, store_uuid: str | None) -> ImageStore:
         raise InvalidParameter(
             f"Image store {store_uuid} is not a writable store of zone {zone.name}"
             if store_uuid
-            else f"Zone {zone.name} has no image store to upload the volume to"
+            else f"Zone {zone.name} has no image store to upload {what} to"
         )
     return store
 
@@ -87,6 +106,32 @@ def register(
 ) -> Volume:
     """The volume (UploadOp) and its copy to download; one volume charged."""
     kind = check_url(url, fmt)
+    vol, store = new_volume(session, config, owner, zone, name, kind, offering, store_uuid)
+    states.STATE.apply(session, vol, "upload")
+    session.add(
+        VolumeStoreRef(
+            volume_id=vol.id,
+            store_id=store.id,
+            zone_id=zone.id,
+            url=url.strip(),
+            checksum=checksum,
+        )
+    )
+    session.flush()
+    return vol
+
+
+def new_volume(
+    session: Session,
+    config: ConfigStore,
+    owner: Owner,
+    zone: Zone,
+    name: str,
+    kind: str,
+    offering: DiskOffering | None,
+    store_uuid: str | None,
+) -> tuple[Volume, ImageStore]:
+    """An Allocated data volume to be uploaded, the store it goes to; one volume charged."""
     if zone.allocation_state == "Disabled":
         raise InvalidParameter(f"Zone {zone.name} is disabled; enable it to upload volumes")
     if offering is not None and (offering.removed is not None or not offering.customized):
@@ -94,7 +139,7 @@ def register(
             "The disk offering of an uploaded volume must be an active custom sized offering, "
             "since the size is only known once it is uploaded"
         )
-    store = _store(session, zone, store_uuid)
+    store = pick_store(session, zone, store_uuid)
     limits.consume(session, config, owner.account_id, ResourceType.VOLUME)
     vol = Volume(
         name=name.strip(),
@@ -110,18 +155,7 @@ def register(
     )
     session.add(vol)
     session.flush()
-    states.STATE.apply(session, vol, "upload")
-    session.add(
-        VolumeStoreRef(
-            volume_id=vol.id,
-            store_id=store.id,
-            zone_id=zone.id,
-            url=url.strip(),
-            checksum=checksum,
-        )
-    )
-    session.flush()
-    return vol
+    return vol, store
 
 
 def copy_of(session: Session, vol_id: int) -> VolumeStoreRef | None:
@@ -156,6 +190,8 @@ def status_of(session: Session, vol_ids: list[int]) -> dict[int, str]:
             out[ref.volume_id] = f"{ref.download_pct}% Downloaded"
         elif ref.download_state == NOT_DOWNLOADED:
             out[ref.volume_id] = "Download pending"
+        elif ref.download_state in UPLOAD_STATUS:
+            out[ref.volume_id] = ref.error_text or UPLOAD_STATUS[ref.download_state]
     return out
 
 
@@ -194,7 +230,7 @@ def release(session: Session, vol: Volume) -> bool:
         limits.release(
             session, vol.account_id, ResourceType.SECONDARY_STORAGE, ref.physical_size or 0
         )
-    elif ref.download_state in (NOT_DOWNLOADED, IN_PROGRESS):
+    elif ref.download_state in (NOT_DOWNLOADED, IN_PROGRESS, NOT_UPLOADED):
         ref.download_state = ABANDONED  # the download loop leaves it alone from now on
     ref.state = GONE
     return True
