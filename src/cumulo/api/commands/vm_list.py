@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from cumulo.api.arguments import Args
 from cumulo.api.context import Call
@@ -13,6 +13,7 @@ from cumulo.api.results import ListResult
 from cumulo.api.roles import ALL_ROLES
 from cumulo.api.scope import list_scope
 from cumulo.api.views.vm import ALL_DETAILS, VM_COLUMNS, vm_items
+from cumulo.db import keyword_index
 from cumulo.db.models.nic import Nic
 from cumulo.db.models.vm import VMInstance, VmType
 from cumulo.db.models.vm_affinity import AffinityGroupVmMap
@@ -120,8 +121,15 @@ def _filters(call: Call, args: Args, stmt):  # type: ignore[no-untyped-def]
     if args.displayvm is not None:
         stmt = stmt.where(VMInstance.display_vm.is_(args.displayvm))
     if args.keyword:
-        like = f"%{args.keyword}%"
-        stmt = stmt.where(or_(VMInstance.name.like(like), VMInstance.display_name.like(like)))
+        stmt = stmt.where(
+            keyword_index.matches(
+                call.db,
+                VMInstance.id,
+                VMInstance.name,
+                VMInstance.display_name,
+                keyword=args.keyword,
+            )
+        )
     if args.networkid is not None:
         stmt = stmt.where(
             VMInstance.id.in_(
