@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import sqlite3
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, or_, text
+from sqlalchemy import ColumnElement, Connection, Engine, or_, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 # The trigram tokenizer came with SQLite 3.34.0.
@@ -89,6 +91,28 @@ def drop(conn: Connection) -> None:
         for suffix in ("_ai", "_ad", "_au"):
             conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS {ix.fts}{suffix}")
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {ix.fts}")
+
+
+@contextmanager
+def rebuilt_after(engine: Engine) -> Iterator[None]:
+    """For bulk loads: no per-row triggers during the load, the indexes filled in
+    one pass after it (several times faster for 100,000s of rows)."""
+    with engine.begin() as conn:
+        present = (
+            conn.dialect.name == "sqlite"
+            and conn.exec_driver_sql(
+                f"SELECT 1 FROM sqlite_master WHERE name = '{INDEXED[0].fts}'"
+            ).first()
+            is not None
+        )
+        if present:
+            drop(conn)
+    try:
+        yield
+    finally:
+        if present:
+            with engine.begin() as conn:
+                create(conn)
 
 
 def include_name(name: str | None, type_: str, _parent: Any = None) -> bool:
