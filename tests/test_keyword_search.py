@@ -7,9 +7,7 @@ test, before and after renames, soft deletes and row deletions.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,18 +19,9 @@ from cumulo.db.models.vm import VMInstance
 from cumulo.db.models.volume import Volume
 from tests.support.cloud import running_cloud
 from tests.support.cloud import test_settings as settings_for
+from tests.test_seed_smoke import _seeder
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "seed_scale.py"
 KEYWORDS = ["scale-vm-1", "VM-12", "m-19", "sCaLe", "vm-1_", "vm-1%", "-1", "7", "zzz", "Ünï"]
-
-
-def _seeder():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("seed_scale", BENCH)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["seed_scale"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def _like(keyword: str, *values: str | None) -> bool:
