@@ -31,13 +31,16 @@ import httpx
 from cumulo.http.signing import sign
 
 BIN = Path(sys.executable).parent
-# command -> (response key, extra params, keyword to search)
+# command -> (response key, extra params, keyword to search, a broad keyword or "").
+# The keywords name one resource (and its 10 neighbours: "scale-vm-4242" also
+# finds "scale-vm-42420"...); the broad one matches half of the volumes, so its
+# cost is that of a full page of 500 and a count of 100,000 matches.
 LISTS = {
-    "listVirtualMachines": ("virtualmachine", {"listall": "true"}, "scale-vm-4242"),
-    "listHosts": ("host", {"type": "Routing"}, "scale-host-1234"),
-    "listVolumes": ("volume", {"listall": "true"}, "DATA-"),
-    "listNetworks": ("network", {"listall": "true"}, "scale-net-777"),
-    "listAccounts": ("account", {"listall": "true"}, "a1234"),
+    "listVirtualMachines": ("virtualmachine", {"listall": "true"}, "scale-vm-4242", ""),
+    "listHosts": ("host", {"type": "Routing"}, "scale-host-1234", ""),
+    "listVolumes": ("volume", {"listall": "true"}, "DATA-4242", "DATA-"),
+    "listNetworks": ("network", {"listall": "true"}, "scale-net-777", ""),
+    "listAccounts": ("account", {"listall": "true"}, "a1234", ""),
 }
 
 
@@ -73,15 +76,18 @@ def pct(samples: list[float], q: float) -> float:
 
 
 def _cases(
-    extra: dict[str, str], ids: list[str], deep: int, keyword: str
+    extra: dict[str, str], ids: list[str], deep: int, keyword: str, broad: str = ""
 ) -> dict[str, Callable[[], dict[str, Any]]]:
     """Parameters per request of each case (a fresh random id for every lookup)."""
-    return {
+    cases: dict[str, Callable[[], dict[str, Any]]] = {
         "page1": lambda: {"page": 1, "pagesize": 500, **extra},
         f"page{deep}": lambda: {"page": deep, "pagesize": 500, **extra},
         "by id": lambda: {"id": random.choice(ids), **extra},
         "keyword": lambda: {"keyword": keyword, "page": 1, "pagesize": 500, **extra},
     }
+    if broad:
+        cases["keyword broad"] = lambda: {"keyword": broad, "page": 1, "pagesize": 500, **extra}
+    return cases
 
 
 def server_cpu_ms(pid: int | None) -> float:
@@ -95,7 +101,7 @@ def server_cpu_ms(pid: int | None) -> float:
 
 def measure(api: Api, samples: int, pid: int | None = None) -> dict[str, dict[str, float]]:
     results: dict[str, dict[str, float]] = {}
-    for command, (key, extra, keyword) in LISTS.items():
+    for command, (key, extra, keyword, broad) in LISTS.items():
         try:
             _, first = api.get("listApis", name=command)
         except RuntimeError:
@@ -107,7 +113,7 @@ def measure(api: Api, samples: int, pid: int | None = None) -> dict[str, dict[st
         total = int(page.get("count", 0))
         ids = [item["id"] for item in page.get(key, [])]
         deep = max(1, total // 500 // 2)
-        cases = _cases(extra, ids, deep, keyword)
+        cases = _cases(extra, ids, deep, keyword, broad)
         for name, fn in cases.items():
             if name == "by id" and not ids:
                 continue

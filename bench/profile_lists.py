@@ -32,7 +32,7 @@ from cumulo.settings import Settings
 LISTS = {
     "listVirtualMachines": ({"listall": "true"}, "scale-vm-4242"),
     "listHosts": ({"type": "Routing"}, "scale-host-1234"),
-    "listVolumes": ({"listall": "true"}, "DATA-"),
+    "listVolumes": ({"listall": "true"}, "DATA-4242"),
     "listNetworks": ({"listall": "true"}, "scale-net-777"),
     "listAccounts": ({"listall": "true"}, "a1234"),
 }

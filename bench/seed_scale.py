@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Table, func, insert, select, update
 
 from cumulo.cli.context import deploy_schema
+from cumulo.db import keyword_index
 from cumulo.db.base import Base
 from cumulo.runtime import Runtime
 from cumulo.settings import Settings
@@ -96,11 +97,12 @@ class Seeder:
         return int(found)
 
     def run(self) -> dict[str, int]:
-        self.seed_infra()
-        self.seed_owners()
-        self.seed_networks()
-        self.seed_vms()
-        self.seed_counts()
+        with keyword_index.rebuilt_after(self.engine):
+            self.seed_infra()
+            self.seed_owners()
+            self.seed_networks()
+            self.seed_vms()
+            self.seed_counts()
         return self.counts
 
     # -- infrastructure -------------------------------------------------------------

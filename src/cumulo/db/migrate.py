@@ -118,7 +118,9 @@ def schema_drift(engine: object) -> list[object]:
 
     from cumulo.db import models  # noqa: F401  (load every table)
     from cumulo.db.base import Base
+    from cumulo.db.keyword_index import include_name
 
     with engine.connect() as conn:  # type: ignore[attr-defined]
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_name": include_name}
+        ctx = MigrationContext.configure(conn, opts=opts)
         return list(compare_metadata(ctx, Base.metadata))

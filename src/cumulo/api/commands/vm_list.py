@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from cumulo.api.arguments import Args
 from cumulo.api.context import Call
@@ -12,7 +12,8 @@ from cumulo.api.params import Param, ParamType
 from cumulo.api.results import ListResult
 from cumulo.api.roles import ALL_ROLES
 from cumulo.api.scope import list_scope
-from cumulo.api.views.vm import ALL_DETAILS, vm_items
+from cumulo.api.views.vm import ALL_DETAILS, VM_COLUMNS, vm_items
+from cumulo.db import keyword_index
 from cumulo.db.models.nic import Nic
 from cumulo.db.models.vm import VMInstance, VmType
 from cumulo.db.models.vm_affinity import AffinityGroupVmMap
@@ -82,15 +83,14 @@ def list_vms(call: Call, args: Args) -> ListResult:
             + ", ".join(sorted(ALL_DETAILS))
         )
     scope = list_scope(call.db, call.caller, args)
-    stmt = select(VMInstance).where(
+    stmt = select(*VM_COLUMNS).where(
         VMInstance.vm_type == VmType.USER,
         VMInstance.removed.is_(None),
         scope.where(VMInstance.account_id, VMInstance.domain_id, VMInstance.domain_path),
     )
     stmt = _filters(call, args, stmt)
     rows, count = fetch_page(call.db, stmt.order_by(VMInstance.id), call, args)
-    vms = [r[0] for r in rows]
-    return ListResult(vm_items(call.db, vms, call.caller, details), count)
+    return ListResult(vm_items(call.db, rows, call.caller, details), count)
 
 
 def _filters(call: Call, args: Args, stmt):  # type: ignore[no-untyped-def]
@@ -121,8 +121,15 @@ def _filters(call: Call, args: Args, stmt):  # type: ignore[no-untyped-def]
     if args.displayvm is not None:
         stmt = stmt.where(VMInstance.display_vm.is_(args.displayvm))
     if args.keyword:
-        like = f"%{args.keyword}%"
-        stmt = stmt.where(or_(VMInstance.name.like(like), VMInstance.display_name.like(like)))
+        stmt = stmt.where(
+            keyword_index.matches(
+                call.db,
+                VMInstance.id,
+                VMInstance.name,
+                VMInstance.display_name,
+                keyword=args.keyword,
+            )
+        )
     if args.networkid is not None:
         stmt = stmt.where(
             VMInstance.id.in_(

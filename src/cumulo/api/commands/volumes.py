@@ -18,6 +18,7 @@ from cumulo.api.results import Enqueue, ListResult, ObjectResult, SuccessResult
 from cumulo.api.roles import ALL_ROLES
 from cumulo.api.scope import list_scope
 from cumulo.api.views.volume import volume_items
+from cumulo.db import keyword_index
 from cumulo.db.models.vm import VMInstance
 from cumulo.db.models.volume import Volume
 from cumulo.drivers import registry
@@ -115,7 +116,9 @@ def list_volumes(call: Call, args: Args) -> ListResult:
     if args.state:
         stmt = stmt.where(Volume.state == args.state)
     if args.keyword:
-        stmt = stmt.where(Volume.name.like(f"%{args.keyword}%"))
+        stmt = stmt.where(
+            keyword_index.matches(call.db, Volume.id, Volume.name, keyword=args.keyword)
+        )
     if call.caller.is_root_admin:
         if args.storageid is not None:
             stmt = stmt.where(Volume.pool_id == args.storageid.id)

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, pool
 from cumulo.db import models  # noqa: F401  (load every table)
 from cumulo.db.base import Base
 from cumulo.db.engine import make_engine
+from cumulo.db.keyword_index import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -44,6 +45,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=include_name,
             transaction_per_migration=True,
         )
         with context.begin_transaction():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, SQLColumnExpression, and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -87,15 +88,21 @@ def _has_tags(
     return [padded.contains("," + tag + ",", autoescape=True) for tag in tags]
 
 
-def candidate_query(config: ConfigStore, need: Need):  # type: ignore[no-untyped-def]
+def candidate_query(  # type: ignore[no-untyped-def]
+    config: ConfigStore, need: Need, among: list[int] | None = None
+):
     """Usable hosts with room, in id order (so SQLite/MariaDB walk the primary key and stop
-    after ``SCAN`` matches instead of sorting every host of the zone)."""
+    after ``SCAN`` matches instead of sorting every host of the zone); ``among``: only
+    these host ids, looked up by primary key."""
+    # With ``among``, the zone is compared as an expression so that no index on it
+    # competes with the primary-key lookups.
+    zone = Host.zone_id == need.zone_id if among is None else Host.zone_id + 0 == need.zone_id
     stmt = (
         select(Host.id, Host.pod_id, Host.cluster_id, Host.memory_allocated, Host.total_memory)
         .join(Cluster, Cluster.id == Host.cluster_id)
         .join(Pod, Pod.id == Host.pod_id)
         .where(
-            Host.zone_id == need.zone_id,
+            zone,
             *capacity.host_usable(),
             *capacity.host_fits(config, need.cpu_mhz, need.memory_bytes),
             Host.cpus >= need.cpu_number,
@@ -113,6 +120,8 @@ def candidate_query(config: ConfigStore, need: Need):  # type: ignore[no-untyped
         stmt = stmt.where(Host.cluster_id == need.cluster_id)
     if need.host_id is not None:
         stmt = stmt.where(Host.id == need.host_id)
+    if among is not None:
+        stmt = stmt.where(Host.id.in_(among))
     if need.avoid_hosts:
         stmt = stmt.where(Host.id.not_in(need.avoid_hosts))
     if need.only_hosts is not None:
@@ -134,6 +143,14 @@ def candidates(session: Session, config: ConfigStore, need: Need) -> list[tuple[
     ``random`` allocation, and it spreads concurrent deployments); the window
     found is ranked by free memory and the best few shuffled.
     """
+    if need.cluster_id is not None:
+        # A cluster's few hosts, by id. With the cluster as a mere filter the
+        # database walks the zone's (or status') index from the pivot and reads
+        # all 25,000 hosts to find the cluster's 20 (30-40 ms on SQLite).
+        in_cluster = select(Host.id).where(Host.cluster_id == need.cluster_id)
+        among = list(session.execute(in_cluster).scalars())
+        rows = list(session.execute(candidate_query(config, need, among).limit(SCAN)))
+        return _ranked(rows)
     base = candidate_query(config, need)
     # Two subqueries: a lone min()/max() is an index lookup, both in one a full scan.
     low, high = session.execute(_ID_RANGE).one()
@@ -143,6 +160,10 @@ def candidates(session: Session, config: ConfigStore, need: Need) -> list[tuple[
         rows += list(
             session.execute(base.where(Host.id < pivot).order_by(Host.id).limit(SCAN - len(rows)))
         )
+    return _ranked(rows)
+
+
+def _ranked(rows: list[Any]) -> list[tuple[int, int, int]]:
     rows.sort(key=lambda r: (r.memory_allocated / max(r.total_memory, 1), r.id))
     ranked = [(r.id, r.pod_id, r.cluster_id) for r in rows[:CANDIDATES]]
     head, tail = ranked[:SPREAD], ranked[SPREAD:]
