@@ -177,9 +177,13 @@ class JobRunner:
             instance_type=job.instance_type,
             instance_uuid=job.instance_uuid,
         )
+        run.recorder = partial(self._record_success, claim, job.command)
         with self._lock:
             self._running[claim.job_id] = (claim, run)
         status, code, body = self._outcome(job.command, run, data.get("payload", {}))
+        if status == JobStatus.SUCCEEDED and run.completed:
+            self._finished()  # the answer went out with the executor's last transaction
+            return
         self.finish(claim, status, code, body)
 
     def _outcome(
@@ -200,6 +204,8 @@ class JobRunner:
             log.info("resuming job %s after %s stopped", run.job_uuid, run.adopted_from)
         try:
             result = command.executor(run, payload)
+            if run.completed:  # recorded already, by JobRun.complete
+                return JobStatus.SUCCEEDED, 0, {}
             return JobStatus.SUCCEEDED, 0, success_result(command, result)
         except JobInterrupted:
             raise
@@ -215,9 +221,21 @@ class JobRunner:
         )
         if not done:
             log.warning("job %s was taken over before it finished here", claim.job_id)
+        self._finished()
+        return done
+
+    def _record_success(self, claim: Claim, name: str, session: Session, result: Any) -> None:
+        """``JobRun.complete``: the answer in the executor's own (last) transaction."""
+        command = lookup(name)
+        msid = self.rt.msid
+        assert command is not None and msid is not None
+        body = success_result(command, result)
+        if not leases.finish(session, claim, msid, JobStatus.SUCCEEDED, 0, body):
+            raise JobInterrupted(f"job {claim.job_id} was taken over before it finished here")
+
+    def _finished(self) -> None:
         with self.rt.job_finished:
             self.rt.job_finished.notify_all()
-        return done
 
 
 def _load(session: Session, job_id: int) -> tuple[AsyncJob, str | None] | None:

@@ -266,6 +266,7 @@ def _deploy_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
                 explicit=payload.get("explicit") or {},
                 resumed=job.attempt > 1,
                 result=lambda s: answer_with_password(s, job, vm_id),
+                complete=job.complete,
             )
         except (JobInterrupted, CumuloError):
             raise  # handed over, or already cleaned up (no capacity)
@@ -326,6 +327,7 @@ def _start_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
         deploy=False,
         explicit=payload.get("explicit") or {},
         result=lambda s: vm_result(s, job.caller, vm_id),
+        complete=job.complete,
     )
     return answer if answer is not None else result_tx(job, vm_id)
 

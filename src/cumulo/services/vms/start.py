@@ -331,6 +331,7 @@ def start(
     explicit: dict[str, Any] | None = None,
     resumed: bool = False,
     result: Callable[[Session], T] | None = None,
+    complete: Callable[[Session, T], None] | None = None,
 ) -> T | None:
     """Run the whole start; raises InsufficientCapacity after cleaning up on failure.
 
@@ -339,6 +340,8 @@ def start(
     is not repeated. ``result(session)`` is computed in the transaction that
     records the start (the job's answer, without a transaction of its own) and
     returned; None when this run did not start the VM itself (already Running).
+    ``complete(session, value)`` (``JobRun.complete``) may record that answer
+    as the job's in the same transaction, when nothing else follows it.
     """
     if resumed:
         stop_leftover(tx(lambda s: left_on_host(s, vm_id)))
@@ -365,7 +368,7 @@ def start(
             break
         ok, error, created = run_on_host(plan)
         if ok:
-            return _record_start(tx, caller, vm_id, created, result)
+            return _record_start(tx, caller, vm_id, created, result, complete)
         errors.append(error)
         avoid.add(plan["host_id"])
         tx(lambda s: undo(s, vm_id, None))
@@ -399,14 +402,24 @@ def _record_start(
     vm_id: int,
     created: dict[int, str],
     result: Callable[[Session], T] | None,
+    complete: Callable[[Session, T], None] | None = None,
 ) -> T | None:
-    """Running, in one transaction with the security-group pushes' plan and the answer."""
+    """Running, in one transaction with the security-group pushes' plan and the answer.
+
+    Without pushes to make this is the job's last transaction: ``complete``
+    ends the job in it too (one write transaction fewer per start).
+    """
     from cumulo.services import sg_rules
 
     def work(session: Session) -> tuple[list[dict[str, Any]], T | None]:
         started(session, caller, vm_id, created)
         pushes = sg_rules.targets_for_vm(session, vm_id)
-        return pushes, (result(session) if result is not None else None)
+        if result is None:
+            return pushes, None
+        value = result(session)
+        if complete is not None and not pushes:
+            complete(session, value)
+        return pushes, value
 
     pushes, value = tx(work)
     sg_rules.push_targets(tx, caller, pushes)
