@@ -48,6 +48,8 @@ class JobRunner:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        # The last claim filled every free thread (jobs may be waiting for one).
+        self._backlog = False
         # Lease renewals; the node agent gives them connections of their own.
         self.lease_db: Database = runtime.db
 
@@ -107,10 +109,13 @@ class JobRunner:
         free = self.threads - self.running()
         msid = self.rt.msid
         if free <= 0 or msid is None:
+            self._backlog = free <= 0
             return 0
         with self._lock:
             running = list(self._running)
         claimed = self.rt.db.run(lambda s: leases.claim(s, msid, self.lease, free, running))
+        # Every thread got a job: more may be queued, so a thread that frees up claims at once.
+        self._backlog = len(claimed) == free
         if claimed and not self.rt.accepting_jobs:
             # Draining or fenced while the claim waited for the database.
             self.rt.db.run(lambda s: leases.release(s, msid, claimed), idempotent=True)
@@ -159,6 +164,8 @@ class JobRunner:
         finally:
             with self._lock:
                 self._running.pop(claim.job_id, None)
+            if self._backlog:
+                self.rt.job_wakeup.set()
 
     def _execute_job(self, claim: Claim) -> None:
         loaded = self.rt.db.run(lambda s: _load(s, claim.job_id), write=False)

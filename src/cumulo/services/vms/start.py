@@ -168,6 +168,8 @@ def reserve(
         return None
     create: list[dict[str, Any]] = []
     pool_json = None
+    # One cheap look for any fault rule instead of two scoped ones per start.
+    mocks = simulator_mocks.any_active(session)
     if fresh and pool_id is not None:
         pool = session.get(StoragePool, pool_id)
         assert pool is not None
@@ -175,8 +177,8 @@ def reserve(
         for vol in fresh:
             vol.pool_id = pool.id
             vol.state = volume_states.CREATING
-            mock = simulator_mocks.take(session, COMMAND_CREATE_VOLUME, host)
-            create.append({"id": vol.id, "name": vol.name, "size": vol.size, "mock": _mj(mock)})
+            mock = _take(session, host, COMMAND_CREATE_VOLUME, mocks)
+            create.append({"id": vol.id, "name": vol.name, "size": vol.size, "mock": mock})
     session.flush()
     from cumulo.services.vms.isos import iso_for_start  # isos uses this module's mock helpers
 
@@ -190,7 +192,7 @@ def reserve(
         "create": create,
         "vm": [vm.instance_name, vm.cpu_number, vm.cpu_speed, vm.memory_mb * 1024 * 1024],
         "nics": [_nic_json(n, net) for n, net in vm_nics],
-        "start_mock": _mj(simulator_mocks.take(session, COMMAND_START, host)),
+        "start_mock": _take(session, host, COMMAND_START, mocks),
         "iso": iso_for_start(session, vm),
     }
 
@@ -224,6 +226,11 @@ def _mj(mock: Mock | None) -> dict[str, Any] | None:
         "wait_ms": mock.wait_ms,
         "json_response": mock.json_response,
     }
+
+
+def _take(session: Session, host: Host, command: str, mocks: bool) -> dict[str, Any] | None:
+    """The host's fault rule for ``command`` (JSON), when any rule is active at all."""
+    return _mj(simulator_mocks.take(session, command, host)) if mocks else None
 
 
 def _mock(data: dict[str, Any] | None) -> Mock | None:
