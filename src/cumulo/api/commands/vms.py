@@ -257,7 +257,7 @@ def _deploy_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     vm_id = int(payload["vm_id"])
     if payload.get("start", True):
         try:
-            answer = start.start(
+            answer: ObjectResult | None = start.start(
                 job.transaction,
                 job.runtime.config,
                 job.caller,
