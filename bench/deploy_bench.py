@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.api_bench import Keys, deploy, serve_env  # noqa: E402
 from bench.list_bench import Api, free_port  # noqa: E402
+from cumulo.drivers.simulator.driver import SimulatorDriver  # noqa: E402
 from cumulo.tools.zone_deploy import CloudStackClient, Deployer, load_spec  # noqa: E402
 
 HOSTS_PER_CLUSTER = 10
@@ -242,15 +243,26 @@ def bench(work: Path, args: argparse.Namespace) -> dict[str, Any]:
         wait_for("the server", lambda: _ready(base), 60)
         api = Api(base, keys.apikey, keys.secretkey)
         target = prepare(api, base, keys, args.hosts, args.vms, work)
-        cpu0 = _cpu_seconds(proc.pid)
+        cpu0, load0 = _cpu_seconds(proc.pid), os.getloadavg()
         result = run_clients(base, keys, target, args.vms, args.clients, args.poll)
-        result["server_cpu_s"] = round(_cpu_seconds(proc.pid) - cpu0, 1)
+        cpu = _cpu_seconds(proc.pid) - cpu0
+        result["server_cpu_s"] = round(cpu, 1)
+        result["server_cpu_ms_per_vm"] = round(cpu * 1000 / max(1, result["deployed"]), 1)
+        result["vms_per_s"] = round(result["deployed"] / max(0.1, result["seconds"]), 2)
+        result["load_before"] = load0
         result["audit"] = audit(api, target["networkids"])
     finally:
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
-    result.update(vms=args.vms, clients=args.clients, hosts=args.hosts, load=os.getloadavg())
+    result.update(
+        vms=args.vms,
+        clients=args.clients,
+        hosts=args.hosts,
+        load=os.getloadavg(),
+        # The node's simulator answers at once (SimulatorDriver's default latency).
+        simulator_latency_ms=SimulatorDriver().latency_ms,
+    )
     return result
 
 

@@ -59,3 +59,37 @@ def test_bad_parameters_answer_431_and_leave_nothing(cloud: Cloud) -> None:
         **{"details[0].cpuNumber": 2, "details[0].cpuSpeed": 1000, "details[0].memory": 1024},
     )["virtualmachine"]
     assert (vm["cpunumber"], vm["cpuspeed"], vm["memory"]) == (2, 1000, 1024)
+
+
+def test_deploy_job_ends_in_the_transaction_that_records_running(cloud: Cloud) -> None:
+    """The job's answer commits with the VM's Running state: no separate finish
+    transaction, so a poll never sees the VM Running while its job is pending."""
+    import threading
+
+    from sqlalchemy import event
+
+    env = build(cloud)
+    engine = cloud.rt.db.engine
+    transactions: list[list[str]] = []
+    current: dict[int, list[str]] = {}  # per thread: its open transaction's UPDATEs
+
+    def begin(_conn: object) -> None:
+        current[threading.get_ident()] = tx = []
+        transactions.append(tx)
+
+    def statement(_conn: object, _cur: object, sql: str, *_: object) -> None:
+        tx = current.get(threading.get_ident())
+        if tx is not None and sql.lstrip().upper().startswith("UPDATE"):
+            tx.append(" ".join(sql.split()))
+
+    event.listen(engine, "begin", begin)
+    event.listen(engine, "after_cursor_execute", statement)
+    try:
+        vm = deploy(cloud.admin, env)["virtualmachine"]
+    finally:
+        event.remove(engine, "begin", begin)
+        event.remove(engine, "after_cursor_execute", statement)
+    assert vm["state"] == "Running"
+    finishing = [tx for tx in transactions if any("async_job SET status" in s for s in tx)]
+    assert len(finishing) == 1, finishing
+    assert any(s.startswith("UPDATE vm_instance SET state") for s in finishing[0]), finishing

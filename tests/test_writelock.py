@@ -1,4 +1,4 @@
-"""The in-process SQLite write queue: first come first served, job runner first."""
+"""The in-process SQLite write queue: first come first served, job runner first (turn about)."""
 
 from __future__ import annotations
 
@@ -36,11 +36,17 @@ def test_writers_get_the_lock_in_arrival_order() -> None:
     assert _queue_up(FairLock(), names) == [n for n, _ in names]
 
 
-def test_job_runner_threads_go_before_requests() -> None:
+def test_job_runner_threads_go_before_requests_turn_about() -> None:
     order = _queue_up(
         FairLock(), [("req1", False), ("job1", True), ("req2", False), ("job2", True)]
     )
-    assert order == ["job1", "job2", "req1", "req2"]
+    # A job first, then a request (no starving either), each line in arrival order.
+    assert order == ["job1", "req1", "job2", "req2"]
+
+
+def test_a_line_of_job_threads_lets_one_request_through() -> None:
+    order = _queue_up(FairLock(), [("job1", True), ("job2", True), ("job3", True), ("req1", False)])
+    assert order == ["job1", "req1", "job2", "job3"]
 
 
 def test_holder_may_enter_again_and_a_long_wait_gives_up() -> None:

@@ -13,7 +13,12 @@ without the lock, leaving it to SQLite's busy timeout as before.
 Threads marked ``urgent`` (the job runner's: claims, lease renewals and the
 transactions of running jobs) are served before the others: under a flood of
 new requests the work already under a lease finishes first, instead of
-queueing behind the requests until its lease runs out.
+queueing behind the requests until its lease runs out. Not strictly, though:
+after an urgent writer, a waiting request goes next. Strict priority starved
+the requests instead (deployVirtualMachine waited behind the job threads'
+transactions until its 40 s request deadline, while the job threads ran out
+of queued jobs); turn about, an urgent writer still waits for at most one
+request per urgent writer ahead of it.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ class FairLock:
         self._urgent: deque[tuple[int, threading.Event]] = deque()
         self._owner: int | None = None
         self._depth = 0
+        # The lock last went to an urgent writer: a waiting request is next.
+        self._request_turn = False
 
     def acquire(self, timeout: float) -> bool:
         me = threading.get_ident()
@@ -58,6 +65,9 @@ class FairLock:
             if self._depth:
                 return
             line = self._urgent or self._queue
+            if self._request_turn and self._queue:
+                line = self._queue
+            self._request_turn = line is self._urgent
             if line:
                 self._owner, event = line.popleft()
                 self._depth = 1

@@ -31,6 +31,16 @@ class JobInterrupted(Exception):
     """
 
 
+_COMPLETES = "cumulo.job_completes"
+
+
+@dataclass(frozen=True)
+class _Done:
+    """A transaction's value whose transaction also recorded the job's answer."""
+
+    value: Any
+
+
 @dataclass
 class JobRun:
     """One execution attempt of a job.
@@ -54,15 +64,40 @@ class JobRun:
     instance_uuid: str | None = None
     # Set by the runner when the lease is given up; checked before each transaction.
     interrupted: threading.Event = field(default_factory=threading.Event)
+    # Set by the runner: writes the executor's result as the job's answer (see ``complete``).
+    recorder: Callable[[Session, Any], None] | None = None
+    # True once ``complete`` ran in a transaction that committed.
+    completed: bool = False
 
     def transaction(self, work: Callable[[Session], T], *, idempotent: bool = False) -> T:
         """Run ``work`` in a transaction that commits only while this run owns the job."""
 
         def guarded(session: Session) -> T:
             self.hold(session)
-            return work(session)
+            value = work(session)
+            # Still in the transaction; ``completed`` flips only once it committed.
+            done = session.info.pop(_COMPLETES, None) is self
+            return _Done(value) if done else value  # type: ignore[return-value]
 
-        return self.runtime.db.run(guarded, idempotent=idempotent)
+        value = self.runtime.db.run(guarded, idempotent=idempotent)
+        if isinstance(value, _Done):
+            self.completed = True
+            return value.value  # type: ignore[no-any-return]
+        return value
+
+    def complete(self, session: Session, result: Any) -> None:
+        """Make ``result`` the job's answer in ``session``'s transaction (its last one).
+
+        Saves the runner's own transaction for the answer: the job ends when
+        this transaction commits, so the executor must not run another
+        transaction of the job after it (``hold`` would refuse: the job is no
+        longer in progress). The runner then only checks ``completed``.
+        """
+        if self.recorder is None:
+            return
+        self.recorder(session, result)
+        # Marked after the commit: a rolled-back or retried transaction did not end the job.
+        session.info[_COMPLETES] = self
 
     def hold(self, session: Session) -> None:
         """Prove ownership inside ``session``'s transaction, or raise ``JobInterrupted``."""

@@ -48,6 +48,8 @@ class JobRunner:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        # The last claim filled every free thread (jobs may be waiting for one).
+        self._backlog = False
         # Lease renewals; the node agent gives them connections of their own.
         self.lease_db: Database = runtime.db
 
@@ -107,10 +109,13 @@ class JobRunner:
         free = self.threads - self.running()
         msid = self.rt.msid
         if free <= 0 or msid is None:
+            self._backlog = free <= 0
             return 0
         with self._lock:
             running = list(self._running)
         claimed = self.rt.db.run(lambda s: leases.claim(s, msid, self.lease, free, running))
+        # Every thread got a job: more may be queued, so a thread that frees up claims at once.
+        self._backlog = len(claimed) == free
         if claimed and not self.rt.accepting_jobs:
             # Draining or fenced while the claim waited for the database.
             self.rt.db.run(lambda s: leases.release(s, msid, claimed), idempotent=True)
@@ -159,6 +164,8 @@ class JobRunner:
         finally:
             with self._lock:
                 self._running.pop(claim.job_id, None)
+            if self._backlog:
+                self.rt.job_wakeup.set()
 
     def _execute_job(self, claim: Claim) -> None:
         loaded = self.rt.db.run(lambda s: _load(s, claim.job_id), write=False)
@@ -177,9 +184,13 @@ class JobRunner:
             instance_type=job.instance_type,
             instance_uuid=job.instance_uuid,
         )
+        run.recorder = partial(self._record_success, claim, job.command)
         with self._lock:
             self._running[claim.job_id] = (claim, run)
         status, code, body = self._outcome(job.command, run, data.get("payload", {}))
+        if status == JobStatus.SUCCEEDED and run.completed:
+            self._finished()  # the answer went out with the executor's last transaction
+            return
         self.finish(claim, status, code, body)
 
     def _outcome(
@@ -200,6 +211,8 @@ class JobRunner:
             log.info("resuming job %s after %s stopped", run.job_uuid, run.adopted_from)
         try:
             result = command.executor(run, payload)
+            if run.completed:  # recorded already, by JobRun.complete
+                return JobStatus.SUCCEEDED, 0, {}
             # A new password in the result is kept sealed in the job row (jobs/sealed.py).
             return (
                 JobStatus.SUCCEEDED,
@@ -220,9 +233,21 @@ class JobRunner:
         )
         if not done:
             log.warning("job %s was taken over before it finished here", claim.job_id)
+        self._finished()
+        return done
+
+    def _record_success(self, claim: Claim, name: str, session: Session, result: Any) -> None:
+        """``JobRun.complete``: the answer in the executor's own (last) transaction."""
+        command = lookup(name)
+        msid = self.rt.msid
+        assert command is not None and msid is not None
+        body = sealed.seal(success_result(command, result), self.rt.secrets)
+        if not leases.finish(session, claim, msid, JobStatus.SUCCEEDED, 0, body):
+            raise JobInterrupted(f"job {claim.job_id} was taken over before it finished here")
+
+    def _finished(self) -> None:
         with self.rt.job_finished:
             self.rt.job_finished.notify_all()
-        return done
 
 
 def _load(session: Session, job_id: int) -> tuple[AsyncJob, str | None] | None:

@@ -257,7 +257,7 @@ def _deploy_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
     vm_id = int(payload["vm_id"])
     if payload.get("start", True):
         try:
-            answer = start.start(
+            answer: ObjectResult | None = start.start(
                 job.transaction,
                 job.runtime.config,
                 job.caller,
@@ -266,6 +266,7 @@ def _deploy_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
                 explicit=payload.get("explicit") or {},
                 resumed=job.attempt > 1,
                 result=lambda s: answer_with_password(s, job, vm_id),
+                complete=job.complete,
             )
         except (JobInterrupted, CumuloError):
             raise  # handed over, or already cleaned up (no capacity)
@@ -327,6 +328,7 @@ def _start_vm(job: JobRun, payload: dict[str, Any]) -> ObjectResult:
         deploy=False,
         explicit=payload.get("explicit") or {},
         result=lambda s: vm_result(s, job.caller, vm_id),
+        complete=job.complete,
     )
     return answer if answer is not None else result_tx(job, vm_id)
 

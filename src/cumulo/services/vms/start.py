@@ -183,6 +183,8 @@ def reserve(
         return None
     create: list[dict[str, Any]] = []
     pool_json = None
+    # One cheap look for any fault rule instead of two scoped ones per start.
+    mocks = simulator_mocks.any_active(session)
     if fresh and pool_id is not None:
         pool = session.get(StoragePool, pool_id)
         assert pool is not None
@@ -190,8 +192,8 @@ def reserve(
         for vol in fresh:
             vol.pool_id = pool.id
             vol.state = volume_states.CREATING
-            mock = simulator_mocks.take(session, COMMAND_CREATE_VOLUME, host)
-            create.append({"id": vol.id, "name": vol.name, "size": vol.size, "mock": _mj(mock)})
+            mock = _take(session, host, COMMAND_CREATE_VOLUME, mocks)
+            create.append({"id": vol.id, "name": vol.name, "size": vol.size, "mock": mock})
     session.flush()
     from cumulo.services.vms.isos import iso_for_start  # isos uses this module's mock helpers
 
@@ -205,7 +207,7 @@ def reserve(
         "create": create,
         "vm": [vm.instance_name, vm.cpu_number, vm.cpu_speed, vm.memory_mb * 1024 * 1024],
         "nics": [_nic_json(n, net) for n, net in vm_nics],
-        "start_mock": _mj(simulator_mocks.take(session, COMMAND_START, host)),
+        "start_mock": _take(session, host, COMMAND_START, mocks),
         "iso": iso_for_start(session, vm),
     }
 
@@ -239,6 +241,11 @@ def _mj(mock: Mock | None) -> dict[str, Any] | None:
         "wait_ms": mock.wait_ms,
         "json_response": mock.json_response,
     }
+
+
+def _take(session: Session, host: Host, command: str, mocks: bool) -> dict[str, Any] | None:
+    """The host's fault rule for ``command`` (JSON), when any rule is active at all."""
+    return _mj(simulator_mocks.take(session, command, host)) if mocks else None
 
 
 def _mock(data: dict[str, Any] | None) -> Mock | None:
@@ -346,6 +353,7 @@ def start(
     explicit: dict[str, Any] | None = None,
     resumed: bool = False,
     result: Callable[[Session], T] | None = None,
+    complete: Callable[[Session, T], None] | None = None,
 ) -> T | None:
     """Run the whole start; raises InsufficientCapacity after cleaning up on failure.
 
@@ -354,6 +362,8 @@ def start(
     is not repeated. ``result(session)`` is computed in the transaction that
     records the start (the job's answer, without a transaction of its own) and
     returned; None when this run did not start the VM itself (already Running).
+    ``complete(session, value)`` (``JobRun.complete``) may record that answer
+    as the job's in the same transaction, when nothing else follows it.
     """
     if resumed:
         stop_leftover(tx(lambda s: left_on_host(s, vm_id)))
@@ -380,7 +390,7 @@ def start(
             break
         ok, error, created = run_on_host(plan)
         if ok:
-            return _record_start(tx, caller, vm_id, created, result)
+            return _record_start(tx, caller, vm_id, created, result, complete)
         errors.append(error)
         avoid.add(plan["host_id"])
         tx(lambda s: undo(s, vm_id, None))
@@ -414,14 +424,24 @@ def _record_start(
     vm_id: int,
     created: dict[int, str],
     result: Callable[[Session], T] | None,
+    complete: Callable[[Session, T], None] | None = None,
 ) -> T | None:
-    """Running, in one transaction with the security-group pushes' plan and the answer."""
+    """Running, in one transaction with the security-group pushes' plan and the answer.
+
+    Without pushes to make this is the job's last transaction: ``complete``
+    ends the job in it too (one write transaction fewer per start).
+    """
     from cumulo.services import sg_rules
 
     def work(session: Session) -> tuple[list[dict[str, Any]], T | None]:
         started(session, caller, vm_id, created)
         pushes = sg_rules.targets_for_vm(session, vm_id)
-        return pushes, (result(session) if result is not None else None)
+        if result is None:
+            return pushes, None
+        value = result(session)
+        if complete is not None and not pushes:
+            complete(session, value)
+        return pushes, value
 
     pushes, value = tx(work)
     sg_rules.push_targets(tx, caller, pushes)
