@@ -474,7 +474,7 @@ def test_e_no_false_fencing_under_load(lab: LabConfig) -> None:
     cfg = lab
     logs = {h: services.log(cfg, h, "cumulo") for h in DB_NODES}
     offsets = {h: p.stat().st_size for h, p in logs.items()}
-    threshold = 5.0  # heartbeat_threshold in the rendered cumulo.toml
+    threshold = 4.0  # heartbeat_threshold in the rendered cumulo.toml
     assert (
         f"heartbeat_threshold = {threshold}" in (cfg.rendered / "db1" / "cumulo.toml").read_text()
     )
