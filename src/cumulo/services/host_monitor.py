@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from cumulo.db.database import db_now
@@ -43,12 +43,22 @@ class Check:
     mock: Mock | None
 
 
-def _orphaned(now):  # type: ignore[no-untyped-def]
-    """No owner, the owner's lease ran out, or the owner was declared Down."""
+def _orphaned(now, threshold: timedelta):  # type: ignore[no-untyped-def]
+    """No owner, the owner was declared Down, or its lease ran out and it is silent.
+
+    An owner whose heartbeat is fresh keeps its hosts even if its host round
+    is late (a storm starves that thread, not the heartbeat's): taking them
+    over would only move them back and forth between live nodes.
+    """
     down = select(ManagementServer.msid).where(ManagementServer.state == "Down")
+    beating = select(ManagementServer.msid).where(
+        ManagementServer.state != "Down",
+        ManagementServer.removed.is_(None),
+        ManagementServer.last_update >= now - threshold,
+    )
     return or_(
         Host.mgmt_server_msid.is_(None),
-        Host.lease_expires < now,
+        and_(Host.lease_expires < now, Host.mgmt_server_msid.not_in(beating)),
         Host.mgmt_server_msid.in_(down),
     )
 
@@ -61,6 +71,7 @@ class HostMonitor:
         # as the owner is declared Down.
         s = rt.settings
         self.lease = timedelta(seconds=s.heartbeat_threshold + 2 * s.host_monitor_interval)
+        self.threshold = timedelta(seconds=s.heartbeat_threshold)
 
     def tick(self) -> int:
         """One round; returns how many hosts this node checked."""
@@ -85,7 +96,7 @@ class HostMonitor:
         )
         orphaned = session.execute(
             select(Host.id, Host.mgmt_server_msid).where(
-                Host.removed.is_(None), Host.type == "Routing", _orphaned(now)
+                Host.removed.is_(None), Host.type == "Routing", _orphaned(now, self.threshold)
             )
         ).all()
         # Hosts taken over are reconnected (this process may never have seen
@@ -129,7 +140,7 @@ class HostMonitor:
     ) -> bool:
         res = session.execute(
             update(Host)
-            .where(Host.id == host_id, _orphaned(now))
+            .where(Host.id == host_id, _orphaned(now, self.threshold))
             .values(mgmt_server_msid=msid, last_mgmt_server_msid=previous, lease_expires=expires)
         )
         if res.rowcount != 1:  # type: ignore[attr-defined]
