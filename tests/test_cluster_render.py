@@ -190,7 +190,7 @@ def test_topology_a_contents(tmp_path: Path) -> None:
     node = tomllib.loads((tmp_path / "manager-3" / "cumulo.toml").read_text())
     assert node["database_url"].endswith("@192.168.2.60:3306/cumulo")
     assert node["service_ip"] == "192.168.1.32" and node["node_name"] == "manager-3"
-    assert node["heartbeat_threshold"] == 5.0
+    assert node["heartbeat_threshold"] == 4.0
     assert not (tmp_path / "lb2" / "garb").exists()
 
     fw = (tmp_path / "manager-1" / "firewall.nft").read_text()

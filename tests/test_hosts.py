@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
 
+from cumulo.cluster import membership
 from cumulo.cluster.node import NodeAgent
+from cumulo.db.database import db_now
+from cumulo.db.models.cluster import ManagementServer
+from cumulo.db.models.host import Host
 from cumulo.runtime import Runtime
+from cumulo.services.host_monitor import HostMonitor
 from tests.infra_helpers import add_host, simple_zone, wait_hosts_up
 from tests.support import cloud as support
 from tests.support.client import ApiError
@@ -185,3 +192,68 @@ def test_survivor_takes_over_hosts_of_a_dead_node(tmp_path: Path) -> None:
         finally:
             agent_b.stop()
             rt_b.close()
+
+
+def test_a_host_taken_over_from_a_down_owner_stays_up(cloud: Cloud) -> None:
+    """The takeover changes the owner only: placement never sees the host leave Up."""
+    api = cloud.admin
+    zone, pod, cluster = simple_zone(api)
+    add_host(api, zone["id"], pod["id"], cluster["id"], "http://sim/c0/h0")
+    wait_hosts_up(api, 1)
+
+    def dead_owner(session):  # type: ignore[no-untyped-def]
+        peer = membership.register(
+            session, name="dead", service_ip="127.0.0.9", service_port=1, version="test"
+        )
+        membership.set_state(session, peer, membership.DOWN)
+        session.execute(update(Host).values(mgmt_server_msid=peer.msid))
+        return peer.msid
+
+    dead = cloud.rt.db.run(dead_owner)
+    monitor = HostMonitor(cloud.rt)
+    msid = cloud.rt.msid
+    assert msid is not None
+    # The claim commits before the host is checked (no transaction spans the
+    # driver call): in between, the host must still be Up for the planner.
+    checks = cloud.rt.db.run(lambda s: monitor._claim_and_plan(s, msid))
+    assert [c.connecting for c in checks] == [True]  # reconnected by its new owner
+    row = cloud.rt.db.run(lambda s: s.execute(select(Host.status, Host.mgmt_server_msid)).one())
+    assert tuple(row) == ("Up", msid)
+    monitor.tick()
+    (host,) = api.call("listHosts", type="Routing")["host"]
+    assert host["state"] == "Up" and host["managementservername"] == "test-node"
+    assert dead != msid
+
+
+def test_a_live_owner_keeps_its_hosts_when_its_host_round_is_late(cloud: Cloud) -> None:
+    """An expired host lease alone moves nothing while the owner's heartbeat is fresh."""
+    api = cloud.admin
+    zone, pod, cluster = simple_zone(api)
+    add_host(api, zone["id"], pod["id"], cluster["id"], "http://sim/c0/h0")
+    wait_hosts_up(api, 1)
+
+    def busy_owner(session):  # type: ignore[no-untyped-def]
+        peer = membership.register(
+            session, name="busy", service_ip="127.0.0.9", service_port=1, version="test"
+        )
+        past = db_now(session) - timedelta(seconds=1)
+        session.execute(update(Host).values(mgmt_server_msid=peer.msid, lease_expires=past))
+        return peer
+
+    peer = cloud.rt.db.run(busy_owner)
+    monitor = HostMonitor(cloud.rt)
+    msid = cloud.rt.msid
+    assert msid is not None
+    assert cloud.rt.db.run(lambda s: monitor._claim_and_plan(s, msid)) == []
+    owner = cloud.rt.db.run(lambda s: s.execute(select(Host.mgmt_server_msid)).scalar_one())
+    assert owner == peer.msid
+    # Once the owner is silent too (not yet declared Down), the lease decides.
+    silent = timedelta(seconds=cloud.settings.heartbeat_threshold + 1)
+    cloud.rt.db.run(
+        lambda s: s.execute(
+            update(ManagementServer)
+            .where(ManagementServer.id == peer.id)
+            .values(last_update=db_now(s) - silent)
+        )
+    )
+    assert len(cloud.rt.db.run(lambda s: monitor._claim_and_plan(s, msid))) == 1

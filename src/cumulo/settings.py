@@ -98,6 +98,14 @@ class Settings(BaseSettings):
     # that cannot renew its own heartbeat for the threshold fences itself.
     heartbeat_interval: float = 1.0
     heartbeat_threshold: float = 4.0
+    # Background work on timers of its own, not on every heartbeat: pinging
+    # the hosts this node owns (a dead peer's hosts are taken over as soon as
+    # it is declared Down, whatever this says), and the secondary-storage /
+    # system VM monitor (template copies, console proxy and SSVM upkeep).
+    host_monitor_interval: float = 3.0
+    system_vm_monitor_interval: float = 10.0
+    # How often the node looks for due periodic tasks (each has its own interval).
+    periodic_check_interval: float = 1.0
     # Async job runtime.
     job_threads: int = 8
     job_lease_seconds: float = 10.0

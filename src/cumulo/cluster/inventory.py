@@ -105,7 +105,8 @@ class Timers(_Strict):
     evs_keepalive_period: float = Field(default=0.5, gt=0)
     evs_inactive_check_period: float = Field(default=0.5, gt=0)
     heartbeat_interval: float = Field(default=1.0, gt=0)
-    heartbeat_threshold: float = Field(default=5.0, gt=0)
+    # A kill -9 is noticed 3-4 s later (the last heartbeat was up to 1 s before): <= 5 s.
+    heartbeat_threshold: float = Field(default=4.0, gt=0)
 
     @model_validator(mode="after")
     def _ordered(self) -> Timers:

@@ -117,8 +117,11 @@ def set_state(session: Session, node: NodeIdentity, state: str) -> None:
 def mark_dead_peers(session: Session, threshold_seconds: float, me: NodeIdentity) -> list[int]:
     """Declare Down every node silent for longer than the threshold; return their msids.
 
-    Their running jobs become claimable at once, so survivors adopt them
-    within a poll instead of waiting for the leases to run out.
+    Only ``management_server`` rows are touched: the heartbeat connection must
+    never wait for a lock on job rows (a survivor's long job transaction holds
+    the next-key lock a range UPDATE of ``async_job`` needs). The caller makes
+    the dead nodes' jobs claimable in a transaction of its own
+    (``leases.expire_owned_by``).
     """
     cutoff = db_now(session) - timedelta(seconds=threshold_seconds)
     dead = list(
@@ -142,7 +145,6 @@ def mark_dead_peers(session: Session, threshold_seconds: float, me: NodeIdentity
         )
         if res.rowcount == 1:  # type: ignore[attr-defined]
             msids.append(msid)
-    leases.expire_owned_by(session, msids)
     return msids
 
 

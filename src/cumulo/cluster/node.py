@@ -13,8 +13,13 @@ import threading
 import time
 from collections.abc import Callable
 
+from sqlalchemy.orm import Session
+
 from cumulo.cluster import membership as ms
+from cumulo.cluster.beat import LeanHeartbeat
+from cumulo.cluster.heartbeat_db import Adopter, heartbeat_database
 from cumulo.cluster.membership import NodeIdentity
+from cumulo.db import writelock
 from cumulo.db.database import Database
 from cumulo.jobs import housekeeping
 from cumulo.jobs.runner import JobRunner
@@ -42,11 +47,18 @@ class NodeAgent:
         self._last_renewal = time.monotonic()
         self._lock = threading.Lock()
         self.capacity = CapacityChecker(rt)
-        # Heartbeats and job-lease renewals use their own connections: a node
-        # whose request threads hold every pooled connection (an API storm)
-        # must not miss its heartbeat and fence itself, nor lose its leases.
+        # Job-lease renewals use connections of their own: a node whose
+        # request threads hold every pooled connection (an API storm) must not
+        # lose its leases. The heartbeat has its own again (heartbeat_db.py):
+        # neither a pool nor a job row's lock may delay it.
         self.control_db = control_database(rt)
         self.jobs.lease_db = self.control_db
+        self.heartbeat_db = heartbeat_database(rt)
+        self.beat = None if self.heartbeat_db is rt.db else LeanHeartbeat(self.heartbeat_db)
+        self.adopter = Adopter(self.control_db, self._stop, rt.job_wakeup.set)
+        # Set when a peer is declared Down: take its hosts over now, not at the next round.
+        self.hosts_wakeup = threading.Event()
+        self.slowest_round = 0.0
 
     def start(self) -> NodeIdentity:
         s = self.rt.settings
@@ -63,6 +75,7 @@ class NodeAgent:
         self.rt.node_uuid = self.identity.uuid
         self._last_renewal = time.monotonic()
         self.jobs.start()
+        self.adopter.start()
         for target, name in (
             (self._loop, "heartbeat"),
             (self._housekeeping, "job-housekeeping"),
@@ -91,23 +104,39 @@ class NodeAgent:
 
     # -- heartbeat -------------------------------------------------------
     def _loop(self) -> None:
+        # SQLite: heartbeats go first in this process's write queue.
+        writelock.mark_urgent()
         interval = self.rt.settings.heartbeat_interval
-        while not self._stop.wait(interval):
+        next_round = time.monotonic() + interval
+        while not self._stop.wait(max(0.0, next_round - time.monotonic())):
+            # Rounds keep their rhythm: a slow round does not push the next one back.
+            began = time.monotonic()
+            next_round = max(next_round + interval, began)
             try:
                 self.tick()
             except Exception:
                 log.exception("heartbeat round failed")
+            took = time.monotonic() - began
+            self.slowest_round = max(self.slowest_round, took)
+            if took > interval:
+                log.warning("heartbeat round took %.2fs (interval %.2fs)", took, interval)
 
     def _host_loop(self) -> None:
-        interval = self.rt.settings.heartbeat_interval
-        while not self._stop.wait(interval):
+        last_periodic = 0.0
+        while True:
+            self.hosts_wakeup.wait(self.rt.settings.host_monitor_interval)
+            self.hosts_wakeup.clear()
+            if self._stop.is_set():
+                return
             if self.fenced.is_set():
                 continue  # a fenced node drops its hosts; survivors take them over
             try:
                 self.hosts.tick()
             except Exception:
                 log.exception("host monitor failed")
-            self._periodic()
+            if time.monotonic() - last_periodic >= self.rt.settings.system_vm_monitor_interval:
+                last_periodic = time.monotonic()
+                self._periodic()
 
     def _host_command_loop(self) -> None:
         from cumulo.services import host_commands
@@ -136,15 +165,28 @@ class NodeAgent:
     def _periodic_loop(self) -> None:
         from cumulo.cluster import periodic
 
-        while not self._stop.wait(self.rt.settings.heartbeat_interval):
+        while not self._stop.wait(self.rt.settings.periodic_check_interval):
             if not self.fenced.is_set():
                 periodic.tick(self.rt)
 
     def tick(self) -> None:
         assert self.identity is not None
         node, mine = self.identity, self.state
+        threshold = self.rt.settings.heartbeat_threshold
+
+        def one_round(session: Session) -> tuple[str | None, list[int]]:
+            # Renewal and peer detection in one short transaction on the
+            # heartbeat's own connection: two round trips fewer under load.
+            state = ms.heartbeat(session, node, mine)
+            if state is None:
+                return None, []
+            return state, ms.mark_dead_peers(session, threshold, node)
+
         try:
-            row_state = self.control_db.run(lambda s: ms.heartbeat(s, node, mine), idempotent=True)
+            if self.beat is not None:
+                row_state, dead = self.beat.round(node, mine, threshold)
+            else:
+                row_state, dead = self.heartbeat_db.run(one_round, idempotent=True)
         except Exception as exc:
             silent = time.monotonic() - self._last_renewal
             log.warning("heartbeat not renewed for %.1fs: %s", silent, exc)
@@ -162,13 +204,12 @@ class NodeAgent:
             log.warning("heartbeat renewed again; this node is no longer fenced")
             self.fenced.clear()
             self.rt.accepting_jobs = self.state == ms.UP
-        self._follow(row_state)
-        threshold = self.rt.settings.heartbeat_threshold
-        dead = self.control_db.run(lambda s: ms.mark_dead_peers(s, threshold, node))
         for msid in dead:
             log.warning("management server %s missed its heartbeats; declared Down", msid)
         if dead:
-            self.rt.job_wakeup.set()  # adopt the dead node's jobs now
+            self.adopter.adopt(dead)  # its jobs, on the adopter's thread
+            self.hosts_wakeup.set()  # its hosts, now
+        self._follow(row_state)
 
     def fence(self, reason: str) -> None:
         """Stop taking jobs and hand over the running ones; /readyz answers 503."""
@@ -266,16 +307,21 @@ class NodeAgent:
         except Exception:
             log.warning("could not release job leases at stop")
         self.jobs.stop(wait=False)
+        self.hosts_wakeup.set()
         for t in self._threads:
             t.join(timeout=5)
+        self.adopter.join(timeout=5)
         if self.identity is not None and not self.fenced.is_set():
             node = self.identity
             try:
                 self.rt.db.run(lambda s: ms.mark_stopped(s, node), idempotent=True)
             except Exception:
                 log.exception("could not mark this node stopped")
-        if self.control_db is not self.rt.db:
-            self.control_db.dispose()
+        if self.beat is not None:
+            self.beat.close()
+        for db in {id(d): d for d in (self.control_db, self.heartbeat_db)}.values():
+            if db is not self.rt.db:
+                db.dispose()
 
 
 def control_database(rt: Runtime) -> Database:

@@ -35,6 +35,9 @@ class Database:
         replicas: Sequence[str] = (),
         failback_after: float = 30.0,
         connect_timeout: float = 2.0,
+        pool_timeout: float = 10.0,
+        io_timeout: int = 30,
+        lock_wait_timeout: int | None = None,
     ) -> None:
         self.url = normalise_url(url)
         self.sqlite = is_sqlite(self.url)
@@ -47,7 +50,13 @@ class Database:
                 failback_after=failback_after,
             )
         self.engine: Engine = make_engine(
-            self.url, pool_size=pool_size, echo=echo, endpoints=self.endpoints
+            self.url,
+            pool_size=pool_size,
+            echo=echo,
+            endpoints=self.endpoints,
+            pool_timeout=pool_timeout,
+            io_timeout=io_timeout,
+            lock_wait_timeout=lock_wait_timeout,
         )
         read_engine = self.engine.execution_options(sqlite_begin="DEFERRED")
         self._writer = sessionmaker(self.engine, expire_on_commit=False)

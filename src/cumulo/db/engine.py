@@ -31,8 +31,16 @@ def make_engine(
     pool_size: int = 10,
     echo: bool = False,
     endpoints: EndpointSet | None = None,
+    pool_timeout: float = 10.0,
+    io_timeout: int = 30,
+    lock_wait_timeout: int | None = None,
 ) -> Engine:
-    """``endpoints`` (MariaDB only) makes connections follow an ordered endpoint list."""
+    """``endpoints`` (MariaDB only) makes connections follow an ordered endpoint list.
+
+    ``io_timeout`` bounds each read and write on a connection (seconds; not with
+    ``endpoints``, whose connections the endpoint set makes), ``lock_wait_timeout``
+    sets the session's ``innodb_lock_wait_timeout`` (None: the server's).
+    """
     url = normalise_url(url)
     if is_sqlite(url):
         return _sqlite_engine(url, echo=echo)
@@ -44,11 +52,11 @@ def make_engine(
             max_overflow=pool_size,
             pool_pre_ping=True,
             pool_recycle=600,
-            pool_timeout=10,
+            pool_timeout=pool_timeout,
             echo=echo,
         )
         endpoints.install(engine)
-        event.listen(engine, "connect", _causal_reads)
+        _on_connect(engine, lock_wait_timeout)
         return engine
     engine = create_engine(
         url,
@@ -56,12 +64,31 @@ def make_engine(
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_recycle=600,
-        pool_timeout=10,
-        connect_args={"connect_timeout": 3, "read_timeout": 30, "write_timeout": 30},
+        pool_timeout=pool_timeout,
+        connect_args={
+            "connect_timeout": 3,
+            "read_timeout": io_timeout,
+            "write_timeout": io_timeout,
+        },
         echo=echo,
     )
-    event.listen(engine, "connect", _causal_reads)
+    _on_connect(engine, lock_wait_timeout)
     return engine
+
+
+def _on_connect(engine: Engine, lock_wait_timeout: int | None) -> None:
+    event.listen(engine, "connect", _causal_reads)
+    if lock_wait_timeout is None:
+        return
+
+    def _lock_wait(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+        cur = dbapi_conn.cursor()
+        try:
+            cur.execute(f"SET SESSION innodb_lock_wait_timeout = {int(lock_wait_timeout)}")
+        finally:
+            cur.close()
+
+    event.listen(engine, "connect", _lock_wait)
 
 
 def _causal_reads(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:

@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from cumulo.db.database import db_now
@@ -43,12 +43,22 @@ class Check:
     mock: Mock | None
 
 
-def _orphaned(now):  # type: ignore[no-untyped-def]
-    """No owner, the owner's lease ran out, or the owner was declared Down."""
+def _orphaned(now, threshold: timedelta):  # type: ignore[no-untyped-def]
+    """No owner, the owner was declared Down, or its lease ran out and it is silent.
+
+    An owner whose heartbeat is fresh keeps its hosts even if its host round
+    is late (a storm starves that thread, not the heartbeat's): taking them
+    over would only move them back and forth between live nodes.
+    """
     down = select(ManagementServer.msid).where(ManagementServer.state == "Down")
+    beating = select(ManagementServer.msid).where(
+        ManagementServer.state != "Down",
+        ManagementServer.removed.is_(None),
+        ManagementServer.last_update >= now - threshold,
+    )
     return or_(
         Host.mgmt_server_msid.is_(None),
-        Host.lease_expires < now,
+        and_(Host.lease_expires < now, Host.mgmt_server_msid.not_in(beating)),
         Host.mgmt_server_msid.in_(down),
     )
 
@@ -56,7 +66,12 @@ def _orphaned(now):  # type: ignore[no-untyped-def]
 class HostMonitor:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self.lease = timedelta(seconds=rt.settings.heartbeat_threshold)
+        # Renewed every round (host_monitor_interval): two rounds may be missed.
+        # A dead owner's hosts do not wait for this: they are taken over as soon
+        # as the owner is declared Down.
+        s = rt.settings
+        self.lease = timedelta(seconds=s.heartbeat_threshold + 2 * s.host_monitor_interval)
+        self.threshold = timedelta(seconds=s.heartbeat_threshold)
 
     def tick(self) -> int:
         """One round; returns how many hosts this node checked."""
@@ -81,11 +96,17 @@ class HostMonitor:
         )
         orphaned = session.execute(
             select(Host.id, Host.mgmt_server_msid).where(
-                Host.removed.is_(None), Host.type == "Routing", _orphaned(now)
+                Host.removed.is_(None), Host.type == "Routing", _orphaned(now, self.threshold)
             )
         ).all()
-        for host_id, previous in orphaned:
-            self._take_over(session, host_id, previous, msid, now, expires)
+        # Hosts taken over are reconnected (this process may never have seen
+        # them) but keep their status: an Up host stays usable for placement
+        # while it changes owner; a failed check moves it to Alert as usual.
+        taken = {
+            host_id
+            for host_id, previous in orphaned
+            if self._take_over(session, host_id, previous, msid, now, expires)
+        }
         hosts = (
             session.execute(
                 select(Host).where(Host.mgmt_server_msid == msid, Host.removed.is_(None))
@@ -101,6 +122,7 @@ class HostMonitor:
             # A Down host is pinged, not reconnected: if its checks keep failing it
             # must stay Down instead of flapping through Connecting and Up.
             connecting = host.status in (states.CONNECTING, states.DISCONNECTED)
+            connecting = connecting or host.id in taken
             command = COMMAND_READY if connecting else COMMAND_PING
             mock = simulator_mocks.take(session, command, host) if with_mocks else None
             healthy = host.status == states.UP and host.failed_pings == 0
@@ -115,17 +137,17 @@ class HostMonitor:
         msid: int,
         now: datetime,
         expires: datetime,
-    ) -> None:
+    ) -> bool:
         res = session.execute(
             update(Host)
-            .where(Host.id == host_id, _orphaned(now))
+            .where(Host.id == host_id, _orphaned(now, self.threshold))
             .values(mgmt_server_msid=msid, last_mgmt_server_msid=previous, lease_expires=expires)
         )
-        if res.rowcount == 1 and previous is not None and previous != msid:  # type: ignore[attr-defined]
+        if res.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        if previous is not None and previous != msid:
             log.warning("took over host %s from management server %s", host_id, previous)
-            host = session.get(Host, host_id)
-            if host is not None:
-                states.STATUS.try_apply(session, host, "owner_lost", disconnected=now)
+        return True
 
     def _record(self, session: Session, msid: int, results: list[tuple[Check, Answer]]) -> None:
         now = db_now(session)
