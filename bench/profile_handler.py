@@ -64,6 +64,7 @@ def main() -> None:
             )
             if prof:
                 pstats.Stats(prof).sort_stats(a.sort).print_stats(45)
+                prof.dump_stats("/tmp/handler.prof")
 
 
 if __name__ == "__main__":
