@@ -63,10 +63,10 @@ def spy(pids: list[int], out: Path, label: str, seconds: float) -> list[subproce
     """py-spy on each worker for ``seconds`` (collapsed stacks, idle frames dropped)."""
     exe = os.environ.get("PYSPY") or shutil.which("py-spy") or "py-spy"
     out.mkdir(parents=True, exist_ok=True)
+    record = [exe, "record", "-d", str(int(seconds)), "-r", "200", "-f", "raw"]
     return [
         subprocess.Popen(
-            [exe, "record", "-p", str(pid), "-d", str(int(seconds)), "-r", "200", "-f", "raw"]
-            + ["-o", str(out / f"{label}-{pid}.txt")],
+            [*record, "-p", str(pid), "-o", str(out / f"{label}-{pid}.txt")],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

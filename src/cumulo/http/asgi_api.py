@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from starlette.requests import cookie_parser
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cumulo.http.api import ApiRequest
 from cumulo.http.params import MAX_BODY_BYTES, RequestTooLarge, merge_params
@@ -26,11 +26,6 @@ log = logging.getLogger(__name__)
 FORM = b"application/x-www-form-urlencoded"
 PATH = "/client/api"
 
-Scope = dict[str, Any]
-Message = dict[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 # Runs the handler off the event loop: (request) -> reply.
 Handle = Callable[[ApiRequest], Awaitable[Reply]]
 

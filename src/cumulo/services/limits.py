@@ -188,7 +188,9 @@ def page_limits(
     session: Session, owner_type: str, owner_ids: list[int]
 ) -> dict[int, tuple[dict[int, int], dict[int, int]]]:
     """(explicit limits, counts with zeros) of a page of owners, with one query."""
-    out = {i: ({}, dict(_ZEROS)) for i in owner_ids}
+    out: dict[int, tuple[dict[int, int], dict[int, int]]] = {
+        i: ({}, dict(_ZEROS)) for i in owner_ids
+    }
     conn = session.connection()  # a plain SELECT: without the ORM's execute layer
     for n, values in id_chunks(owner_ids):
         values["owner_type"] = owner_type
