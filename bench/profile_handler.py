@@ -1,6 +1,6 @@
 """Profile one request path in-process: CPU per signed listDomains, no HTTP.
 
-python bench/profile_handler.py [--backend sqlite|mariadb] [-n 2000] [--cprofile]
+python bench/profile_handler.py [--backend sqlite|mariadb] [-n 2000] [--cprofile] [--dump F]
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ def main() -> None:
     ap.add_argument("--pagesize", default="20")
     ap.add_argument("--cprofile", action="store_true")
     ap.add_argument("--sort", default="cumulative")
+    ap.add_argument("--dump", help="with --cprofile: also write the pstats file here")
     ap.add_argument("--command", default="listDomains", help="listDomains or listAccounts")
     a = ap.parse_args()
     from cumulo.http.api import ApiRequest
@@ -64,6 +65,8 @@ def main() -> None:
             )
             if prof:
                 pstats.Stats(prof).sort_stats(a.sort).print_stats(45)
+                if a.dump:
+                    prof.dump_stats(a.dump)
 
 
 if __name__ == "__main__":

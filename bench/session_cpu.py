@@ -1,17 +1,22 @@
 """Where a served request's CPU goes: per process of the server session, idle vs loaded.
 
 python bench/session_cpu.py [--backend sqlite|mariadb] [--idle 10] [--clients 8]
-    [--duration 6] [--commands listDomains,listAccounts] [--workers 2]
+    [--duration 6] [--commands listDomains,listAccounts] [--workers 2] [--pyspy DIR]
 
 Starts `cumulo serve` like bench/api_bench.py (1,000 domains and accounts
 seeded), then reports each process's CPU (parent with node agent and job
 runner, each uvicorn worker) over an idle period and over each load run, and
-the idle-corrected CPU per request.
+the idle-corrected CPU per request. With ``--pyspy DIR`` each worker is
+sampled by py-spy during each load run (collapsed stacks in DIR, for
+flamegraphs or ``grep``); py-spy comes from PATH or $PYSPY.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -54,6 +59,21 @@ def show(title: str, d: dict[int, tuple[str, float]], seconds: float, requests: 
     return total
 
 
+def spy(pids: list[int], out: Path, label: str, seconds: float) -> list[subprocess.Popen[bytes]]:
+    """py-spy on each worker for ``seconds`` (collapsed stacks, idle frames dropped)."""
+    exe = os.environ.get("PYSPY") or shutil.which("py-spy") or "py-spy"
+    out.mkdir(parents=True, exist_ok=True)
+    record = [exe, "record", "-d", str(int(seconds)), "-r", "200", "-f", "raw"]
+    return [
+        subprocess.Popen(
+            [*record, "-p", str(pid), "-o", str(out / f"{label}-{pid}.txt")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for pid in pids
+    ]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--backend", default="sqlite")
@@ -62,6 +82,7 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=6.0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--commands", default="listDomains,listAccounts")
+    ap.add_argument("--pyspy", type=Path, help="record each worker with py-spy into this dir")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="cumulo-cpu-") as tmp:
         base = Path(tmp)
@@ -79,8 +100,12 @@ def main() -> None:
                     if command not in a.commands:
                         continue
                     b = per_process_cpu(sid)
+                    workers = [p for p, (r, _c) in b.items() if r != "parent"]
+                    spies = spy(workers, a.pyspy, command, a.duration) if a.pyspy else []
                     t0 = time.monotonic()
                     row = load(port, targets, a.clients, a.duration, 0.0)
+                    for proc in spies:
+                        proc.wait()
                     secs = time.monotonic() - t0
                     d = delta(b, per_process_cpu(sid))
                     total = show(f"{command} c={a.clients} {row['rps']} req/s", d, secs, row["ok"])

@@ -22,7 +22,7 @@ from cumulo.api import dispatch
 from cumulo.api.declaration import lookup
 from cumulo.db.models.job import AsyncJob
 from cumulo.db.models.vm import VMInstance
-from cumulo.http import app as http_app
+from cumulo.http import asgi_api
 from tests.support.client import ApiError
 from tests.support.cloud import Cloud
 from tests.vm_helpers import Env, build
@@ -103,7 +103,7 @@ def test_request_that_queued_past_its_deadline_is_not_run(
     before, counts = _user_vms_and_deploy_jobs(cloud), _vm_counts(cloud)
     # Arrived an hour ago: it waited for a request thread all that time.
     monkeypatch.setattr(
-        http_app, "time", SimpleNamespace(monotonic=lambda: time.monotonic() - HOUR)
+        asgi_api, "time", SimpleNamespace(monotonic=lambda: time.monotonic() - HOUR)
     )
     with pytest.raises(ApiError) as err:
         _submit(cloud, env)

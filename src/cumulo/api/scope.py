@@ -77,7 +77,10 @@ def find_account(session: Session, name: str, domain_id: int) -> Account:
     return account
 
 
-def list_scope(session: Session, caller: Caller, args: Args) -> ListScope:
+def list_scope(
+    session: Session, caller: Caller, args: Args, *, skip_projects: bool = True
+) -> ListScope:
+    """``skip_projects=False``: the caller's query leaves project accounts out itself."""
     domain = args.get("domainid")
     account_name = args.get("account")
     listall = bool(args.get("listall"))
@@ -99,13 +102,14 @@ def list_scope(session: Session, caller: Caller, args: Args) -> ListScope:
         domain_id = domain.id if isinstance(domain, Domain) else caller.domain_id
         account = find_account(session, account_name, domain_id)
         return ListScope(account_ids=(account.id,))
+    project_ids = _project_accounts(session) if skip_projects else None
     if isinstance(domain, Domain):
         if recursive:
-            return ListScope(domain_path=domain.path, project_accounts=_project_accounts(session))
-        return ListScope(domain_id=domain.id, project_accounts=_project_accounts(session))
+            return ListScope(domain_path=domain.path, project_accounts=project_ids)
+        return ListScope(domain_id=domain.id, project_accounts=project_ids)
     if listall:
         path = None if caller.is_root_admin else caller.domain_path
-        return ListScope(domain_path=path, project_accounts=_project_accounts(session))
+        return ListScope(domain_path=path, project_accounts=project_ids)
     return ListScope(account_ids=(caller.account_id,))
 
 

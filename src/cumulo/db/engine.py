@@ -43,7 +43,7 @@ def make_engine(
     """
     url = normalise_url(url)
     if is_sqlite(url):
-        return _sqlite_engine(url, echo=echo)
+        return _sqlite_engine(url, pool_size=pool_size, echo=echo)
     if endpoints is not None:
         engine = create_engine(
             url,
@@ -112,8 +112,17 @@ def _causal_reads(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
         cur.close()
 
 
-def _sqlite_engine(url: str, *, echo: bool) -> Engine:
-    engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
+def _sqlite_engine(url: str, *, pool_size: int, echo: bool) -> Engine:
+    # As many pooled connections as for MariaDB: SQLAlchemy's default (5) is
+    # fewer than the request threads, and each overflow connection was opened
+    # (PRAGMAs and all) and closed again per request under load.
+    engine = create_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        connect_args={"timeout": 30, "check_same_thread": False},
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
@@ -131,6 +140,12 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        if mode == "DEFERRED":
+            # A reader's BEGIN takes no lock and cannot fail on one: sent on the
+            # DBAPI connection, since exec_driver_sql's execution context and
+            # events cost more than the BEGIN itself, on every read request.
+            conn.connection.dbapi_connection.execute("BEGIN DEFERRED")
+            return
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     return engine

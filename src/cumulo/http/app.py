@@ -17,16 +17,14 @@ from starlette.routing import Route
 
 from cumulo.api.declaration import load_commands
 from cumulo.http.api import ApiHandler, ApiRequest
-from cumulo.http.params import MAX_BODY_BYTES, RequestTooLarge, merge_params
-from cumulo.http.reply import Reply, plain
+from cumulo.http.asgi_api import ApiEndpoint, ASGIApp, in_front
+from cumulo.http.reply import Reply
 from cumulo.http.upload import upload_endpoint
 from cumulo.runtime import Runtime
 from cumulo.settings import get_settings
 
-FORM = "application/x-www-form-urlencoded"
 
-
-def create_app(rt: Runtime) -> Starlette:
+def create_app(rt: Runtime) -> ASGIApp:
     load_commands()
     handler = ApiHandler(rt)
     # One limiter per event loop: anyio's primitives belong to the loop that
@@ -47,32 +45,10 @@ def create_app(rt: Runtime) -> Starlette:
             found = limiters[key] = CapacityLimiter(rt.settings.request_threads)
         return found
 
-    async def api(request: Request) -> Response:
-        received = time.monotonic()  # the request deadline counts the queueing below
-        body: str | None = None
-        if request.method == "POST":
-            ctype = request.headers.get("content-type", "")
-            if ctype.startswith(FORM) or not ctype:
-                raw = await request.body()
-                if len(raw) > MAX_BODY_BYTES:
-                    return _send(plain(413, "Request body too large"))
-                body = raw.decode("utf-8", "replace")
-        # From the ASGI scope directly: building request.url costs more than the rest.
-        scope = request.scope
-        try:
-            params = merge_params(scope["query_string"].decode(), body)  # as Starlette does
-        except RequestTooLarge as exc:
-            return _send(plain(413, str(exc)))
-        client = scope.get("client")
-        req = ApiRequest(
-            method=request.method,
-            params=params,
-            cookies=dict(request.cookies) if "cookie" in request.headers else {},
-            client_ip=client[0] if client else "",
-            secure=scope.get("scheme") == "https",
-            received=received,
-        )
-        return _send(await to_thread.run_sync(handler.handle, req, limiter=limiter()))
+    async def run_handler(req: ApiRequest) -> Reply:
+        return await to_thread.run_sync(handler.handle, req, limiter=limiter())
+
+    api = ApiEndpoint(run_handler)
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")
@@ -106,7 +82,7 @@ def create_app(rt: Runtime) -> Starlette:
         from cumulo.http.simulator_view import simulator_vms
 
         routes.append(Route("/simulator/vms", simulator_vms))
-    return Starlette(routes=routes)
+    return in_front(Starlette(routes=routes), api)
 
 
 def _ping_db(rt: Runtime) -> None:
@@ -114,16 +90,7 @@ def _ping_db(rt: Runtime) -> None:
         conn.execute(text("SELECT 1"))
 
 
-def _send(reply: Reply) -> Response:
-    response = Response(
-        reply.body, status_code=reply.status, media_type=reply.content_type, headers=reply.headers
-    )
-    for cookie in reply.cookies:
-        response.headers.append("set-cookie", cookie)
-    return response
-
-
-def worker_app() -> Starlette:
+def worker_app() -> ASGIApp:
     """Factory for uvicorn worker processes: each opens its own runtime."""
     rt = Runtime.open(get_settings())
     rt.node_uuid, rt.msid = _node_of(rt)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session
 
 from cumulo.api.context import Caller
@@ -15,6 +17,7 @@ from cumulo.api.roles import (
     ROLE_FOR_ACCOUNT_TYPE,
     RoleType,
 )
+from cumulo.db.id_lists import id_chunks, id_params
 from cumulo.db.models.account import Account, AccountDetail, AccountType, User
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.role import Role
@@ -136,17 +139,18 @@ def set_details(session: Session, account: Account, details: dict[str, str]) -> 
     session.flush()
 
 
+@lru_cache(maxsize=64)
+def _details_statement(n: int) -> Select[Any]:
+    t = AccountDetail.__table__
+    return select(t.c.account_id, t.c.name, t.c.value).where(t.c.account_id.in_(id_params(n)))
+
+
 def details_of(session: Session, account_ids: list[int]) -> dict[int, dict[str, str]]:
     out: dict[int, dict[str, str]] = {}
-    if not account_ids:
-        return out
-    rows = session.execute(
-        select(AccountDetail.account_id, AccountDetail.name, AccountDetail.value).where(
-            AccountDetail.account_id.in_(account_ids)
-        )
-    )
-    for account_id, name, value in rows:
-        out.setdefault(account_id, {})[name] = value
+    conn = session.connection()  # a plain SELECT: without the ORM's execute layer
+    for n, values in id_chunks(account_ids):
+        for account_id, name, value in conn.execute(_details_statement(n), values):
+            out.setdefault(account_id, {})[name] = value
     return out
 
 

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cumulo.db.id_lists import id_chunks, id_params
 from cumulo.db.models.account import Account, AccountType
 from cumulo.db.models.domain import Domain
 from cumulo.db.models.resource_limit import ResourceCount, ResourceLimit
@@ -135,22 +136,6 @@ def explicit_many(
     return out
 
 
-def counts_many(
-    session: Session, owner_type: str, owner_ids: list[int]
-) -> dict[int, dict[int, int]]:
-    """Resource counts of many owners in one query."""
-    found: dict[int, dict[int, int]] = {i: {} for i in owner_ids}
-    if owner_ids:
-        rows = session.execute(
-            select(ResourceCount.owner_id, ResourceCount.resource_type, ResourceCount.count).where(
-                ResourceCount.owner_type == owner_type, ResourceCount.owner_id.in_(owner_ids)
-            )
-        )
-        for owner, t, c in rows:
-            found[owner][t] = c
-    return {o: {k.number: f.get(k.number, 0) for k in KINDS} for o, f in found.items()}
-
-
 def account_limits(
     session: Session, config: ConfigStore, account: Account, explicit: dict[int, int] | None = None
 ) -> dict[int, int]:
@@ -183,21 +168,12 @@ def _domain_defaults(config: ConfigStore, domain_id: int) -> dict[int, int]:
     return {k.number: config.get_int("max.domain." + k.setting) for k in KINDS}
 
 
-# Owners per limits query; a page of -1 (unlimited) takes several.
-_PAGE_CHUNK = 500
-
-
 @lru_cache(maxsize=64)
 def _page_limits_statement(n: int) -> CompoundSelect:  # type: ignore[type-arg]  # 2.0 vs 2.1
-    """Explicit limits (0) and counts (1) of ``n`` owners ``:id0`` … ``:id<n-1>``.
-
-    Built (and compiled) once per page length: an expanding IN parameter
-    would be re-rendered into the SQL on every execution, which cost more
-    than the query itself.
-    """
+    """Explicit limits (0) and counts (1) of ``n`` owners ``:id0`` … ``:id<n-1>``."""
     rl, rc = ResourceLimit.__table__, ResourceCount.__table__
     owner_type: BindParameter[str] = bindparam("owner_type")
-    ids: list[BindParameter[int]] = [bindparam(f"id{i}") for i in range(n)]
+    ids = id_params(n)
     return union_all(
         select(literal(0), rl.c.owner_id, rl.c.resource_type, rl.c.max).where(
             rl.c.owner_type == owner_type, rl.c.owner_id.in_(ids)
@@ -208,6 +184,22 @@ def _page_limits_statement(n: int) -> CompoundSelect:  # type: ignore[type-arg] 
     )
 
 
+def page_limits(
+    session: Session, owner_type: str, owner_ids: list[int]
+) -> dict[int, tuple[dict[int, int], dict[int, int]]]:
+    """(explicit limits, counts with zeros) of a page of owners, with one query."""
+    out: dict[int, tuple[dict[int, int], dict[int, int]]] = {
+        i: ({}, dict(_ZEROS)) for i in owner_ids
+    }
+    conn = session.connection()  # a plain SELECT: without the ORM's execute layer
+    for n, values in id_chunks(owner_ids):
+        values["owner_type"] = owner_type
+        for is_count, owner, rtype, value in conn.execute(_page_limits_statement(n), values):
+            if rtype in BY_NUMBER:
+                out[owner][is_count][rtype] = value
+    return out
+
+
 def domain_limits_many(
     session: Session, config: ConfigStore, domain_ids: list[int]
 ) -> dict[int, tuple[dict[int, int], dict[int, int]]]:
@@ -215,20 +207,10 @@ def domain_limits_many(
     if not domain_ids:
         return {}
     defaults = _domain_defaults(config, 0)  # read the settings once per page
-    out = {
-        i: ({**defaults} if i != Domain.ROOT_ID else _domain_defaults(config, i), dict(_ZEROS))
-        for i in domain_ids
-    }
-    conn = session.connection()  # a plain SELECT: without the ORM's execute layer
-    for start in range(0, len(domain_ids), _PAGE_CHUNK):
-        chunk = domain_ids[start : start + _PAGE_CHUNK]
-        values: dict[str, object] = {f"id{i}": d for i, d in enumerate(chunk)}
-        values["owner_type"] = DOMAIN
-        for is_count, owner, rtype, value in conn.execute(
-            _page_limits_statement(len(chunk)), values
-        ):
-            if rtype in BY_NUMBER:
-                out[owner][is_count][rtype] = value
+    out = {}
+    for i, (explicit, counted) in page_limits(session, DOMAIN, domain_ids).items():
+        base = defaults if i != Domain.ROOT_ID else _domain_defaults(config, i)
+        out[i] = ({**base, **explicit}, counted)
     return out
 
 

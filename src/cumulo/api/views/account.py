@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -43,13 +44,17 @@ def account_view(
 def account_views(
     session: Session,
     config: ConfigStore,
-    rows: list[tuple[Account, Domain]],
+    rows: Sequence[tuple[Any, Any]],
     caller: Caller,
     *,
     with_resources: bool = True,
     with_users: bool = True,
 ) -> list[dict[str, Any]]:
-    """AccountResponses for a page of accounts, with a fixed number of queries."""
+    """AccountResponses for a page of accounts, with a fixed number of queries.
+
+    ``rows``: (Account, Domain) pairs, or a listAccounts page's Core rows and
+    their domains (api/views/account_page.py), which have the same attributes.
+    """
     ids = [a.id for a, _d in rows]
     role_ids = {a.role_id for a, _d in rows if a.role_id}
     roles = (
@@ -58,8 +63,7 @@ def account_views(
         else {}
     )
     details = accounts.details_of(session, ids)
-    explicit = limits.explicit_many(session, limits.ACCOUNT, ids) if with_resources else {}
-    counts = limits.counts_many(session, limits.ACCOUNT, ids) if with_resources else {}
+    found = limits.page_limits(session, limits.ACCOUNT, ids) if with_resources else {}
     members: dict[int, list[User]] = {i: [] for i in ids}
     if with_users and ids:
         for u in session.execute(
@@ -74,7 +78,7 @@ def account_views(
         key = (account.type, limits.is_exempt(account))
         if key not in defaults:
             defaults[key] = limits.account_limits(session, config, account, {})
-        own = explicit[account.id]
+        own = found[account.id][0]
         return {**defaults[key], **own} if own else defaults[key]
 
     out = []
@@ -84,7 +88,7 @@ def account_views(
         if details.get(account.id):
             fields["accountdetails"] = details[account.id]
         if with_resources:
-            fields.update(limit_fields(effective(account), counts[account.id]))
+            fields.update(limit_fields(effective(account), found[account.id][1]))
             fields["vmstopped"] = 0
             fields["vmrunning"] = 0
         if with_users:
