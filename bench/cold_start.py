@@ -1,0 +1,135 @@
+"""Cold start of ``cumulo serve``: spawn to the first successful signed listApis.
+
+Per backend and run, a fresh database: SQLite gets a brand-new data dir (the
+first start deploys the schema, bootstraps and prints the admin keys);
+MariaDB gets an empty database that ``cumulo db deploy`` prepared (the server
+refuses an undeployed MariaDB), so only ``cumulo serve`` is timed. Reports
+wall seconds and the CPU seconds (user + system) of the server's session up to
+that first answer; the CPU number depends little on what else the shared
+machine runs, so compare that one.
+
+    python bench/cold_start.py                      # both backends, 5 runs each
+    python bench/cold_start.py --backends sqlite --runs 3 --workers 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.api_bench import (  # noqa: E402
+    CRED,
+    Keys,
+    deploy,
+    machine_facts,
+    serve_env,
+    session_cpu_seconds,
+    signed_target,
+    stop,
+)
+from tests.support.mariadb import MariaDB, free_port  # noqa: E402
+
+
+def one_start(data_dir: Path, url: str, keys: Keys | None, workers: int) -> dict[str, float]:
+    """Spawn `cumulo serve`; wall and session CPU seconds at its first 200 to listApis."""
+    port = free_port()
+    t0 = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cumulo.cli.main", "serve"],
+        env=serve_env(data_dir, url, port, workers),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        if keys is None:
+            keys = _printed_keys(proc)
+        target = signed_target(keys, "listApis", {})
+        with httpx.Client(timeout=5) as http:
+            while time.monotonic() - t0 < 120:
+                try:
+                    if http.get(f"http://127.0.0.1:{port}{target}").status_code == 200:
+                        wall = time.monotonic() - t0
+                        return {"wall_s": wall, "cpu_s": session_cpu_seconds(proc.pid)}
+                except httpx.HTTPError:
+                    pass
+                if proc.poll() is not None:
+                    raise RuntimeError(f"cumulo serve exited with {proc.returncode}")
+                time.sleep(0.005)
+        raise RuntimeError("no successful listApis within 120 s")
+    finally:
+        stop(proc)
+
+
+def _printed_keys(proc: subprocess.Popen[str]) -> Keys:
+    seen: dict[str, str] = {}
+    assert proc.stdout is not None
+    while len(seen) < 2:
+        line = proc.stdout.readline()
+        if not line:
+            raise RuntimeError("cumulo serve printed no credentials")
+        seen.update(CRED.findall(line))
+    return Keys(seen["apikey"], seen["secretkey"])
+
+
+def run_backend(name: str, runs: int, workers: int, base: Path) -> list[dict[str, float]]:
+    out = []
+    maria = MariaDB(base / "mariadb").start() if name == "mariadb" else None
+    try:
+        for n in range(runs):
+            data = base / f"{name}-{n}"
+            data.mkdir()
+            if maria is None:
+                url, keys = f"sqlite:///{data / 'cumulo.db'}", None
+            else:
+                url = maria.url(maria.create_database(f"cold{n}"))
+                keys = deploy(data, url)
+            row = {**one_start(data, url, keys, workers), "load1": os.getloadavg()[0]}
+            print(f"  {name:8s} run {n}: {_fmt(row)}", file=sys.stderr)
+            out.append(row)
+    finally:
+        if maria is not None:
+            maria.stop()
+    return out
+
+
+def _fmt(row: dict[str, float]) -> str:
+    return f"wall {row['wall_s']:.2f} s  cpu {row['cpu_s']:.2f} s  load {row['load1']:.1f}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="cumulo serve cold start")
+    ap.add_argument("--backends", default="sqlite,mariadb")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--json", type=Path, help="also write the results here")
+    a = ap.parse_args()
+    report: dict[str, object] = {"machine": machine_facts(), "workers": a.workers}
+    with tempfile.TemporaryDirectory(prefix="cumulo-cold-") as tmp:
+        for name in a.backends.split(","):
+            rows = run_backend(name, a.runs, a.workers, Path(tmp))
+            report[name] = {
+                "runs": rows,
+                "median_wall_s": round(statistics.median(r["wall_s"] for r in rows), 3),
+                "median_cpu_s": round(statistics.median(r["cpu_s"] for r in rows), 3),
+            }
+    text = json.dumps(report, indent=2)
+    if a.json:
+        a.json.write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
