@@ -28,7 +28,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_bench import (  # noqa: E402
+from tests.support.mariadb import MariaDB, free_port
+
+from bench.api_bench import (
     CRED,
     Keys,
     deploy,
@@ -38,7 +40,6 @@ from bench.api_bench import (  # noqa: E402
     signed_target,
     stop,
 )
-from tests.support.mariadb import MariaDB, free_port  # noqa: E402
 
 
 def one_start(data_dir: Path, url: str, keys: Keys | None, workers: int) -> dict[str, float]:

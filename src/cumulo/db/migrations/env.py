@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Connection, pool
+from sqlalchemy import pool
 
 from cumulo.db import models  # noqa: F401  (load every table)
 from cumulo.db.base import Base
