@@ -10,11 +10,18 @@ machine runs, so compare that one.
 
     python bench/cold_start.py                      # both backends, 5 runs each
     python bench/cold_start.py --backends sqlite --runs 3 --workers 2
+    python bench/cold_start.py --baseline-src /tmp/old/src   # A/B, runs interleaved
+
+Bytecode: an installed cumulo has its ``.pyc`` files (pip compiles wheels);
+a checkout run with ``PYTHONDONTWRITEBYTECODE=1`` would compile all ~300
+modules at every start (~0.7 s CPU). So the source trees are byte-compiled
+first, and the numbers are those of an installed server.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import statistics
@@ -41,14 +48,24 @@ from bench.api_bench import (
     stop,
 )
 
+SRC = Path(__file__).resolve().parent.parent / "src"
 
-def one_start(data_dir: Path, url: str, keys: Keys | None, workers: int) -> dict[str, float]:
-    """Spawn `cumulo serve`; wall and session CPU seconds at its first 200 to listApis."""
+
+def one_start(
+    data_dir: Path, url: str, keys: Keys | None, workers: int, src: Path | None = None
+) -> dict[str, float]:
+    """Spawn `cumulo serve`; wall and session CPU seconds at its first 200 to listApis.
+
+    ``src``: run the cumulo package found there instead (an older tree, for A/B).
+    """
     port = free_port()
+    env = serve_env(data_dir, url, port, workers)
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
     t0 = time.monotonic()
     proc = subprocess.Popen(
         [sys.executable, "-m", "cumulo.cli.main", "serve"],
-        env=serve_env(data_dir, url, port, workers),
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -85,21 +102,25 @@ def _printed_keys(proc: subprocess.Popen[str]) -> Keys:
     return Keys(seen["apikey"], seen["secretkey"])
 
 
-def run_backend(name: str, runs: int, workers: int, base: Path) -> list[dict[str, float]]:
-    out = []
+def run_backend(
+    name: str, runs: int, workers: int, base: Path, trees: dict[str, Path | None]
+) -> dict[str, list[dict[str, float]]]:
+    """``runs`` cold starts per source tree, the trees interleaved run by run."""
+    out: dict[str, list[dict[str, float]]] = {label: [] for label in trees}
     maria = MariaDB(base / "mariadb").start() if name == "mariadb" else None
     try:
         for n in range(runs):
-            data = base / f"{name}-{n}"
-            data.mkdir()
-            if maria is None:
-                url, keys = f"sqlite:///{data / 'cumulo.db'}", None
-            else:
-                url = maria.url(maria.create_database(f"cold{n}"))
-                keys = deploy(data, url)
-            row = {**one_start(data, url, keys, workers), "load1": os.getloadavg()[0]}
-            print(f"  {name:8s} run {n}: {_fmt(row)}", file=sys.stderr)
-            out.append(row)
+            for label, src in trees.items():
+                data = base / f"{name}-{label}-{n}"
+                data.mkdir()
+                if maria is None:
+                    url, keys = f"sqlite:///{data / 'cumulo.db'}", None
+                else:
+                    url = maria.url(maria.create_database(f"cold{n}"))
+                    keys = deploy(data, url)
+                row = {**one_start(data, url, keys, workers, src), "load1": os.getloadavg()[0]}
+                print(f"  {name:8s} {label:8s} run {n}: {_fmt(row)}", file=sys.stderr)
+                out[label].append(row)
     finally:
         if maria is not None:
             maria.stop()
@@ -115,21 +136,31 @@ def main() -> None:
     ap.add_argument("--backends", default="sqlite,mariadb")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--baseline-src", type=Path, help="also start this tree's cumulo (A/B)")
     ap.add_argument("--json", type=Path, help="also write the results here")
     a = ap.parse_args()
+    trees: dict[str, Path | None] = {"tree": None}
+    if a.baseline_src:
+        trees = {"baseline": a.baseline_src, "tree": None}
+    for src in (SRC, *(t for t in trees.values() if t is not None)):
+        compileall.compile_dir(src, quiet=1)
     report: dict[str, object] = {"machine": machine_facts(), "workers": a.workers}
     with tempfile.TemporaryDirectory(prefix="cumulo-cold-") as tmp:
         for name in a.backends.split(","):
-            rows = run_backend(name, a.runs, a.workers, Path(tmp))
-            report[name] = {
-                "runs": rows,
-                "median_wall_s": round(statistics.median(r["wall_s"] for r in rows), 3),
-                "median_cpu_s": round(statistics.median(r["cpu_s"] for r in rows), 3),
-            }
+            by_tree = run_backend(name, a.runs, a.workers, Path(tmp), trees)
+            report[name] = {label: _summary(rows) for label, rows in by_tree.items()}
     text = json.dumps(report, indent=2)
     if a.json:
         a.json.write_text(text + "\n")
     print(text)
+
+
+def _summary(rows: list[dict[str, float]]) -> dict[str, object]:
+    return {
+        "runs": rows,
+        "median_wall_s": round(statistics.median(r["wall_s"] for r in rows), 3),
+        "median_cpu_s": round(statistics.median(r["cpu_s"] for r in rows), 3),
+    }
 
 
 if __name__ == "__main__":
