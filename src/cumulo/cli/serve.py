@@ -51,9 +51,16 @@ def serve(
 ) -> None:
     """Start a management server node on the configured database."""
     # No cyclic collection while starting (loading, deploying, bootstrapping
-    # make few cycles); switched back on right before serving (_resume_collector).
+    # make few cycles); switched back on right before serving (_resume_collector),
+    # or here when start-up fails.
     gc.disable()
-    settings = load_settings(config, host=host, port=port, workers=workers, dev=dev)
+    try:
+        _serve(load_settings(config, host=host, port=port, workers=workers, dev=dev), demo)
+    finally:
+        gc.enable()
+
+
+def _serve(settings: Settings, demo: bool) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
