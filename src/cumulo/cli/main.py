@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import importlib
 
 import click
@@ -31,16 +30,7 @@ class LazyGroup(click.Group):
         module = SUBCOMMANDS.get(cmd_name)
         if module is None:
             return super().get_command(ctx, cmd_name)
-        # The cyclic collector would run hundreds of times while ~900 modules
-        # load, finding next to nothing to free: paused for the import
-        # (10-20 % of a server's start-up CPU).
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            command = getattr(importlib.import_module(module), cmd_name)
-        finally:
-            if was_enabled:
-                gc.enable()
+        command = getattr(importlib.import_module(module), cmd_name)
         assert isinstance(command, click.Command)
         return command
 

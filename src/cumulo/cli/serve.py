@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 import signal
@@ -50,17 +49,7 @@ def serve(
     demo: bool,
 ) -> None:
     """Start a management server node on the configured database."""
-    # No cyclic collection while starting (loading, deploying, bootstrapping
-    # make few cycles); switched back on right before serving (_resume_collector),
-    # or here when start-up fails.
-    gc.disable()
-    try:
-        _serve(load_settings(config, host=host, port=port, workers=workers, dev=dev), demo)
-    finally:
-        gc.enable()
-
-
-def _serve(settings: Settings, demo: bool) -> None:
+    settings = load_settings(config, host=host, port=port, workers=workers, dev=dev)
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -149,18 +138,6 @@ class _DrainingSupervisor(Multiprocess):
         self.agent.request_shutdown()
 
 
-def _resume_collector() -> None:
-    """Start-up is over: collect as usual from here on.
-
-    What start-up loaded (modules, declarations, mappers) lives as long as the
-    process: frozen out of the collector's passes, as worker_app does. Not
-    collected first: that pass costs ~0.1 s CPU before the first answer and
-    frees a few hundred objects.
-    """
-    gc.freeze()
-    gc.enable()
-
-
 def _serve_single(rt: Runtime, agent: NodeAgent) -> None:
     s = rt.settings
     server = _DrainingServer(
@@ -175,7 +152,6 @@ def _serve_single(rt: Runtime, agent: NodeAgent) -> None:
         agent,
     )
     agent.on_exit = lambda: setattr(server, "should_exit", True)
-    _resume_collector()
     server.run()
 
 
@@ -210,7 +186,6 @@ def _serve_workers(rt: Runtime, agent: NodeAgent, url: str) -> None:
     )
     supervisor = _DrainingSupervisor(config, [config.bind_socket()], agent)
     agent.on_exit = supervisor.should_exit.set
-    _resume_collector()
     try:
         supervisor.run()
     finally:
