@@ -1,5 +1,5 @@
 # Developer shortcuts; CI runs scripts/test.sh. Every target is independent.
-.PHONY: test bench bench-scale bench-deploy
+.PHONY: test bench bench-cold bench-scale bench-deploy
 
 PY ?= .venv/bin/python
 SCALE_DIR ?= /tmp/cumulo-scale
@@ -11,6 +11,11 @@ test:
 # The API read benchmark (docs/benchmarks.md); not part of the test suite.
 bench:
 	$(PY) bench/api_bench.py --json bench/results.json
+
+# Cold start of `cumulo serve` (spawn -> first signed listApis), SQLite and
+# MariaDB, wall and CPU seconds (docs/benchmarks.md, "Cold start").
+bench-cold:
+	$(PY) bench/cold_start.py --runs 5 --json bench/cold_start.json
 
 # Seed 10k and 100k instances (SQLite) and measure the list commands over HTTP
 # (docs/benchmarks-scale.md).

@@ -6,15 +6,17 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
 
 from cumulo.db import writelock
-from cumulo.db.endpoints import EndpointSet
 from cumulo.db.engine import is_sqlite, make_engine, normalise_url
 from cumulo.db.retry import DUPLICATE_RETRIES, RetryPolicy, is_duplicate_key, is_retryable
+
+if TYPE_CHECKING:  # PyMySQL is imported only where MariaDB is used (start-up time)
+    from cumulo.db.endpoints import EndpointSet
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -44,6 +46,8 @@ class Database:
         # Replicas (db.cloud.replicas) only make sense for a server database.
         self.endpoints: EndpointSet | None = None
         if replicas and not self.sqlite:
+            from cumulo.db.endpoints import EndpointSet
+
             self.endpoints = EndpointSet(
                 [self.url, *(normalise_url(r) for r in replicas)],
                 connect_timeout=connect_timeout,

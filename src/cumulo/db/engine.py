@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from cumulo.db.endpoints import EndpointSet
+if TYPE_CHECKING:  # PyMySQL is imported only where MariaDB is used (start-up time)
+    from cumulo.db.endpoints import EndpointSet
 
 
 def is_sqlite(url: str) -> bool:

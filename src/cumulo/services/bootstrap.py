@@ -7,6 +7,7 @@ API keys, shows them once, and stores only a hash and a sealed secret.
 from __future__ import annotations
 
 import secrets as pysecrets
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,8 +74,33 @@ def bootstrap(
     """
     if is_bootstrapped(session):
         return None
-    session.add(SystemProperty(name=FINGERPRINT_PROPERTY, value=secrets.fingerprint))
-    ensure_local(session, endpoint)
+    password = admin_password or (DEV_PASSWORD if dev else pysecrets.token_urlsafe(18))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # Argon2 runs in C without the GIL: the hash (the first start's biggest
+        # single cost) is computed while the other rows are written.
+        hashed = pool.submit(hash_password, password)
+        session.add(SystemProperty(name=FINGERPRINT_PROPERTY, value=secrets.fingerprint))
+        ensure_local(session, endpoint)
+        root = _root_and_roles(session)
+        admin = _accounts(session, root)
+        seed_catalogue(session)
+        user = User(
+            id=2,
+            username="admin",
+            firstname="Admin",
+            lastname="User",
+            password=hashed.result(),
+            account_id=admin.id,
+            domain_id=root.id,
+            is_default=True,
+        )
+    session.add(user)
+    session.flush()
+    apikey, secretkey = register_keys(session, user, secrets)
+    return AdminCredentials("admin", password, apikey, secretkey)
+
+
+def _root_and_roles(session: Session) -> Domain:
     root = Domain(id=Domain.ROOT_ID, name="ROOT", path="/", level=0)
     session.add(root)
     for role_type, role_id in BUILTIN_ROLE_IDS.items():
@@ -88,6 +114,11 @@ def bootstrap(
             )
         )
     session.flush()
+    return root
+
+
+def _accounts(session: Session, root: Domain) -> Account:
+    """The system and admin accounts, and the system user; returns the admin account."""
     admin_role = BUILTIN_ROLE_IDS[RoleType.ADMIN]
     system = Account(
         id=1,
@@ -119,19 +150,4 @@ def bootstrap(
             is_default=True,
         )
     )
-    password = admin_password or (DEV_PASSWORD if dev else pysecrets.token_urlsafe(18))
-    user = User(
-        id=2,
-        username="admin",
-        firstname="Admin",
-        lastname="User",
-        password=hash_password(password),
-        account_id=admin.id,
-        domain_id=root.id,
-        is_default=True,
-    )
-    session.add(user)
-    session.flush()
-    apikey, secretkey = register_keys(session, user, secrets)
-    seed_catalogue(session)
-    return AdminCredentials("admin", password, apikey, secretkey)
+    return admin

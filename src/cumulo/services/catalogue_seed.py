@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 
 from cumulo.db.models.disk_offering import DiskOffering
 from cumulo.db.models.guest_os import GuestOs, GuestOsCategory
-from cumulo.db.models.network_offering import NetworkOffering
+from cumulo.db.models.network_offering import NetworkOffering, NetworkOfferingService
 from cumulo.db.models.service_offering import ServiceOffering
-from cumulo.db.models.vpc_offering import VpcOffering
-from cumulo.services import network_offerings, vpc_offerings
+from cumulo.db.models.vpc_offering import VpcOffering, VpcOfferingService
 from cumulo.services.guest_os_catalogue import CATEGORIES, FEATURED, OS_TYPES
 from cumulo.services.network_defaults import NETWORK_OFFERINGS, VPC_OFFERINGS, DefaultOffering
 from cumulo.services.network_services import ServiceSet
+from cumulo.services.offering_edits import service_rows
 
 GIB = 1024**3
 
@@ -78,44 +78,57 @@ def _services(spec: DefaultOffering) -> ServiceSet:
 
 
 def _network_offerings(session: Session) -> None:
-    for spec in NETWORK_OFFERINGS:
-        row = NetworkOffering(
-            name=spec.name,
-            unique_name=spec.name,
-            display_text=spec.display_text,
-            guest_ip_type=spec.guest_ip_type,
-            traffic_type="Guest",
-            is_default=True,
-            specify_vlan=spec.specify_vlan,
-            specify_ip_ranges=spec.specify_ip_ranges,
-            availability=spec.availability,
-            conserve_mode=spec.conserve_mode,
-            for_vpc=spec.for_vpc,
-            state=spec.state,
-            egress_default_policy=False,
-            capabilities=json.dumps(spec.capabilities, sort_keys=True),
-        )
-        session.add(row)
-        session.flush()
-        network_offerings.store_services(session, row.id, _services(spec))
-    for spec in VPC_OFFERINGS:
-        vpc = VpcOffering(
-            name=spec.name,
-            unique_name=spec.name,
-            display_text=spec.display_text,
-            state=spec.state,
-            is_default=True,
-            capabilities=json.dumps(spec.capabilities, sort_keys=True),
-        )
-        session.add(vpc)
-        session.flush()
-        vpc_offerings.store_services(session, vpc.id, _services(spec))
+    """All default offerings in one batched INSERT per table (first start's time)."""
+    networks = [(_network_offering(spec), spec) for spec in NETWORK_OFFERINGS]
+    vpcs = [(_vpc_offering(spec), spec) for spec in VPC_OFFERINGS]
+    session.add_all([row for row, _ in networks] + [row for row, _ in vpcs])
+    session.flush()  # their ids, for the service rows
+    for row, spec in networks:
+        session.add_all(service_rows(NetworkOfferingService, row.id, _services(spec)))
+    for vpc, spec in vpcs:
+        session.add_all(service_rows(VpcOfferingService, vpc.id, _services(spec)))
+
+
+def _network_offering(spec: DefaultOffering) -> NetworkOffering:
+    return NetworkOffering(
+        name=spec.name,
+        unique_name=spec.name,
+        display_text=spec.display_text,
+        guest_ip_type=spec.guest_ip_type,
+        traffic_type="Guest",
+        is_default=True,
+        specify_vlan=spec.specify_vlan,
+        specify_ip_ranges=spec.specify_ip_ranges,
+        availability=spec.availability,
+        conserve_mode=spec.conserve_mode,
+        for_vpc=spec.for_vpc,
+        state=spec.state,
+        egress_default_policy=False,
+        capabilities=json.dumps(spec.capabilities, sort_keys=True),
+    )
+
+
+def _vpc_offering(spec: DefaultOffering) -> VpcOffering:
+    return VpcOffering(
+        name=spec.name,
+        unique_name=spec.name,
+        display_text=spec.display_text,
+        state=spec.state,
+        is_default=True,
+        capabilities=json.dumps(spec.capabilities, sort_keys=True),
+    )
 
 
 def _guest_os(session: Session) -> None:
-    for category_id, name in enumerate(CATEGORIES, start=1):
-        category = GuestOsCategory(id=category_id, name=name, is_featured=name in FEATURED)
-        session.add(category)
-        session.flush()
-        for display_name in OS_TYPES[name]:
-            session.add(GuestOs(category_id=category.id, display_name=display_name))
+    """Categories, then (the flush orders by table only with a relationship) their types."""
+    categories = list(enumerate(CATEGORIES, start=1))
+    session.add_all(
+        GuestOsCategory(id=category_id, name=name, is_featured=name in FEATURED)
+        for category_id, name in categories
+    )
+    session.flush()
+    session.add_all(
+        GuestOs(category_id=category_id, display_name=display_name)
+        for category_id, name in categories
+        for display_name in OS_TYPES[name]
+    )

@@ -126,6 +126,13 @@ def services_of(session: Session, model: Any, offering: Any) -> ServiceSet:
 def store_services(session: Session, model: Any, offering_id: int, services: ServiceSet) -> None:
     """Replace an offering's (service, provider) rows; a service without provider has ''."""
     session.execute(sql_delete(model).where(model.offering_id == offering_id))
-    for service in services.names():
-        for provider in services.providers[service] or [""]:
-            session.add(model(offering_id=offering_id, service=service, provider=provider))
+    session.add_all(service_rows(model, offering_id, services))
+
+
+def service_rows(model: Any, offering_id: int, services: ServiceSet) -> list[Any]:
+    """An offering's (service, provider) rows, not yet added to a session."""
+    return [
+        model(offering_id=offering_id, service=service, provider=provider)
+        for service in services.names()
+        for provider in services.providers[service] or [""]
+    ]

@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import Connection, pool
+from sqlalchemy import pool
 
 from cumulo.db import models  # noqa: F401  (load every table)
 from cumulo.db.base import Base
 from cumulo.db.engine import make_engine
 from cumulo.db.keyword_index import include_name
+from cumulo.db.migrate import ensure_utf8mb4
 
 config = context.config
 target_metadata = Base.metadata
-
-
-def _ensure_utf8mb4(connection: Connection) -> None:
-    """Tables take the database's default charset: make it utf8mb4 before creating any.
-
-    A database created with the server default (often latin1) would otherwise
-    turn every non-Latin name into '?'.
-    """
-    charset = connection.exec_driver_sql("SELECT @@character_set_database").scalar()
-    if charset != "utf8mb4":
-        name = connection.exec_driver_sql("SELECT DATABASE()").scalar()
-        quoted = connection.dialect.identifier_preparer.quote_identifier(str(name))
-        connection.exec_driver_sql(
-            f"ALTER DATABASE {quoted} CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci"
-        )
-    connection.commit()
 
 
 def run_migrations_online() -> None:
@@ -36,7 +21,7 @@ def run_migrations_online() -> None:
     engine = make_engine(url)
     with engine.connect() as connection:
         if connection.dialect.name in ("mysql", "mariadb"):
-            _ensure_utf8mb4(connection)
+            ensure_utf8mb4(connection)
         if connection.dialect.name == "sqlite":
             # Migrations manage their own transaction; undo the IMMEDIATE hook.
             connection = connection.execution_options(sqlite_begin="IMMEDIATE")
