@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 
 from cumulo.drivers import registry
 from tests.infra_helpers import make_user
-from tests.support.client import ApiError
+from tests.support.client import ApiClient, ApiError
 from tests.support.cloud import Cloud
-from tests.vm_helpers import GiB, build, deploy, insert_network
+from tests.vm_helpers import Env, GiB, build, deploy, insert_network
 
 
 def _offerings(api) -> tuple[str, str]:  # type: ignore[no-untyped-def]
@@ -79,19 +80,24 @@ def test_resize_custom_and_shrink_guard(cloud: Cloud) -> None:
         api.run("resizeVolume", id=fixed_vol["id"], size=9)
 
 
-def test_destroy_recover_and_migrate(cloud: Cloud) -> None:
-    env = build(cloud)
-    api = cloud.admin
-    fixed, _ = _offerings(api)
-    second = api.call(
+def _second_pool(api: ApiClient, env: Env, name: str) -> dict[str, Any]:
+    """Another cluster-scoped NFS pool in the first cluster, to migrate volumes to."""
+    return api.call(
         "createStoragePool",
         zoneid=env.zone["id"],
         podid=env.pod["id"],
         clusterid=env.clusters[0]["id"],
-        name="PS-extra",
+        name=name,
         scope="cluster",
-        url="nfs://10.147.28.6/export/extra",
+        url=f"nfs://10.147.28.6/export/{name.lower()}",
     )["storagepool"]
+
+
+def test_destroy_recover_and_migrate(cloud: Cloud) -> None:
+    env = build(cloud)
+    api = cloud.admin
+    fixed, _ = _offerings(api)
+    second = _second_pool(api, env, "PS-extra")
     vm = deploy(api, env, name="mig", diskofferingid=fixed)["virtualmachine"]
     listed = api.call("listVolumes", virtualmachineid=vm["id"])["volume"]
     data = next(v for v in listed if v["type"] == "DATADISK")
@@ -201,15 +207,7 @@ def test_vm_start_refused_while_a_volume_migrates(
     env = build(cloud)
     api = cloud.admin
     fixed, _ = _offerings(api)
-    second = api.call(
-        "createStoragePool",
-        zoneid=env.zone["id"],
-        podid=env.pod["id"],
-        clusterid=env.clusters[0]["id"],
-        name="PS-slow",
-        scope="cluster",
-        url="nfs://10.147.28.6/export/slow",
-    )["storagepool"]
+    second = _second_pool(api, env, "PS-slow")
     vm = deploy(api, env, name="mover", diskofferingid=fixed)["virtualmachine"]
     api.run("stopVirtualMachine", id=vm["id"])
     data = next(
