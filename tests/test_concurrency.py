@@ -104,7 +104,9 @@ def counted_command() -> Iterator[Command]:
     @cmd.execute
     def run(job: JobRun, payload: dict[str, Any]) -> SuccessResult:
         RUNS[job.job_uuid] += 1
-        time.sleep(0.02)  # long enough for a second claimer to try
+        # Long enough for a second claimer to try, and to keep one node's job threads
+        # busy: with 20 ms jobs one runner that claims again at once took all 60.
+        time.sleep(0.3)
         return SuccessResult()
 
     yield cmd
