@@ -18,7 +18,7 @@ from cumulo.api.context import Caller
 from cumulo.db.models.project import Project, ProjectInvitation, ProjectMember
 from cumulo.db.models.project_role import ProjectRole, ProjectRolePermission
 from cumulo.errors import InvalidParameter, ResourceInUse
-from cumulo.services import projects
+from cumulo.services import projects, roles
 from cumulo.services.roles import check_rule
 
 
@@ -192,13 +192,7 @@ def reorder(
 ) -> None:
     projects.check_manage(session, caller, project)
     of_project(role, project)
-    current = rules_of(session, role.id)
-    if sorted(r.id for r in order) != sorted(r.id for r in current):
-        raise InvalidParameter(
-            "ruleorder must list every rule of the project role exactly once, in the new order"
-        )
-    for position, rule in enumerate(order):
-        rule.sort_order = position
+    roles.apply_order(rules_of(session, role.id), order, "project role")
     session.flush()
     text = f"Rules of project role {role.name} reordered"
     projects.event(session, caller, "PROJECT.ROLE.PERMISSION.UPDATE", text, project)

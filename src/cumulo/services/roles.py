@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -231,15 +233,22 @@ def rules_of(session: Session, role_id: int) -> list[RolePermission]:
 
 def reorder(session: Session, caller: Caller, role: Role, order: list[RolePermission]) -> None:
     _check_rules_editable(role)
-    current = rules_of(session, role.id)
+    apply_order(rules_of(session, role.id), order, "role")
+    session.flush()
+    _event(session, caller, "ROLE.PERMISSION.UPDATE", f"Rules of {role.name} reordered", role)
+
+
+def apply_order(current: Sequence[Any], order: Sequence[Any], what: str) -> None:
+    """Number ``order``'s rules by position; it must hold exactly the rules in ``current``.
+
+    Shared by account roles and project roles (``services/project_roles.py``).
+    """
     if sorted(r.id for r in order) != sorted(r.id for r in current):
         raise InvalidParameter(
-            "ruleorder must list every rule of the role exactly once, in the new order"
+            f"ruleorder must list every rule of the {what} exactly once, in the new order"
         )
     for position, rule in enumerate(order):
         rule.sort_order = position
-    session.flush()
-    _event(session, caller, "ROLE.PERMISSION.UPDATE", f"Rules of {role.name} reordered", role)
 
 
 def set_permission(
